@@ -1,0 +1,1 @@
+"""The catalogue of administrative procedures (TTHC) and the agencies that handle them."""

@@ -1,0 +1,11 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from backend.catalogue.tables import Agency, Procedure, ProcedureComponent, ProcedureFee
+
+APP_CONFIG = AppConfig(
+    app_name="catalogue",
+    migrations_folder_path=str(Path(__file__).parents[2] / "migrations" / "catalogue"),
+    table_classes=[Agency, Procedure, ProcedureComponent, ProcedureFee],
+)

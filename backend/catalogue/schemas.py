@@ -1,0 +1,139 @@
+from typing import Literal
+
+import msgspec
+
+Level = Literal["province", "commune"]
+OnlineLevel = Literal["full", "partial", "info"]
+FeeKind = Literal["phi", "le_phi"]
+
+
+class AgencyRead(msgspec.Struct, kw_only=True):
+    code: str
+    name_vi: str
+    name_en: str
+    level: Level
+    address: str
+    hours_vi: str
+    hours_en: str
+    phone: str | None
+
+
+class ComponentRead(msgspec.Struct, kw_only=True):
+    id: int
+    name_vi: str
+    name_en: str
+    originals: int
+    copies: int
+    required: bool
+    template: str | None
+    uploadable: bool
+
+
+class FeeRead(msgspec.Struct, kw_only=True):
+    kind: FeeKind
+    label_vi: str
+    label_en: str
+    amount: int
+    online_amount: int | None
+
+
+class ProcedureSummary(msgspec.Struct, kw_only=True):
+    code: str
+    name_vi: str
+    name_en: str
+    field_vi: str
+    field_en: str
+    agency_code: str
+    level: Level
+    online_level: OnlineLevel
+    processing_days: int
+
+
+class ProcedureRead(ProcedureSummary, kw_only=True):
+    agency: AgencyRead
+    purpose_vi: str
+    purpose_en: str
+    steps_vi: list[str]
+    steps_en: list[str]
+    legal_basis: list[str]
+    result_vi: str
+    result_en: str
+    components: list[ComponentRead]
+    fees: list[FeeRead]
+    unconfirmed: list[str]
+    source: str
+
+
+class ProcedurePage(msgspec.Struct, kw_only=True):
+    items: list[ProcedureSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+# The demo catalogue file (backend/catalogue/demo_catalogue.json): validated on load.
+
+
+class DemoProvince(msgspec.Struct, kw_only=True):
+    name_vi: str
+    name_en: str
+    code: str
+    source: str = ""
+
+
+class DemoAgency(msgspec.Struct, kw_only=True):
+    code: str
+    name_vi: str
+    name_en: str
+    level: Level
+    address: str = ""
+    hours_vi: str = ""
+    hours_en: str = ""
+    phone: str | None = None
+
+
+class DemoComponent(msgspec.Struct, kw_only=True):
+    name_vi: str
+    name_en: str
+    originals: int = msgspec.field(default=1)
+    copies: int = 0
+    required: bool = True
+    template: str | None = None
+    uploadable: bool = True
+
+
+class DemoFee(msgspec.Struct, kw_only=True):
+    kind: FeeKind
+    label_vi: str
+    label_en: str
+    amount: int
+    online_amount: int | None = None
+
+
+class DemoProcedure(msgspec.Struct, kw_only=True):
+    code: str
+    name_vi: str
+    name_en: str
+    field_vi: str
+    field_en: str
+    agency: str
+    level: Level
+    online_level: OnlineLevel
+    processing_days: int
+    purpose_vi: str = ""
+    purpose_en: str = ""
+    components: list[DemoComponent] = msgspec.field(default_factory=list)
+    steps_vi: list[str] = msgspec.field(default_factory=list)
+    steps_en: list[str] = msgspec.field(default_factory=list)
+    fees: list[DemoFee] = msgspec.field(default_factory=list)
+    legal_basis: list[str] = msgspec.field(default_factory=list)
+    result_vi: str = ""
+    result_en: str = ""
+    unconfirmed: list[str] = msgspec.field(default_factory=list)
+    source: str = ""
+
+
+class DemoCatalogue(msgspec.Struct, kw_only=True):
+    province: DemoProvince
+    agencies: list[DemoAgency]
+    procedures: list[DemoProcedure]

@@ -1,0 +1,81 @@
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class Agency(Table, tablename="catalogue_agency"):
+    """A province department or a commune People's Committee."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    code = Varchar(length=32, unique=True, index=True)
+    name_vi = Text()
+    name_en = Text()
+    level = Varchar(length=16)  # "province" | "commune"
+    address = Text(default="")
+    hours_vi = Text(default="")
+    hours_en = Text(default="")
+    phone = Varchar(length=32, null=True, default=None)
+
+
+class Procedure(Table, tablename="catalogue_procedure"):
+    id: Serial  # added by Piccolo; declared for the type checker
+    code = Varchar(length=32, unique=True, index=True)  # national code, e.g. 1.001445
+    name_vi = Text()
+    name_en = Text()
+    field_vi = Text()
+    field_en = Text()
+    agency = ForeignKey(references=Agency, on_delete=OnDelete.restrict, index=True)
+    level = Varchar(length=16)
+    online_level = Varchar(length=16)  # "full" | "partial" | "info"
+    processing_days = Integer()
+    purpose_vi = Text(default="")
+    purpose_en = Text(default="")
+    steps_vi = JSON(default=[])
+    steps_en = JSON(default=[])
+    legal_basis = JSON(default=[])
+    result_vi = Text(default="")
+    result_en = Text(default="")
+    # Fields whose published value could not be confirmed when the data was entered.
+    unconfirmed = JSON(default=[])
+    source = Text(default="")
+    # Diacritic-free, lower-case name and field: what people type on a phone.
+    search_text = Text(default="")
+    updated_at = Timestamptz()
+
+
+class ProcedureComponent(Table, tablename="catalogue_component"):
+    """One document of the dossier (thành phần hồ sơ)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    procedure = ForeignKey(references=Procedure, on_delete=OnDelete.cascade, index=True)
+    position = Integer()
+    name_vi = Text()
+    name_en = Text()
+    originals = Integer(default=1)
+    copies = Integer(default=0)
+    required = Boolean(default=True)
+    template = Text(null=True, default=None)
+    uploadable = Boolean(default=True)
+
+
+class ProcedureFee(Table, tablename="catalogue_fee"):
+    """A fee (phí) or charge (lệ phí) in VND, with the reduced amount for online submission."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    procedure = ForeignKey(references=Procedure, on_delete=OnDelete.cascade, index=True)
+    position = Integer()
+    kind = Varchar(length=16)  # "phi" | "le_phi"
+    label_vi = Text()
+    label_en = Text()
+    amount = BigInt()
+    online_amount = BigInt(null=True, default=None)

@@ -1,0 +1,166 @@
+"""The ``motcua`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from backend.settings import Settings, SettingsError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="motcua", description="Một Cửa: the one-stop shop.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="apply migrations, then serve the app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    commands.add_parser("migrate", help="apply pending database migrations")
+    commands.add_parser("seed-demo", help="load the demo catalogue (idempotent)")
+    commands.add_parser("check", help="check the configuration and the database")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings.from_env()
+        handler: Callable[[Settings, argparse.Namespace], int] = {
+            "serve": _serve,
+            "migrate": _migrate,
+            "seed-demo": _seed_demo,
+            "check": _check,
+        }[args.command]
+        return handler(settings, args)
+    except SettingsError as error:
+        print(f"motcua: configuration error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
+    from backend.db import Database
+
+    async def run() -> int:
+        database = Database(settings)
+        try:
+            await database.open()
+            return await work(database)
+        finally:
+            await database.close()
+
+    try:
+        return asyncio.run(run())
+    except (OSError, ConnectionError) as error:
+        variable = "DATABASE_URL" if settings.database_url else "MOTCUA_DATA_DIR"
+        print(f"motcua: cannot reach the database ({variable}): {error}", file=sys.stderr)
+        return 3
+
+
+def _prepare(settings: Settings) -> int:
+    """Migrations, then the demo data when MOTCUA_DEMO is on."""
+
+    async def work(database: Any) -> int:
+        applied = await database.migrate()
+        if applied:
+            print(f"motcua: applied {len(applied)} migration(s)")
+        if settings.demo:
+            from backend.catalogue.service import seed_demo
+
+            result = await seed_demo()
+            if result.procedures_added:
+                print(f"motcua: demo catalogue loaded ({result.procedures_added} procedures)")
+        return 0
+
+    return _with_database(settings, work)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.workers < 1:
+        raise SettingsError("--workers", "must be at least 1")
+    if args.workers > 1 and settings.database_kind == "sqlite":
+        raise SettingsError(
+            "--workers", "more than one worker needs DATABASE_URL (PostgreSQL); SQLite runs one"
+        )
+    status = _prepare(settings)
+    if status:
+        return status
+    shown_host = "localhost" if args.host in {"127.0.0.1", "0.0.0.0"} else args.host  # noqa: S104
+    print(f"Một Cửa: http://{shown_host}:{args.port}/  (public URL {settings.public_url})")
+    sys.stdout.flush()
+    uvicorn.run(
+        "backend.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        log_level="warning",
+        proxy_headers=False,
+        server_header=False,
+    )
+    return 0
+
+
+def _migrate(settings: Settings, _: argparse.Namespace) -> int:
+    async def work(database: Any) -> int:
+        applied = await database.migrate()
+        print(f"motcua: {len(applied)} migration(s) applied" if applied else "motcua: up to date")
+        return 0
+
+    return _with_database(settings, work)
+
+
+def _seed_demo(settings: Settings, _: argparse.Namespace) -> int:
+    async def work(database: Any) -> int:
+        from backend.catalogue.service import seed_demo
+
+        await database.migrate()
+        result = await seed_demo()
+        print(
+            f"motcua: demo data: {result.agencies_added} agencies and "
+            f"{result.procedures_added} procedures added"
+        )
+        return 0
+
+    return _with_database(settings, work)
+
+
+def _check(settings: Settings, _: argparse.Namespace) -> int:
+    async def work(database: Any) -> int:
+        await database.ping()
+        pending = await database.pending_migrations()
+        print(f"database: {settings.database_kind} reachable; pending migrations: {pending}")
+        if settings.database_kind == "sqlite":
+            rows = await database.engine.run_querystring(_pragma("journal_mode"))
+            print(f"sqlite journal mode: {rows[0]['journal_mode']}")
+        print(f"public URL: {settings.public_url}; demo: {'on' if settings.demo else 'off'}")
+        if settings.redis_url:
+            from redis.asyncio import Redis
+            from redis.exceptions import RedisError
+
+            client = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
+            try:
+                await client.ping()
+            except RedisError as error:
+                print(f"motcua: cannot reach MOTCUA_REDIS_URL: {error}", file=sys.stderr)
+                return 3
+            finally:
+                await client.aclose()
+            print("redis: reachable")
+        return 1 if pending else 0
+
+    return _with_database(settings, work)
+
+
+def _pragma(name: str) -> Any:
+    from piccolo.querystring import QueryString
+
+    return QueryString(f"PRAGMA {name}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""The data layer: one engine per process, SQLite (embedded) or PostgreSQL (at scale)."""
+
+import os
+
+# Piccolo finds its engine and apps through this module (also for its own CLI).
+os.environ.setdefault("PICCOLO_CONF", "backend.db.piccolo_conf")
+
+from backend.db.engine import Database, active_engine, write_transaction
+
+__all__ = ["Database", "active_engine", "write_transaction"]

@@ -1,0 +1,23 @@
+"""Piccolo's configuration module: the apps (one per domain) and the engine in use.
+
+``DB`` is resolved lazily: inside the app it is the engine opened by
+``backend.db.engine.Database``; for Piccolo's own CLI (``piccolo migrations new``)
+it is built from the same settings.
+"""
+
+from typing import Any
+
+from piccolo.conf.apps import AppRegistry
+
+APP_REGISTRY = AppRegistry(apps=["backend.catalogue.piccolo_app"])
+
+
+def __getattr__(name: str) -> Any:
+    if name != "DB":
+        raise AttributeError(name)
+    from backend.db import engine
+    from backend.settings import Settings
+
+    if engine._open_engines:
+        return engine.active_engine()
+    return engine.build_engine(Settings.from_env())

@@ -1,0 +1,1 @@
+"""The PWA shell: home page, language choice, offline page, service worker, health."""

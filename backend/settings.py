@@ -1,0 +1,196 @@
+"""Typed settings, read once from the environment.
+
+Every variable is listed in the README with its default. A bad value raises
+``SettingsError`` whose message names the variable, so the command line can print
+one clear line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+DatabaseKind = Literal["sqlite", "postgresql"]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str | None
+    public_url: str
+    secret_key: str
+    redis_url: str | None
+    demo: bool
+    environment: Literal["development", "production"]
+    db_pool_min: int
+    db_pool_max: int
+    sqlite_busy_timeout_ms: int
+    log_level: str
+
+    @property
+    def database_kind(self) -> DatabaseKind:
+        return "sqlite" if self.database_url is None else "postgresql"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "motcua.sqlite3"
+
+    @property
+    def is_https(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @property
+    def public_host(self) -> str:
+        return urlsplit(self.public_url).hostname or "localhost"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        environment = _choice(env, "MOTCUA_ENV", ("development", "production"), "development")
+        data_dir = Path(env.get("MOTCUA_DATA_DIR", "./var")).expanduser().resolve()
+        database_url = _database_url(env)
+        public_url = _public_url(env, environment)
+        demo = _boolean(env, "MOTCUA_DEMO", default=environment == "development")
+        if environment == "production" and demo:
+            raise SettingsError(
+                "MOTCUA_DEMO", "demo data is not allowed when MOTCUA_ENV=production"
+            )
+        pool_min = _integer(env, "MOTCUA_DB_POOL_MIN", 1, low=1, high=100)
+        pool_max = _integer(env, "MOTCUA_DB_POOL_MAX", 10, low=1, high=500)
+        if pool_max < pool_min:
+            raise SettingsError("MOTCUA_DB_POOL_MAX", "must be at least MOTCUA_DB_POOL_MIN")
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            public_url=public_url,
+            secret_key=_secret_key(env, environment, data_dir),
+            redis_url=_redis_url(env),
+            demo=demo,
+            environment=environment,  # type: ignore[arg-type]
+            db_pool_min=pool_min,
+            db_pool_max=pool_max,
+            sqlite_busy_timeout_ms=_integer(
+                env, "MOTCUA_SQLITE_BUSY_TIMEOUT_MS", 5000, low=0, high=600_000
+            ),
+            log_level=_choice(
+                env, "MOTCUA_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
+            ),
+        )
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name, default).strip()
+    if name == "MOTCUA_LOG_LEVEL":
+        value = value.upper()
+    if value not in allowed:
+        raise SettingsError(name, f"must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _boolean(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(name, f"must be true or false (got {raw!r})")
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be a whole number (got {raw!r})") from None
+    if not low <= value <= high:
+        raise SettingsError(name, f"must be between {low} and {high} (got {value})")
+    return value
+
+
+def _database_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in {"postgresql", "postgres"}:
+        raise SettingsError(
+            "DATABASE_URL", "must start with postgresql:// (leave it unset for SQLite)"
+        )
+    if not parts.hostname and "host=" not in parts.query:
+        raise SettingsError("DATABASE_URL", "names no host")
+    if not parts.path.strip("/"):
+        raise SettingsError("DATABASE_URL", "names no database")
+    return raw
+
+
+def _public_url(env: Mapping[str, str], environment: str) -> str:
+    raw = env.get("MOTCUA_PUBLIC_URL", "http://localhost:8000").strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError(
+            "MOTCUA_PUBLIC_URL", f"must be an origin like https://motcua.example.vn (got {raw!r})"
+        )
+    if parts.path not in {"", "/"} or parts.query or parts.fragment:
+        raise SettingsError("MOTCUA_PUBLIC_URL", "must be an origin only, without a path")
+    # WebAuthn and service workers need a secure context; browsers treat localhost as one.
+    local = parts.hostname in {"localhost", "127.0.0.1"}
+    if parts.scheme == "http" and not local and environment == "production":
+        raise SettingsError("MOTCUA_PUBLIC_URL", "must use https in production")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _secret_key(env: Mapping[str, str], environment: str, data_dir: Path) -> str:
+    raw = env.get("MOTCUA_SECRET_KEY", "")
+    if raw:
+        if len(raw) < 32:
+            raise SettingsError("MOTCUA_SECRET_KEY", "must be at least 32 characters long")
+        return raw
+    if environment == "production":
+        raise SettingsError("MOTCUA_SECRET_KEY", "is required when MOTCUA_ENV=production")
+    return _embedded_secret(data_dir)
+
+
+def _embedded_secret(data_dir: Path) -> str:
+    """Generate the key once and keep it in the data dir, readable by the owner only."""
+    path = data_dir / "secret_key"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        key = path.read_text().strip()
+    except FileExistsError:
+        key = path.read_text().strip()
+    except OSError as error:
+        raise SettingsError("MOTCUA_DATA_DIR", f"cannot be written ({error.strerror})") from None
+    if len(key) < 32:
+        raise SettingsError("MOTCUA_SECRET_KEY", f"the key kept in {path} is too short")
+    return key
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("MOTCUA_REDIS_URL", "").strip()
+    if not raw:
+        return None
+    if urlsplit(raw).scheme not in {"redis", "rediss", "unix"}:
+        raise SettingsError("MOTCUA_REDIS_URL", "must start with redis://, rediss:// or unix://")
+    return raw

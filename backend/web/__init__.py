@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every domain: templates, i18n, assets, headers, logging, errors."""

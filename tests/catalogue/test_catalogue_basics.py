@@ -1,0 +1,112 @@
+"""The demo catalogue: its content, its loading, and the pages and API that read it."""
+
+from __future__ import annotations
+
+import httpx
+import msgspec
+
+from backend.catalogue.schemas import DemoCatalogue
+from backend.catalogue.service import DEMO_CATALOGUE, fold, seed_demo
+from backend.catalogue.tables import Agency, Procedure, ProcedureComponent, ProcedureFee
+from backend.db import Database
+
+
+def demo() -> DemoCatalogue:
+    return msgspec.json.decode(DEMO_CATALOGUE.read_bytes(), type=DemoCatalogue)
+
+
+def test_the_demo_catalogue_is_large_real_and_consistent() -> None:
+    catalogue = demo()
+    assert len(catalogue.procedures) >= 25
+    codes = [p.code for p in catalogue.procedures]
+    assert len(set(codes)) == len(codes)
+    agencies = {a.code: a for a in catalogue.agencies}
+    assert len(agencies) == len(catalogue.agencies)
+    levels = {p.level for p in catalogue.procedures}
+    assert levels == {"province", "commune"}
+    for procedure in catalogue.procedures:
+        assert procedure.agency in agencies, procedure.code
+        assert agencies[procedure.agency].level == procedure.level, procedure.code
+        assert procedure.processing_days >= 0
+        assert procedure.components, f"{procedure.code} lists no documents"
+        assert all(fee.amount >= 0 for fee in procedure.fees)
+        assert all(
+            fee.online_amount is None or fee.online_amount <= fee.amount for fee in procedure.fees
+        )
+        assert procedure.source, f"{procedure.code} names no source"
+    names = " ".join(fold(p.name_vi) for p in catalogue.procedures)
+    for expected in (
+        "khai sinh",
+        "ket hon",
+        "giay phep lai xe",
+        "ho kinh doanh",
+        "ly lich tu phap",
+    ):
+        assert expected in names
+
+
+async def _dump() -> list[object]:
+    return [
+        await Agency.select().order_by(Agency.code),
+        await Procedure.select(*Procedure.all_columns(exclude=[Procedure.updated_at])).order_by(
+            Procedure.code
+        ),
+        await ProcedureComponent.select().order_by(ProcedureComponent.id),
+        await ProcedureFee.select().order_by(ProcedureFee.id),
+    ]
+
+
+async def test_seeding_twice_changes_nothing(database: Database) -> None:
+    before = await _dump()
+    assert len(before[1]) == len(demo().procedures)  # type: ignore[arg-type]
+    result = await seed_demo()
+    assert (result.agencies_added, result.procedures_added) == (0, 0)
+    assert await _dump() == before
+
+
+def test_folding_matches_how_people_type() -> None:
+    assert fold("Cấp đổi Giấy phép lái xe") == "cap doi giay phep lai xe"
+    assert fold("ĐĂNG KÝ KHAI SINH") == "dang ky khai sinh"
+    assert fold("  hộ   kinh-doanh!! ") == "ho kinh doanh"
+
+
+async def test_search_without_diacritics_finds_the_procedure(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/procedures", params={"q": "giay phep lai xe"})
+    assert response.status_code == 200
+    names = [item["name_vi"] for item in response.json()["items"]]
+    assert names and all("lái xe" in name.lower() for name in names)
+    page = await client.get("/thu-tuc", params={"q": "khai sinh"})
+    assert "Thủ tục đăng ký khai sinh" in page.text
+
+
+async def test_a_procedure_page_shows_what_to_bring(client: httpx.AsyncClient) -> None:
+    code = demo().procedures[0].code
+    api = (await client.get(f"/api/procedures/{code}")).json()
+    page = await client.get(f"/p/{code}")
+    assert page.status_code == 200
+    assert api["name_vi"] in page.text
+    assert api["agency"]["name_vi"] in page.text
+    for component in api["components"]:
+        assert component["name_vi"].replace("'", "&#39;").replace('"', "&#34;") in page.text
+
+
+async def test_an_unknown_code_is_a_helpful_404(client: httpx.AsyncClient) -> None:
+    page = await client.get("/p/9.999999")
+    assert page.status_code == 404
+    assert 'action="/thu-tuc"' in page.text, "the 404 page offers the search"
+    api = await client.get("/api/procedures/9.999999")
+    assert api.status_code == 404
+    error = api.json()["error"]
+    assert error["code"] == "not_found" and error["field"] == "code"
+    assert "9.999999" in error["message_vi"]
+
+
+async def test_odd_query_strings_are_bounded(client: httpx.AsyncClient) -> None:
+    too_long = await client.get("/api/procedures", params={"q": "a" * 5000})
+    assert too_long.status_code == 400
+    assert too_long.json()["error"]["field"] == "q"
+    wrong_type = await client.get("/api/procedures", params={"page": "two"})
+    assert wrong_type.status_code == 400
+    assert wrong_type.json()["error"]["field"] == "page"
+    symbols = await client.get("/api/procedures", params={"q": "%_'\";--"})
+    assert symbols.status_code == 200

@@ -1,0 +1,147 @@
+"""The ``motcua`` command, run as a person runs it: a real process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.databases import POSTGRES_URL, fresh_postgres
+
+MOTCUA = str(Path(sys.executable).with_name("motcua"))
+
+
+async def cli_env(tmp_path: Path, suffix: str, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MOTCUA_") and key != "DATABASE_URL"
+    }
+    env.update({"MOTCUA_DATA_DIR": str(tmp_path / "data"), "MOTCUA_LOG_LEVEL": "WARNING"})
+    if POSTGRES_URL:
+        env["DATABASE_URL"] = await fresh_postgres(suffix)
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MOTCUA, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_serve_starts_on_an_empty_data_dir(tmp_path: Path) -> None:
+    env = await cli_env(tmp_path, "cli_serve")
+    port = free_port()
+    process = subprocess.Popen(
+        [MOTCUA, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            while True:
+                try:
+                    ready = await client.get("/readyz")
+                    break
+                except httpx.TransportError:
+                    assert process.poll() is None, process.communicate()[1]
+                    assert time.monotonic() < deadline, "the server did not start in 60 s"
+                    time.sleep(0.2)
+            assert ready.status_code == 200
+            assert ready.json() == {"status": "ok"}
+            home = await client.get("/")
+            assert home.status_code == 200
+            assert "/p/" in home.text, "the demo catalogue is loaded"
+    finally:
+        process.terminate()
+        stdout, stderr = process.communicate(timeout=30)
+    assert f"http://localhost:{port}/" in stdout, "serve prints the address to open"
+    assert "Traceback" not in stderr
+    if not POSTGRES_URL:
+        assert (tmp_path / "data" / "motcua.sqlite3").exists()
+        assert (tmp_path / "data" / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/motcua"),
+        ("MOTCUA_PUBLIC_URL", "not a url"),
+        ("MOTCUA_SECRET_KEY", "short"),
+        ("MOTCUA_DEMO", "perhaps"),
+        ("MOTCUA_REDIS_URL", "localhost:6379"),
+    ],
+)
+async def test_a_bad_setting_stops_serve_with_one_clear_line(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    env = await cli_env(tmp_path, "cli_bad", **{variable: value})
+    result = run(["serve", "--port", str(free_port())], env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"motcua: configuration error: {variable}: ")
+
+
+async def test_more_workers_need_postgresql(tmp_path: Path) -> None:
+    env = await cli_env(tmp_path, "cli_workers")
+    env.pop("DATABASE_URL", None)
+    result = run(["serve", "--workers", "2", "--port", str(free_port())], env)
+    assert result.returncode == 2
+    assert "--workers" in result.stderr and "DATABASE_URL" in result.stderr
+
+
+async def test_migrate_seed_and_check(tmp_path: Path) -> None:
+    env = await cli_env(tmp_path, "cli_tools", MOTCUA_DEMO="false")
+    before = run(["check"], env)
+    assert before.returncode == 1, "pending migrations make check fail"
+    assert "pending migrations: 1" in before.stdout
+    migrated = run(["migrate"], env)
+    assert migrated.returncode == 0
+    assert "applied" in migrated.stdout
+    assert run(["migrate"], env).stdout.strip() == "motcua: up to date"
+    first = run(["seed-demo"], env)
+    assert first.returncode == 0
+    assert "and 0 procedures" not in first.stdout
+    second = run(["seed-demo"], env)
+    assert "0 agencies and 0 procedures added" in second.stdout
+    check = run(["check"], env)
+    assert check.returncode == 0, check.stderr
+    assert "pending migrations: 0" in check.stdout
+    if not POSTGRES_URL:
+        assert "sqlite journal mode: wal" in check.stdout
+
+
+async def test_an_unreachable_database_is_named(tmp_path: Path) -> None:
+    env = await cli_env(
+        tmp_path, "cli_unreachable", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none_test"
+    )
+    result = run(["check"], env)
+    assert result.returncode == 3
+    assert "cannot reach the database (DATABASE_URL)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_an_unreachable_redis_is_named(tmp_path: Path) -> None:
+    env = await cli_env(tmp_path, "cli_redis", MOTCUA_REDIS_URL="redis://127.0.0.1:1/0")
+    run(["migrate"], env)
+    result = run(["check"], env)
+    assert result.returncode == 3
+    assert "MOTCUA_REDIS_URL" in result.stderr
+    assert "Traceback" not in result.stderr

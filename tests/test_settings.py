@@ -1,0 +1,116 @@
+"""Every setting: its default, and a bad value that names the variable."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from backend.settings import Settings, SettingsError
+
+
+def env(tmp_path: Path, **values: str) -> dict[str, str]:
+    return {"MOTCUA_DATA_DIR": str(tmp_path / "data"), **values}
+
+
+def test_defaults_are_the_embedded_mode(tmp_path: Path) -> None:
+    settings = Settings.from_env(env(tmp_path))
+    assert settings.database_kind == "sqlite"
+    assert settings.sqlite_path == (tmp_path / "data" / "motcua.sqlite3").resolve()
+    assert settings.public_url == "http://localhost:8000"
+    assert settings.demo is True
+    assert settings.redis_url is None
+    assert settings.environment == "development"
+
+
+def test_data_dir_defaults_to_var_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({}).data_dir == (tmp_path / "var").resolve()
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    first = Settings.from_env(env(tmp_path))
+    second = Settings.from_env(env(tmp_path))
+    assert first.secret_key == second.secret_key
+    assert len(first.secret_key) >= 32
+    key_file = tmp_path / "data" / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_postgres_url_switches_the_engine(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        env(tmp_path, DATABASE_URL="postgresql://u@db.example:5432/motcua")
+    )
+    assert settings.database_kind == "postgresql"
+
+
+def test_public_url_is_normalised_to_its_origin(tmp_path: Path) -> None:
+    settings = Settings.from_env(env(tmp_path, MOTCUA_PUBLIC_URL="https://motcua.example.vn/"))
+    assert settings.public_url == "https://motcua.example.vn"
+    assert settings.is_https
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/db", "postgresql://"),
+        ("DATABASE_URL", "postgresql://localhost", "names no database"),
+        ("DATABASE_URL", "postgresql:///motcua", "names no host"),
+        ("MOTCUA_PUBLIC_URL", "motcua.example.vn", "origin"),
+        ("MOTCUA_PUBLIC_URL", "ftp://motcua.example.vn", "origin"),
+        ("MOTCUA_PUBLIC_URL", "https://motcua.example.vn/app", "without a path"),
+        ("MOTCUA_SECRET_KEY", "too-short", "at least 32"),
+        ("MOTCUA_REDIS_URL", "http://127.0.0.1:6379", "redis://"),
+        ("MOTCUA_DEMO", "maybe", "true or false"),
+        ("MOTCUA_ENV", "staging", "development, production"),
+        ("MOTCUA_DB_POOL_MIN", "zero", "whole number"),
+        ("MOTCUA_DB_POOL_MAX", "0", "between 1 and 500"),
+        ("MOTCUA_SQLITE_BUSY_TIMEOUT_MS", "-5", "between 0 and"),
+        ("MOTCUA_LOG_LEVEL", "LOUD", "DEBUG"),
+    ],
+)
+def test_a_bad_value_names_its_variable(
+    tmp_path: Path, variable: str, value: str, words: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(env(tmp_path, **{variable: value}))
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert words in str(caught.value)
+
+
+def test_pool_max_below_min_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="MOTCUA_DB_POOL_MAX"):
+        Settings.from_env(env(tmp_path, MOTCUA_DB_POOL_MIN="5", MOTCUA_DB_POOL_MAX="2"))
+
+
+def test_production_requires_a_secret_https_and_no_demo(tmp_path: Path) -> None:
+    production = {"MOTCUA_ENV": "production", "MOTCUA_DEMO": "false"}
+    with pytest.raises(SettingsError, match="MOTCUA_SECRET_KEY: is required"):
+        Settings.from_env(env(tmp_path, MOTCUA_PUBLIC_URL="https://a.vn", **production))
+    secret = {"MOTCUA_SECRET_KEY": "x" * 40}
+    with pytest.raises(SettingsError, match="MOTCUA_PUBLIC_URL: must use https"):
+        Settings.from_env(env(tmp_path, MOTCUA_PUBLIC_URL="http://a.vn", **production, **secret))
+    with pytest.raises(SettingsError, match="MOTCUA_DEMO"):
+        Settings.from_env(
+            env(
+                tmp_path,
+                MOTCUA_PUBLIC_URL="https://a.vn",
+                MOTCUA_ENV="production",
+                MOTCUA_DEMO="true",
+                **secret,
+            )
+        )
+    ok = Settings.from_env(env(tmp_path, MOTCUA_PUBLIC_URL="https://a.vn", **production, **secret))
+    assert ok.demo is False
+    assert not (tmp_path / "data" / "secret_key").exists()
+
+
+def test_unwritable_data_dir_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(SettingsError, match="MOTCUA_DATA_DIR"):
+        Settings.from_env({"MOTCUA_DATA_DIR": str(blocker / "data")})
