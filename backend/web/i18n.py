@@ -1,8 +1,9 @@
 """Vietnamese first, English second.
 
-Templates are written in Vietnamese; ``frontend/locales/<lang>/LC_MESSAGES/messages.po``
-(gettext, kept with Babel) holds the other languages. A message missing from a
-catalogue shows in Vietnamese rather than not at all.
+Templates are written in Vietnamese; ``frontend/locales/<lang>/LC_MESSAGES/*.po``
+(gettext, kept with Babel; one file per domain plus ``messages.po`` for the shell)
+holds the other languages. A message missing from a catalogue shows in Vietnamese
+rather than not at all.
 """
 
 from __future__ import annotations
@@ -27,22 +28,19 @@ Catalogue = dict[str, str | tuple[str, ...]]
 def load_catalogues(locales_dir: Path = LOCALES_DIR) -> dict[str, Catalogue]:
     catalogues: dict[str, Catalogue] = {DEFAULT_LANGUAGE: {}}
     for lang in LANGUAGES:
-        path = locales_dir / lang / "LC_MESSAGES" / "messages.po"
-        if not path.exists():
-            continue
-        with path.open("rb") as handle:
-            catalogue = read_po(handle, locale=lang)
-        entries: Catalogue = {}
-        for message in catalogue:
-            if not message.id or message.fuzzy:
-                continue
-            if isinstance(message.id, tuple | list):
-                forms = tuple(str(form) for form in message.string or ())
-                if all(forms):
-                    entries[str(message.id[0])] = forms
-            elif message.string:
-                entries[str(message.id)] = str(message.string)
-        catalogues[lang] = entries
+        entries = catalogues.setdefault(lang, {})
+        for path in sorted((locales_dir / lang / "LC_MESSAGES").glob("*.po")):
+            with path.open("rb") as handle:
+                catalogue = read_po(handle, locale=lang)
+            for message in catalogue:
+                if not message.id or message.fuzzy:
+                    continue
+                if isinstance(message.id, tuple | list):
+                    forms = tuple(str(form) for form in message.string or ())
+                    if all(forms):
+                        entries[str(message.id[0])] = forms
+                elif message.string:
+                    entries[str(message.id)] = str(message.string)
     return catalogues
 
 
