@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -45,12 +46,16 @@ def free_port() -> int:
 async def test_serve_starts_on_an_empty_data_dir(tmp_path: Path) -> None:
     env = await cli_env(tmp_path, "cli_serve")
     port = free_port()
-    process = subprocess.Popen(
-        [MOTCUA, "serve", "--host", "127.0.0.1", "--port", str(port)],
+    process = await asyncio.create_subprocess_exec(
+        MOTCUA,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
@@ -60,9 +65,9 @@ async def test_serve_starts_on_an_empty_data_dir(tmp_path: Path) -> None:
                     ready = await client.get("/readyz")
                     break
                 except httpx.TransportError:
-                    assert process.poll() is None, process.communicate()[1]
+                    assert process.returncode is None, "the server stopped"
                     assert time.monotonic() < deadline, "the server did not start in 60 s"
-                    time.sleep(0.2)
+                    await asyncio.sleep(0.2)
             assert ready.status_code == 200
             assert ready.json() == {"status": "ok"}
             home = await client.get("/")
@@ -70,7 +75,8 @@ async def test_serve_starts_on_an_empty_data_dir(tmp_path: Path) -> None:
             assert "/p/" in home.text, "the demo catalogue is loaded"
     finally:
         process.terminate()
-        stdout, stderr = process.communicate(timeout=30)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    stdout, stderr = out.decode(), err.decode()
     assert f"http://localhost:{port}/" in stdout, "serve prints the address to open"
     assert "Traceback" not in stderr
     if not POSTGRES_URL:
