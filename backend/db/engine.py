@@ -48,6 +48,9 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
         self.busy_timeout_ms = busy_timeout_ms
         self.pool_size = pool_size
         self._idle: list[aiosqlite.Connection] = []
+        # Only an open engine keeps idle connections: a query that comes after
+        # close (a late task at shutdown) must not leave a connection thread behind.
+        self._pooling = False
         # Writers queue here instead of spinning on SQLite's busy handler.
         self.write_lock = asyncio.Lock()
 
@@ -75,7 +78,7 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
             # A cancelled or failed statement may leave the connection mid-way.
             await connection.close()
             raise
-        if len(self._idle) < self.pool_size:
+        if self._pooling and len(self._idle) < self.pool_size:
             self._idle.append(connection)
         else:
             await connection.close()
@@ -87,8 +90,10 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
             await connection.execute("PRAGMA journal_mode = WAL")
         finally:
             await connection.close()
+        self._pooling = True
 
     async def close_connection_pool(self) -> None:
+        self._pooling = False
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()

@@ -109,6 +109,7 @@ async def test_nested_write_transactions_join_the_outer_one(database: Database) 
         await Counter.alter().drop_table(if_exists=True)
 
 
+@pytest.mark.filterwarnings("ignore:.*Unable to connect to database")
 async def test_ping_reports_an_unreachable_database(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
