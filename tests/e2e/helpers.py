@@ -1,0 +1,85 @@
+"""Small browser-side helpers shared by the e2e tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from tests.e2e.server import REPO
+
+PAGES_CACHE = "motcua-pages-v1"
+CACHE_POLLS = 100  # every 0.1 s: 10 s
+
+
+@dataclass(frozen=True)
+class Procedure:
+    code: str
+    name_vi: str
+    name_en: str
+
+
+def demo_procedures() -> list[Procedure]:
+    """The demo catalogue the server loads with MOTCUA_DEMO=true."""
+    data = json.loads((REPO / "backend/catalogue/demo_catalogue.json").read_text())
+    return [Procedure(p["code"], p["name_vi"], p["name_en"]) for p in data["procedures"]]
+
+
+async def service_worker_state(page: Page) -> dict[str, Any]:
+    return await page.evaluate(
+        """async () => {
+          const registration = await navigator.serviceWorker.ready;
+          const controller = navigator.serviceWorker.controller;
+          return {
+            scope: registration.scope,
+            active: registration.active && registration.active.scriptURL,
+            controller: controller && controller.scriptURL,
+          };
+        }"""
+    )
+
+
+async def wait_for_controller(page: Page, attempts: int = 3) -> dict[str, Any]:
+    """Wait until a service worker is active and controls the page, reloading if needed
+    (clients.claim() normally makes the reload unnecessary)."""
+    state: dict[str, Any] = {}
+    for _ in range(attempts):
+        state = await asyncio.wait_for(service_worker_state(page), timeout=10)
+        try:
+            await page.wait_for_function(
+                "navigator.serviceWorker.controller !== null", timeout=3_000
+            )
+        except PlaywrightError:
+            await page.reload()
+            continue
+        return await service_worker_state(page)
+    raise AssertionError(f"no service worker controls {page.url} after reloads: {state}")
+
+
+async def cached_pages(page: Page) -> list[str]:
+    return await page.evaluate(
+        """async (name) => {
+          const cache = await caches.open(name);
+          return (await cache.keys()).map((request) => request.url);
+        }""",
+        PAGES_CACHE,
+    )
+
+
+async def wait_until_cached(page: Page, urls: list[str]) -> None:
+    """The worker stores pages after answering (event.waitUntil): wait for it."""
+    cached: list[str] = []
+    for _ in range(CACHE_POLLS):
+        cached = await cached_pages(page)
+        if all(url in cached for url in urls):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"pages not cached by the service worker: want {urls}, have {cached}")
+
+
+async def csp_violations(page: Page) -> list[str]:
+    return await page.evaluate("window.__cspViolations || []")
