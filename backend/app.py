@@ -9,14 +9,26 @@ from importlib.metadata import version
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
+from backend.accounts.api import ACCOUNT_API
+from backend.accounts.guards import (
+    SignInRequired,
+    provide_principal,
+    sign_in_redirect,
+    too_many_requests,
+)
+from backend.accounts.pages import ACCOUNT_PAGES
+from backend.accounts.runtime import AccountsRuntime
+from backend.catalogue.admin import CatalogueAdminApi
 from backend.catalogue.api import ProcedureApi
-from backend.catalogue.pages import CataloguePages
+from backend.catalogue.pages import CataloguePages, VendorFiles
 from backend.db import Database
+from backend.errors import TooManyRequests
 from backend.home.api import HealthApi
 from backend.home.pages import HomePages, ShellFiles
 from backend.settings import Settings
@@ -36,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_level)
     database = Database(settings)
     assets = Assets()
+    accounts = AccountsRuntime.from_settings(settings)
 
     @asynccontextmanager
     async def open_database(_: Litestar) -> AsyncIterator[None]:
@@ -55,11 +68,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthApi,
             CataloguePages,
             ProcedureApi,
+            VendorFiles,
+            CatalogueAdminApi,
+            *ACCOUNT_API,
+            *ACCOUNT_PAGES,
             create_static_files_router(
                 path="/icons",
                 directories=[PUBLIC_DIR / "icons"],
                 include_in_schema=False,
-                cache_control=None,
+                # Icon names never change meaning; a day keeps them off slow networks.
+                cache_control=CacheControlHeader(public=True, max_age=86400),
                 name="icons",
             ),
         ],
@@ -67,8 +85,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": provide(settings),
             "database": provide(database),
             "assets": provide(assets),
+            "principal": Provide(provide_principal),
         },
-        lifespan=[open_database],
+        lifespan=[open_database, accounts.lifespan],
+        state=State({"accounts": accounts}),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",
@@ -87,9 +107,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
         ),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={
+            **EXCEPTION_HANDLERS,
+            SignInRequired: sign_in_redirect,
+            TooManyRequests: too_many_requests,
+        },
         request_max_body_size=1024 * 1024,
         debug=False,
+        # Our JSON logging (backend.web.middleware) is the only configuration.
+        logging_config=None,
     )
     app.asgi_handler = EdgeMiddleware(app.asgi_handler, settings)
     return app

@@ -21,6 +21,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply pending database migrations")
     commands.add_parser("seed-demo", help="load the demo catalogue (idempotent)")
     commands.add_parser("check", help="check the configuration and the database")
+    staff = commands.add_parser(
+        "create-staff", help="create an official and print their one-time enrolment link"
+    )
+    staff.add_argument("--name", required=True, help="full name")
+    staff.add_argument("--agency", required=True, help="agency code, e.g. 000.00.12.H56")
+    staff.add_argument(
+        "--role", required=True, choices=["reception", "processing", "leader", "admin"]
+    )
+    posters = commands.add_parser(
+        "qr-posters",
+        help="write the A4 QR posters (PDF + SVG) of an agency's procedures and counters",
+    )
+    posters.add_argument("--agency", required=True, help="agency code, e.g. 000.00.01.H56")
+    posters.add_argument("--out", required=True, help="folder to write the posters into")
+    importer = commands.add_parser(
+        "catalogue-import", help="import a catalogue file (JSON or CSV): all of it or nothing"
+    )
+    importer.add_argument("file", help="a .json or .csv file, as catalogue-export writes")
+    importer.add_argument("--format", choices=["json", "csv"], help="default: from the name")
+    exporter = commands.add_parser("catalogue-export", help="write the catalogue as JSON or CSV")
+    exporter.add_argument("--format", choices=["json", "csv"], default="json")
+    exporter.add_argument("--out", help="file to write (default: standard output)")
     args = parser.parse_args(argv)
 
     try:
@@ -30,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "migrate": _migrate,
             "seed-demo": _seed_demo,
             "check": _check,
+            "create-staff": _create_staff,
+            "qr-posters": _qr_posters,
+            "catalogue-import": _catalogue_import,
+            "catalogue-export": _catalogue_export,
         }[args.command]
         return handler(settings, args)
     except SettingsError as error:
@@ -152,6 +178,118 @@ def _check(settings: Settings, _: argparse.Namespace) -> int:
                 await client.aclose()
             print("redis: reachable")
         return 1 if pending else 0
+
+    return _with_database(settings, work)
+
+
+def _qr_posters(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from backend.catalogue import service
+    from backend.errors import NotFound
+
+    def bar(done: int, total: int, name: str) -> None:
+        filled = round(30 * done / total)
+        print(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {name:<24}",
+            end="\n" if done == total else "",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    async def work(_: Any) -> int:
+        try:
+            written = await service.write_agency_posters(
+                args.agency,
+                Path(args.out),
+                public_url=settings.public_url,
+                secret_key=settings.secret_key,
+                key_version=settings.counter_key_version,
+                progress=bar,
+            )
+        except NotFound as error:
+            print(f"motcua: {error.message_en}", file=sys.stderr)
+            return 1
+        print(f"motcua: {len(written)} poster(s) written to {args.out} (PDF and SVG each)")
+        return 0
+
+    return _with_database(settings, work)
+
+
+def _create_staff(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(database: Any) -> int:
+        from backend.accounts import service
+        from backend.accounts.runtime import AccountsRuntime
+        from backend.accounts.schemas import StaffCreate
+        from backend.errors import AppError
+
+        await database.migrate()
+        runtime = AccountsRuntime.from_settings(settings)
+        try:
+            created = await service.create_staff(
+                runtime, StaffCreate(full_name=args.name, role=args.role, agency_code=args.agency)
+            )
+        except AppError as error:
+            print(f"motcua: {error.message_en}", file=sys.stderr)
+            return 2
+        finally:
+            await runtime.limiter.close()
+        expires = created.enrolment.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        official = created.official
+        print(f"Official #{official.id} created ({args.role}, {official.agency_code}).")
+        print(f"One-time enrolment link (expires {expires}):")
+        print(created.enrolment.url)
+        return 0
+
+    return _with_database(settings, work)
+
+
+def _catalogue_import(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from backend.catalogue import transfer
+
+    path = Path(args.file)
+    fmt: transfer.Format = args.format or ("csv" if path.suffix.lower() == ".csv" else "json")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        print(f"motcua: cannot read {path}: {error.strerror}", file=sys.stderr)
+        return 1
+
+    async def work(database: Any) -> int:
+        await database.migrate()
+        try:
+            result = await transfer.import_catalogue(data, fmt)
+        except transfer.ImportRejected as error:
+            print(f"motcua: {error.message_en}", file=sys.stderr)
+            for row in error.errors:
+                field = f" {row.field}" if row.field else ""
+                print(f"  {row.section} row {row.row}{field}: {row.message_en}", file=sys.stderr)
+            return 1
+        print(
+            f"motcua: imported {result.procedures_added} new and {result.procedures_updated} "
+            f"updated procedure(s), {result.agencies_added + result.agencies_updated} "
+            f"agency(ies), {result.counters_added + result.counters_updated} counter(s)"
+        )
+        return 0
+
+    return _with_database(settings, work)
+
+
+def _catalogue_export(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from backend.catalogue import transfer
+
+    async def work(_: Any) -> int:
+        catalogue = await transfer.export_catalogue()
+        body = transfer.to_json(catalogue) if args.format == "json" else transfer.to_csv(catalogue)
+        if args.out:
+            await asyncio.to_thread(Path(args.out).write_bytes, body)
+        else:
+            sys.stdout.buffer.write(body)
+        return 0
 
     return _with_database(settings, work)
 

@@ -33,3 +33,22 @@ class NotFound(AppError):
 class Conflict(AppError):
     status_code = 409
     code = "conflict"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message_vi: str, message_en: str, *, retry_after: int) -> None:
+        super().__init__(message_vi, message_en)
+        self.retry_after = retry_after

@@ -7,6 +7,7 @@ one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -39,6 +40,17 @@ class Settings:
     db_pool_max: int
     sqlite_busy_timeout_ms: int
     log_level: str
+    # Accounts (issue 3): sessions, rate limits, proxies, recovery-code hashing.
+    session_citizen_days: int = 30
+    session_staff_idle_minutes: int = 30
+    session_staff_hours: int = 12
+    auth_rate_per_address: int = 30
+    auth_rate_per_account: int = 10
+    trusted_proxies: tuple[str, ...] = ()
+    argon2_memory_kib: int = 65536
+    argon2_time_cost: int = 3
+    # Catalogue (issue 4): raising it revokes every counter QR poster printed before.
+    counter_key_version: int = 1
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -88,6 +100,23 @@ class Settings:
             log_level=_choice(
                 env, "MOTCUA_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
             ),
+            session_citizen_days=_integer(env, "MOTCUA_SESSION_CITIZEN_DAYS", 30, low=1, high=365),
+            session_staff_idle_minutes=_integer(
+                env, "MOTCUA_SESSION_STAFF_IDLE_MINUTES", 30, low=1, high=24 * 60
+            ),
+            session_staff_hours=_integer(env, "MOTCUA_SESSION_STAFF_HOURS", 12, low=1, high=24 * 7),
+            auth_rate_per_address=_integer(
+                env, "MOTCUA_AUTH_RATE_PER_ADDRESS", 30, low=1, high=100_000
+            ),
+            auth_rate_per_account=_integer(
+                env, "MOTCUA_AUTH_RATE_PER_ACCOUNT", 10, low=1, high=100_000
+            ),
+            trusted_proxies=_trusted_proxies(env),
+            argon2_memory_kib=_integer(
+                env, "MOTCUA_ARGON2_MEMORY_KIB", 65536, low=8, high=4 * 1024 * 1024
+            ),
+            argon2_time_cost=_integer(env, "MOTCUA_ARGON2_TIME_COST", 3, low=1, high=20),
+            counter_key_version=_integer(env, "MOTCUA_COUNTER_KEY_VERSION", 1, low=1, high=999_999),
         )
 
 
@@ -185,6 +214,23 @@ def _embedded_secret(data_dir: Path) -> str:
     if len(key) < 32:
         raise SettingsError("MOTCUA_SECRET_KEY", f"the key kept in {path} is too short")
     return key
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Addresses or networks (``10.0.0.1, 10.1.0.0/16``) whose X-Forwarded-For is believed."""
+    raw = env.get("MOTCUA_TRUSTED_PROXIES", "")
+    networks = []
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(part.strip(), strict=False)))
+        except ValueError:
+            raise SettingsError(
+                "MOTCUA_TRUSTED_PROXIES",
+                f"must be IP addresses or networks separated by commas (got {part.strip()!r})",
+            ) from None
+    return tuple(networks)
 
 
 def _redis_url(env: Mapping[str, str]) -> str | None:

@@ -1,30 +1,126 @@
+"""The catalogue's JSON API: search, one procedure, its QR code and poster."""
+
 from __future__ import annotations
 
-from typing import Annotated
+import hashlib
+from typing import Annotated, Any
 
-from litestar import Controller, get
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
-from backend.catalogue import service
+from backend.catalogue import qr, service
 from backend.catalogue.schemas import Level, OnlineLevel, ProcedurePage, ProcedureRead
+from backend.settings import Settings
+
+CACHE_CONTROL = "public, max-age=60"
+CODE = PathParameter(max_length=32, pattern=r"^[0-9A-Za-z.\-]+$")
+
+
+def etag_for(body: bytes) -> str:
+    return f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+
+
+def not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
+    """True when the client's If-None-Match names this version (weak or strong)."""
+    header = request.headers.get("if-none-match", "")
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in tags or "*" in tags
+
+
+def cached(
+    request: Request[Any, Any, Any], body: bytes, media_type: str, **headers: str
+) -> Response[bytes]:
+    """A response with an ETag and a short public cache; 304 when the client has it."""
+    etag = etag_for(body)
+    all_headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, **headers}
+    if not_modified(request, etag):
+        return Response(b"", status_code=304, headers=all_headers, media_type=media_type)
+    return Response(body, media_type=media_type, headers=all_headers)
 
 
 class ProcedureApi(Controller):
     path = "/api/procedures"
     tags = ["catalogue"]
 
-    @get("/", operation_id="listProcedures", summary="Search the procedure catalogue")
+    @get(
+        "/",
+        operation_id="listProcedures",
+        summary="Search the procedure catalogue",
+        description=(
+            "Words are matched with or without diacritics, in any order, as prefixes and "
+            "with small typing mistakes; name matches rank first. A text search returns at "
+            "most the 200 best matches. Answers carry an ETag (If-None-Match gives 304)."
+        ),
+        response_description="One page of procedures",
+    )
     async def list_procedures(
         self,
+        request: Request[Any, Any, Any],
         q: Annotated[str, QueryParameter(name="q", max_length=service.MAX_QUERY_LENGTH)] = "",
+        field: Annotated[str | None, QueryParameter(name="field", max_length=200)] = None,
+        agency: Annotated[str | None, QueryParameter(name="agency", max_length=32)] = None,
         level: Annotated[Level | None, QueryParameter(name="level")] = None,
         online: Annotated[OnlineLevel | None, QueryParameter(name="online")] = None,
         page: Annotated[int, QueryParameter(name="page", ge=1, le=1000)] = 1,
-    ) -> ProcedurePage:
-        return await service.list_procedures(q=q, level=level, online_level=online, page=page)
+    ) -> Response[bytes]:
+        result: ProcedurePage = await service.list_procedures(
+            q=q, field=field, agency=agency, level=level, online_level=online, page=page
+        )
+        return cached(request, msgspec.json.encode(result), "application/json")
 
-    @get("/{code:str}", operation_id="getProcedure", summary="One procedure, in full")
+    @get(
+        "/{code:str}",
+        operation_id="getProcedure",
+        summary="One procedure, in full",
+        response_description="The procedure (with an ETag)",
+    )
     async def get_procedure(
-        self, code: Annotated[str, PathParameter(max_length=32)]
-    ) -> ProcedureRead:
-        return await service.get_procedure(code)
+        self, request: Request[Any, Any, Any], code: Annotated[str, CODE]
+    ) -> Response[bytes]:
+        procedure: ProcedureRead = await service.get_procedure(code)
+        return cached(request, msgspec.json.encode(procedure), "application/json")
+
+    @get("/{code:str}/qr.svg", operation_id="getProcedureQrSvg", summary="QR code (SVG)")
+    async def qr_svg(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        code: Annotated[str, CODE],
+    ) -> Response[bytes]:
+        procedure = await service.get_procedure(code)
+        url = service.procedure_url(settings.public_url, procedure.code)
+        return cached(request, qr.qr_svg(url, title=url), "image/svg+xml")
+
+    @get("/{code:str}/qr.png", operation_id="getProcedureQrPng", summary="QR code (PNG)")
+    async def qr_png(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        code: Annotated[str, CODE],
+    ) -> Response[bytes]:
+        procedure = await service.get_procedure(code)
+        url = service.procedure_url(settings.public_url, procedure.code)
+        return cached(request, qr.qr_png(url), "image/png")
+
+    @get(
+        "/{code:str}/poster.pdf",
+        operation_id="getProcedurePosterPdf",
+        summary="A4 poster with the QR code (PDF)",
+    )
+    async def poster_pdf(
+        self,
+        settings: NamedDependency[Settings],
+        code: Annotated[str, CODE],
+    ) -> Response[bytes]:
+        procedure = await service.get_procedure(code)
+        poster = service.procedure_poster(settings.public_url, procedure)
+        return Response(
+            await service.render_poster_pdf(poster),
+            media_type="application/pdf",
+            headers={
+                "Cache-Control": CACHE_CONTROL,
+                "Content-Disposition": f'inline; filename="poster-{procedure.code}.pdf"',
+            },
+        )

@@ -1,13 +1,27 @@
+"""The catalogue's pages: search, procedure, poster, counter and the QR scanner."""
+
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
-from litestar.response import Template
+from litestar.response import File, Redirect, Template
 
 from backend.catalogue import service
+from backend.catalogue.api import CODE
+from backend.catalogue.schemas import Level, OnlineLevel
+from backend.catalogue.tokens import InvalidCounterToken, RevokedCounterToken
+from backend.settings import Settings
+from backend.web.assets import PUBLIC_DIR
 from backend.web.templates import page
+
+VENDOR_DIR = PUBLIC_DIR / "vendor"
+ZXING = "zxing-wasm-3.1.4"
+VENDOR_MEDIA_TYPES = {".js": "text/javascript", ".wasm": "application/wasm"}
 
 
 class CataloguePages(Controller):
@@ -18,17 +32,120 @@ class CataloguePages(Controller):
         self,
         request: Request[Any, Any, Any],
         q: Annotated[str, QueryParameter(name="q", max_length=service.MAX_QUERY_LENGTH)] = "",
+        field: Annotated[str, QueryParameter(name="field", max_length=200)] = "",
+        agency: Annotated[str, QueryParameter(name="agency", max_length=32)] = "",
+        level: Annotated[Level | None, QueryParameter(name="level")] = None,
+        online: Annotated[OnlineLevel | None, QueryParameter(name="online")] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=1000)] = 1,
     ) -> Template:
-        results = await service.list_procedures(q=q, page=page_number)
-        return page(request, "catalogue/search.html", q=q, results=results)
+        # An empty <select> sends "": it means "any".
+        results = await service.list_procedures(
+            q=q,
+            field=field or None,
+            agency=agency or None,
+            level=level,
+            online_level=online,
+            page=page_number,
+        )
+        chosen = {"field": field, "agency": agency, "level": level or "", "online": online or ""}
+        return page(
+            request,
+            "catalogue/search.html",
+            q=q,
+            results=results,
+            chosen=chosen,
+            query_string={k: v for k, v in {"q": q, **chosen}.items() if v},
+            fields=await service.list_fields(),
+            agencies=await service.list_agencies(),
+        )
 
     @get("/p/{code:str}", name="procedure")
     async def procedure(
-        self,
-        request: Request[Any, Any, Any],
-        code: Annotated[str, PathParameter(max_length=32)],
+        self, request: Request[Any, Any, Any], code: Annotated[str, CODE]
     ) -> Template:
         return page(
             request, "catalogue/procedure.html", procedure=await service.get_procedure(code)
         )
+
+    @get("/p/{code:str}/poster", name="procedure-poster")
+    async def poster(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        code: Annotated[str, CODE],
+    ) -> Template:
+        procedure = await service.get_procedure(code)
+        return page(
+            request,
+            "catalogue/poster.html",
+            procedure=procedure,
+            poster=service.procedure_poster(settings.public_url, procedure),
+        )
+
+    @get("/c/{token:str}", name="counter")
+    async def counter(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        token: Annotated[str, PathParameter(max_length=512)],
+    ) -> Template:
+        try:
+            counter = await service.counter_for_token(
+                settings.secret_key, settings.counter_key_version, token
+            )
+        except (InvalidCounterToken, RevokedCounterToken) as error:
+            return page(
+                request,
+                "catalogue/counter.html",
+                status_code=error.status_code,
+                error=error,
+                counter=None,
+            )
+        return page(request, "catalogue/counter.html", counter=counter, error=None)
+
+    @get("/quet-ma", name="scanner")
+    async def scanner(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        entered: Annotated[str, QueryParameter(name="ma", max_length=2000)] = "",
+    ) -> Response[Any]:
+        """The scanner; with ``ma`` (typed in, or sent by the scanner), opens what it
+        names on this site, or shows anything else as text with a warning."""
+        outcome = await service.resolve_scanned(entered, settings.public_url)
+        if outcome.target is not None:
+            return Redirect(outcome.target, status_code=303)
+        return page(
+            request,
+            "catalogue/scanner.html",
+            entered=entered.strip(),
+            outcome=outcome,
+            zxing_module=f"/vendor/{ZXING}/es/reader/index.js",
+            zxing_wasm=f"/vendor/{ZXING}/reader/zxing_reader.wasm",
+            origin=settings.public_url,
+        )
+
+
+class VendorFiles(Controller):
+    """Third-party browser code we host ourselves (public/vendor, with its licence):
+    loaded only when a page needs it, never precached by the service worker."""
+
+    include_in_schema = False
+
+    @get("/vendor/{name:path}", name="vendor")
+    async def vendor(self, name: Annotated[str, PathParameter(max_length=200)]) -> File:
+        path = (VENDOR_DIR / name.lstrip("/")).resolve()
+        media_type = VENDOR_MEDIA_TYPES.get(path.suffix)
+        if media_type is None or not path.is_file() or not _inside(path, VENDOR_DIR):
+            raise NotFoundException()
+        return File(
+            path,
+            content_disposition_type="inline",
+            media_type=media_type,
+            # The version is in the folder's name: a new version is a new URL.
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.is_relative_to(folder.resolve())

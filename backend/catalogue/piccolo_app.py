@@ -2,10 +2,10 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from backend.catalogue.tables import Agency, Procedure, ProcedureComponent, ProcedureFee
+from backend.catalogue.tables import Agency, Counter, Procedure, ProcedureComponent, ProcedureFee
 
 APP_CONFIG = AppConfig(
     app_name="catalogue",
     migrations_folder_path=str(Path(__file__).parents[2] / "migrations" / "catalogue"),
-    table_classes=[Agency, Procedure, ProcedureComponent, ProcedureFee],
+    table_classes=[Agency, Procedure, ProcedureComponent, ProcedureFee, Counter],
 )

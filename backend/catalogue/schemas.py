@@ -65,10 +65,25 @@ class ProcedureRead(ProcedureSummary, kw_only=True):
 
 
 class ProcedurePage(msgspec.Struct, kw_only=True):
+    """One page of results. A text search returns at most the 200 best matches."""
+
     items: list[ProcedureSummary]
     total: int
     page: int
     page_size: int
+
+
+class FieldOption(msgspec.Struct, kw_only=True):
+    field_vi: str
+    field_en: str
+
+
+class CounterRead(msgspec.Struct, kw_only=True):
+    agency: AgencyRead
+    number: int
+    name_vi: str
+    name_en: str
+    procedures: list[ProcedureSummary]
 
 
 # The demo catalogue file (backend/catalogue/demo_catalogue.json): validated on load.
@@ -133,7 +148,17 @@ class DemoProcedure(msgspec.Struct, kw_only=True):
     source: str = ""
 
 
+class DemoCounter(msgspec.Struct, kw_only=True):
+    agency: str
+    number: int
+    name_vi: str
+    name_en: str
+    procedures: list[str] = msgspec.field(default_factory=list)
+
+
 class DemoCatalogue(msgspec.Struct, kw_only=True):
     province: DemoProvince
     agencies: list[DemoAgency]
     procedures: list[DemoProcedure]
+    counters: list[DemoCounter] = msgspec.field(default_factory=list)
+    counters_note: str = ""

@@ -48,8 +48,6 @@ class Procedure(Table, tablename="catalogue_procedure"):
     # Fields whose published value could not be confirmed when the data was entered.
     unconfirmed = JSON(default=[])
     source = Text(default="")
-    # Diacritic-free, lower-case name and field: what people type on a phone.
-    search_text = Text(default="")
     updated_at = Timestamptz()
 
 
@@ -79,3 +77,18 @@ class ProcedureFee(Table, tablename="catalogue_fee"):
     label_en = Text()
     amount = BigInt()
     online_amount = BigInt(null=True, default=None)
+
+
+class Counter(Table, tablename="catalogue_counter"):
+    """A reception counter (quầy) of an agency; its QR code names it in a signed token.
+
+    (agency, number) is unique: a raw index in the migration, as SQLite rejects
+    Piccolo's composite constraint."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    agency = ForeignKey(references=Agency, on_delete=OnDelete.cascade, index=True)
+    number = Integer()
+    name_vi = Text()
+    name_en = Text()
+    # National codes of the procedures received at this counter.
+    procedure_codes = JSON(default=[])

@@ -9,7 +9,7 @@ from typing import Any
 
 from piccolo.conf.apps import AppRegistry
 
-APP_REGISTRY = AppRegistry(apps=["backend.catalogue.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["backend.catalogue.piccolo_app", "backend.accounts.piccolo_app"])
 
 
 def __getattr__(name: str) -> Any:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import functools
 import json
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -14,6 +13,7 @@ from litestar.response import File, Redirect, Template
 from backend.catalogue import service as catalogue
 from backend.web.assets import PUBLIC_DIR, Assets
 from backend.web.i18n import LANGUAGE_COOKIE, LANGUAGES
+from backend.web.paths import local_path
 from backend.web.templates import page
 
 ICON_URLS = ["/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"]
@@ -36,7 +36,7 @@ class HomePages(Controller):
         next_path: Annotated[str, QueryParameter(name="next", max_length=2000)] = "/",
     ) -> Response[Any]:
         """A plain link (works without JavaScript) that remembers the choice for a year."""
-        response: Response[Any] = Redirect(_local_path(next_path), status_code=303)
+        response: Response[Any] = Redirect(local_path(next_path), status_code=303)
         if lang in LANGUAGES:
             response.set_cookie(
                 LANGUAGE_COOKIE, lang, max_age=ONE_YEAR, samesite="lax", httponly=True
@@ -47,25 +47,9 @@ class HomePages(Controller):
     async def offline(self, request: Request[Any, Any, Any]) -> Template:
         return page(request, "offline.html")
 
-    @get(["/quet-ma", "/tra-cuu", "/dang-nhap"], name="coming-soon")
+    @get(["/tra-cuu"], name="coming-soon")
     async def coming_soon(self, request: Request[Any, Any, Any]) -> Template:
         return page(request, "coming_soon.html", feature=request.url.path.strip("/"))
-
-
-def _local_path(target: str) -> str:
-    """Only a path of this site: never an open redirect."""
-    parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-        # Browsers read a backslash as a slash: "/\\evil.example" leaves the site.
-        or "\\" in target
-        or any(ord(char) < 32 for char in target)
-    ):
-        return "/"
-    return target
 
 
 class ShellFiles(Controller):

@@ -24,10 +24,16 @@ logger = logging.getLogger("motcua.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-def content_security_policy(settings: Settings) -> str:
+# Pages that compile WebAssembly: the QR scanner's ZXing fallback.
+WASM_PATHS = frozenset({"/quet-ma"})
+
+
+def content_security_policy(settings: Settings, *, wasm: bool = False) -> str:
     directives = [
         "default-src 'self'",
-        "script-src 'self'",
+        # 'wasm-unsafe-eval' (WebAssembly compilation, not JavaScript eval) only on the
+        # pages that compile our own ZXing wasm: the QR scanner.
+        "script-src 'self' 'wasm-unsafe-eval'" if wasm else "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "media-src 'self' blob:",
@@ -45,9 +51,9 @@ def content_security_policy(settings: Settings) -> str:
     return "; ".join(directives)
 
 
-def security_headers(settings: Settings) -> dict[str, str]:
+def security_headers(settings: Settings, *, wasm: bool = False) -> dict[str, str]:
     headers = {
-        "Content-Security-Policy": content_security_policy(settings),
+        "Content-Security-Policy": content_security_policy(settings, wasm=wasm),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
         # The QR scanner needs the camera, for this site only; nothing else.
@@ -69,6 +75,10 @@ class EdgeMiddleware:
             (name.lower().encode(), value.encode())
             for name, value in security_headers(settings).items()
         ]
+        self.wasm_headers = [
+            (name.lower().encode(), value.encode())
+            for name, value in security_headers(settings, wasm=True).items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -84,7 +94,8 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = MutableScopeHeaders.from_message(message)
-                for name, value in self.headers:
+                chosen = self.wasm_headers if scope["path"] in WASM_PATHS else self.headers
+                for name, value in chosen:
                     if name.decode() not in headers:
                         headers.add(name.decode(), value.decode())
                 headers["X-Request-ID"] = request_id

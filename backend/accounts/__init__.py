@@ -1,0 +1,1 @@
+"""Accounts: passkeys (WebAuthn), sessions, recovery, organisations and officials."""

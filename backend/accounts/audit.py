@@ -1,0 +1,91 @@
+"""The security audit log: append-only, no secrets, no personal data beyond ids and
+the client address. A line also goes to the application log, with ids only."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+
+from backend.accounts.runtime import AccountsRuntime
+from backend.accounts.schemas import AuditRead
+from backend.accounts.tables import AuditEvent
+from backend.db import write_transaction
+
+logger = logging.getLogger("motcua.audit")
+
+EVENTS = frozenset(
+    {
+        "sign_up",
+        "sign_in",
+        "sign_in_failed",
+        "sign_up_failed",
+        "sign_out",
+        "sign_out_everywhere",
+        "session_ended",
+        "passkey_added",
+        "passkey_renamed",
+        "passkey_removed",
+        "passkey_rejected",
+        "possible_cloned_authenticator",
+        "recovery_used",
+        "recovery_failed",
+        "recovery_codes_renewed",
+        "reenrolment_issued",
+        "enrolment_issued",
+        "enrolment_used",
+        "enrolment_failed",
+        "staff_created",
+        "role_changed",
+        "account_disabled",
+        "account_enabled",
+        "organisation_registered",
+        "invitation_created",
+        "invitation_accepted",
+        "member_removed",
+    }
+)
+
+
+async def record(
+    runtime: AccountsRuntime,
+    event: str,
+    *,
+    actor_id: int | None = None,
+    subject_id: int | None = None,
+    address: str | None = None,
+    **details: Any,
+) -> None:
+    assert event in EVENTS, event
+    async with write_transaction():
+        await AuditEvent.insert(
+            AuditEvent(
+                at=runtime.clock(),
+                event=event,
+                actor_id=actor_id,
+                subject_id=subject_id,
+                client_address=address,
+                details=details,
+            )
+        )
+    logger.info(
+        event,
+        extra={"fields": {"actor_id": actor_id, "subject_id": subject_id, **_safe(details)}},
+    )
+
+
+def _safe(details: dict[str, Any]) -> dict[str, Any]:
+    """Only short codes go to the application log (reasons, kinds, ids)."""
+    return {key: value for key, value in details.items() if key in {"reason", "kind", "role"}}
+
+
+async def events_for(subject_id: int, limit: int = 50) -> list[AuditRead]:
+    rows = (
+        await AuditEvent.select()
+        .where(AuditEvent.subject_id == subject_id)
+        .order_by(AuditEvent.id, ascending=False)
+        .limit(limit)
+        .output(load_json=True)
+    )
+    return msgspec.convert(rows, list[AuditRead], strict=False)

@@ -1,0 +1,341 @@
+"""The accounts pages. Passkeys need JavaScript (the browser's WebAuthn API), so the
+sign-up, sign-in and enrolment pages say so plainly when it is off; everything else
+(sign-out, renaming or removing a passkey, ending a session, organisations,
+invitations, re-enrolment at a counter) is a plain HTML form that works without it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from backend.accounts import service, sessions
+from backend.accounts.api import clear_session_cookie
+from backend.accounts.guards import (
+    client_of,
+    require_citizen,
+    require_signed_in,
+    require_staff,
+    runtime_of,
+)
+from backend.accounts.schemas import OrganisationCreate, Principal, ReenrolmentIn
+from backend.errors import AppError
+from backend.web.paths import local_path
+from backend.web.templates import page
+
+ACCOUNT_HOME = "/tai-khoan/thiet-bi"
+NextPath = Annotated[str, QueryParameter(name="next", max_length=2000)]
+
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def when(moment: dt.datetime) -> str:
+    """A time as people in Vietnam read it: 22/11/2026 14:05."""
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+def tax_code(code: str) -> str:
+    return f"{code[:10]}-{code[10:]}" if len(code) == 13 else code
+
+
+def render(
+    request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any
+) -> Template:
+    """A page with personal data: never cached, not even by the service worker."""
+    template = page(request, name, status_code, when=when, tax_code=tax_code, **context)
+    template.headers["Cache-Control"] = "no-store"
+    return template
+
+
+class RenameForm(msgspec.Struct):
+    name: str = ""
+
+
+class ReenrolForm(msgspec.Struct):
+    phone: str = ""
+    identity_checked: str = ""
+
+
+class AccountPages(Controller):
+    include_in_schema = False
+
+    @get("/dang-ky", name="sign-up")
+    async def sign_up(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal | None]
+    ) -> Template | Redirect:
+        if principal is not None:
+            return Redirect(ACCOUNT_HOME, status_code=303)
+        return render(request, "accounts/sign_up.html")
+
+    @get("/dang-nhap", name="sign-in")
+    async def sign_in(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal | None],
+        next_path: NextPath = ACCOUNT_HOME,
+    ) -> Template | Redirect:
+        target = local_path(next_path, ACCOUNT_HOME)
+        if principal is not None:
+            return Redirect(target, status_code=303)
+        return render(request, "accounts/sign_in.html", next_path=target)
+
+    @get("/khoi-phuc", name="recovery")
+    async def recovery(self, request: Request[Any, Any, Any]) -> Template:
+        return render(request, "accounts/recovery.html")
+
+    @get("/kich-hoat/{token:str}", name="enrolment")
+    async def enrolment(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
+        info = await service.enrolment_info(runtime_of(request), token)
+        return render(request, "accounts/enrol.html", info=info, token=token)
+
+    @get("/tai-khoan", name="account")
+    async def account(self) -> Redirect:
+        return Redirect(ACCOUNT_HOME, status_code=303)
+
+    @get(ACCOUNT_HOME, name="devices", guards=[require_signed_in])
+    async def devices(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        done: Annotated[str, QueryParameter(name="xong", max_length=20)] = "",
+        add: Annotated[str, QueryParameter(name="them-khoa", max_length=4)] = "",
+    ) -> Template:
+        return await _devices(request, principal, done=done, add=bool(add))
+
+    @post(ACCOUNT_HOME + "/khoa/{passkey_id:int}/doi-ten", guards=[require_signed_in])
+    async def rename_passkey(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        passkey_id: FromPath[int],
+        data: URLEncodedBody[RenameForm],
+    ) -> Template | Redirect:
+        try:
+            await service.rename_passkey(
+                runtime_of(request), principal, passkey_id, data.name, client_of(request)
+            )
+        except AppError as error:
+            return await _devices(request, principal, error=error, status_code=400)
+        return Redirect(f"{ACCOUNT_HOME}?xong=doi-ten", status_code=303)
+
+    @post(ACCOUNT_HOME + "/khoa/{passkey_id:int}/xoa", guards=[require_signed_in])
+    async def remove_passkey(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        passkey_id: FromPath[int],
+    ) -> Template | Redirect:
+        try:
+            await service.remove_passkey(
+                runtime_of(request), principal, passkey_id, client_of(request)
+            )
+        except AppError as error:
+            if error.status_code == 404:
+                raise
+            return await _devices(request, principal, error=error, status_code=409)
+        return Redirect(f"{ACCOUNT_HOME}?xong=xoa-khoa", status_code=303)
+
+    @post(ACCOUNT_HOME + "/phien/{session_id:str}/ket-thuc", guards=[require_signed_in])
+    async def end_session(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        session_id: FromPath[str],
+    ) -> Redirect:
+        await service.end_session(runtime_of(request), principal, session_id, client_of(request))
+        if session_id == principal.session_id:
+            return Redirect("/", status_code=303)
+        return Redirect(f"{ACCOUNT_HOME}?xong=ket-thuc", status_code=303)
+
+    @post("/dang-xuat", name="sign-out")
+    async def sign_out(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal | None]
+    ) -> Response[Any]:
+        runtime = runtime_of(request)
+        if principal is not None:
+            await service.sign_out(runtime, principal, client_of(request))
+        response: Response[Any] = Redirect("/", status_code=303)
+        clear_session_cookie(runtime, response)
+        return response
+
+    @post("/dang-xuat-moi-noi", name="sign-out-everywhere", guards=[require_signed_in])
+    async def sign_out_everywhere(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Response[Any]:
+        runtime = runtime_of(request)
+        await service.sign_out_everywhere(runtime, principal, client_of(request))
+        response: Response[Any] = Redirect("/dang-nhap", status_code=303)
+        clear_session_cookie(runtime, response)
+        return response
+
+
+async def _devices(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    *,
+    done: str = "",
+    add: bool = False,
+    error: AppError | None = None,
+    status_code: int = 200,
+) -> Template:
+    return render(
+        request,
+        "accounts/devices.html",
+        status_code,
+        principal=principal,
+        account=await service.get_account(principal.account_id),
+        passkeys=await service.list_passkeys(principal),
+        sessions=await sessions.list_for(principal.account_id, principal.session_id),
+        codes_left=await service.recovery_codes_left(principal),
+        organisations=await service.my_organisations(principal)
+        if principal.kind == "citizen"
+        else [],
+        done=done,
+        add=add,
+        error=error,
+    )
+
+
+class OrganisationPages(Controller):
+    include_in_schema = False
+
+    @get("/to-chuc", name="organisations", guards=[require_citizen])
+    async def organisations(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Template:
+        return await _organisations(request, principal)
+
+    @post("/to-chuc", guards=[require_citizen])
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: URLEncodedBody[OrganisationCreate],
+    ) -> Template | Redirect:
+        try:
+            organisation = await service.register_organisation(
+                runtime_of(request), principal, data, client_of(request)
+            )
+        except AppError as error:
+            return await _organisations(request, principal, form=data, error=error, status_code=400)
+        return Redirect(f"/to-chuc/{organisation.id}", status_code=303)
+
+    @get("/to-chuc/{organisation_id:int}", name="organisation", guards=[require_citizen])
+    async def organisation(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        organisation_id: FromPath[int],
+    ) -> Template:
+        detail = await service.get_organisation(principal, organisation_id)
+        return render(request, "accounts/organisation.html", organisation=detail)
+
+    @post("/to-chuc/{organisation_id:int}/loi-moi", guards=[require_citizen])
+    async def invite(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        organisation_id: FromPath[int],
+    ) -> Template:
+        link = await service.create_invitation(
+            runtime_of(request), principal, organisation_id, client_of(request)
+        )
+        detail = await service.get_organisation(principal, organisation_id)
+        return render(request, "accounts/organisation.html", organisation=detail, invitation=link)
+
+    @post(
+        "/to-chuc/{organisation_id:int}/thanh-vien/{account_id:int}/xoa",
+        guards=[require_citizen],
+    )
+    async def remove_member(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        organisation_id: FromPath[int],
+        account_id: FromPath[int],
+    ) -> Redirect:
+        await service.remove_member(
+            runtime_of(request), principal, organisation_id, account_id, client_of(request)
+        )
+        return Redirect(f"/to-chuc/{organisation_id}", status_code=303)
+
+    @get("/moi/{token:str}", name="invitation")
+    async def invitation(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal | None],
+        token: FromPath[str],
+    ) -> Template:
+        runtime = runtime_of(request)
+        await runtime.limiter.check_address("invitation", client_of(request).address)
+        info = await service.invitation_info(runtime, token)
+        return render(request, "accounts/invitation.html", invitation=info, principal=principal)
+
+    @post("/moi/{token:str}", guards=[require_citizen])
+    async def accept(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        token: FromPath[str],
+    ) -> Redirect:
+        runtime = runtime_of(request)
+        await runtime.limiter.check_address("invitation", client_of(request).address)
+        organisation = await service.accept_invitation(
+            runtime, principal, token, client_of(request)
+        )
+        return Redirect(f"/to-chuc/{organisation.id}", status_code=303)
+
+
+async def _organisations(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    *,
+    form: OrganisationCreate | None = None,
+    error: AppError | None = None,
+    status_code: int = 200,
+) -> Template:
+    return render(
+        request,
+        "accounts/organisations.html",
+        status_code,
+        organisations=await service.my_organisations(principal),
+        form=form,
+        error=error,
+    )
+
+
+class StaffPages(Controller):
+    include_in_schema = False
+
+    @get("/can-bo/cap-lai", name="reenrolment", guards=[require_staff("reception")])
+    async def reenrolment(self, request: Request[Any, Any, Any]) -> Template:
+        return render(request, "accounts/reenrol.html")
+
+    @post("/can-bo/cap-lai", guards=[require_staff("reception")])
+    async def issue(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: URLEncodedBody[ReenrolForm],
+    ) -> Template:
+        try:
+            issued = await service.issue_reenrolment(
+                runtime_of(request),
+                principal,
+                ReenrolmentIn(phone=data.phone, identity_checked=data.identity_checked == "on"),
+                client_of(request),
+            )
+        except AppError as error:
+            return render(request, "accounts/reenrol.html", 400, form=data, error=error)
+        return render(request, "accounts/reenrol.html", issued=issued)
+
+
+ACCOUNT_PAGES = [AccountPages, OrganisationPages, StaffPages]

@@ -1,0 +1,33 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from backend.accounts.tables import (
+    Account,
+    AuditEvent,
+    Challenge,
+    EnrolmentLink,
+    Invitation,
+    Membership,
+    Organisation,
+    Passkey,
+    RecoveryCode,
+    Session,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="accounts",
+    migrations_folder_path=str(Path(__file__).parents[2] / "migrations" / "accounts"),
+    table_classes=[
+        Account,
+        Passkey,
+        Challenge,
+        Session,
+        RecoveryCode,
+        EnrolmentLink,
+        Organisation,
+        Membership,
+        Invitation,
+        AuditEvent,
+    ],
+)

@@ -1,0 +1,95 @@
+"""The accounts domain's configuration for one app: relying party, session lengths,
+rate limiter, recovery-code hasher and the clock (replaceable in tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from argon2 import PasswordHasher
+
+from backend.accounts.ratelimit import (
+    CounterStore,
+    MemoryCounters,
+    Network,
+    RateLimiter,
+    RedisCounters,
+    parse_networks,
+)
+from backend.settings import Settings
+
+SESSION_COOKIE = "motcua_session"
+SECURE_SESSION_COOKIE = "__Host-motcua_session"  # https: no Domain, Path=/, Secure
+CHALLENGE_TTL = dt.timedelta(minutes=5)
+ENROLMENT_TTL = dt.timedelta(hours=24)
+INVITATION_TTL = dt.timedelta(days=7)
+# A session's last-seen time is written at most this often (it is one write a request).
+TOUCH_EVERY = dt.timedelta(seconds=60)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(slots=True)
+class AccountsRuntime:
+    rp_id: str
+    rp_name: str
+    origin: str
+    public_url: str
+    secure_cookies: bool
+    citizen_idle: dt.timedelta
+    staff_idle: dt.timedelta
+    staff_absolute: dt.timedelta
+    trusted_proxies: tuple[Network, ...]
+    hasher: PasswordHasher
+    limiter: RateLimiter
+    now: Callable[[], dt.datetime] = field(default=utc_now)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AccountsRuntime:
+        store: CounterStore = (
+            RedisCounters(settings.redis_url) if settings.redis_url else MemoryCounters()
+        )
+        runtime = cls(
+            rp_id=settings.public_host,
+            rp_name="Một Cửa",
+            origin=settings.public_url,
+            public_url=settings.public_url,
+            secure_cookies=settings.is_https,
+            citizen_idle=dt.timedelta(days=settings.session_citizen_days),
+            staff_idle=dt.timedelta(minutes=settings.session_staff_idle_minutes),
+            staff_absolute=dt.timedelta(hours=settings.session_staff_hours),
+            trusted_proxies=parse_networks(settings.trusted_proxies),
+            hasher=PasswordHasher(
+                time_cost=settings.argon2_time_cost,
+                memory_cost=settings.argon2_memory_kib,
+                parallelism=1,
+            ),
+            limiter=RateLimiter(
+                store,
+                utc_now,
+                per_address=settings.auth_rate_per_address,
+                per_account=settings.auth_rate_per_account,
+            ),
+        )
+        runtime.limiter.now = runtime.clock
+        return runtime
+
+    def clock(self) -> dt.datetime:
+        """The current time through ``now`` (tests replace ``now``)."""
+        return self.now()
+
+    @property
+    def cookie_name(self) -> str:
+        return SECURE_SESSION_COOKIE if self.secure_cookies else SESSION_COOKIE
+
+    @asynccontextmanager
+    async def lifespan(self, _: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await self.limiter.close()

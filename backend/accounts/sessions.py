@@ -1,0 +1,173 @@
+"""Server-side sessions.
+
+The cookie holds a random 256-bit token; the table holds only its SHA-256 digest
+(a copy of the table does not give anyone a session) and a separate public id used
+to list and end sessions. A new token at every sign-in. Citizens: a sliding window
+(``MOTCUA_SESSION_CITIZEN_DAYS`` since the last request). Officials: an idle timeout
+and an absolute lifetime. Disabling an account deletes its sessions, and a session
+of a disabled account is refused even if one slipped through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import msgspec
+
+from backend.accounts.runtime import TOUCH_EVERY, AccountsRuntime
+from backend.accounts.schemas import Principal, SessionRead
+from backend.accounts.tables import Session
+from backend.db import write_transaction
+from backend.errors import NotFound
+
+# Browsers keep a cookie at most 400 days; the server decides when a session ends.
+COOKIE_MAX_AGE = 400 * 24 * 3600
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def start(runtime: AccountsRuntime, account_id: int, device: str) -> str:
+    """A new session; returns the cookie's token."""
+    token = secrets.token_urlsafe(32)
+    now = runtime.clock()
+    async with write_transaction():
+        await Session.insert(
+            Session(
+                token_hash=token_digest(token),
+                public_id=secrets.token_urlsafe(16),
+                account=account_id,
+                created_at=now,
+                last_seen_at=now,
+                device=device[:120],
+            )
+        )
+    return token
+
+
+async def resolve(runtime: AccountsRuntime, token: str) -> Principal | None:
+    rows = await Session.select(
+        Session.id,
+        Session.public_id,
+        Session.created_at,
+        Session.last_seen_at,
+        Session.account.id.as_alias("account_id"),
+        Session.account.kind.as_alias("kind"),
+        Session.account.full_name.as_alias("name"),
+        Session.account.role.as_alias("role"),
+        Session.account.agency_code.as_alias("agency_code"),
+        Session.account.disabled_at.as_alias("disabled_at"),
+    ).where(Session.token_hash == token_digest(token))
+    if not rows:
+        return None
+    row = rows[0]
+    now = runtime.clock()
+    idle = now - row["last_seen_at"]
+    if row["kind"] == "staff":
+        expired = idle > runtime.staff_idle or now - row["created_at"] > runtime.staff_absolute
+    else:
+        expired = idle > runtime.citizen_idle
+    if expired or row["disabled_at"] is not None:
+        async with write_transaction():
+            await Session.delete().where(Session.id == row["id"])
+        return None
+    if idle >= TOUCH_EVERY:
+        async with write_transaction():
+            await Session.update({Session.last_seen_at: now}).where(Session.id == row["id"])
+    return Principal(
+        account_id=row["account_id"],
+        kind=row["kind"],
+        name=row["name"],
+        role=row["role"],
+        agency_code=row["agency_code"],
+        session_id=row["public_id"],
+    )
+
+
+async def end(public_id: str) -> None:
+    async with write_transaction():
+        await Session.delete().where(Session.public_id == public_id)
+
+
+async def end_by_token(token: str) -> None:
+    async with write_transaction():
+        await Session.delete().where(Session.token_hash == token_digest(token))
+
+
+async def end_for_account(account_id: int, public_id: str) -> None:
+    """End one of the person's own sessions; someone else's is "not found"."""
+    async with write_transaction():
+        rows = (
+            await Session.delete()
+            .where((Session.public_id == public_id) & (Session.account == account_id))
+            .returning(Session.id)
+        )
+    if not rows:
+        raise NotFound(
+            "Không tìm thấy phiên đăng nhập này.", "No such sign-in session.", field="id"
+        )
+
+
+async def end_all(account_id: int, *, keep: str | None = None) -> int:
+    async with write_transaction():
+        query = Session.delete().where(Session.account == account_id)
+        if keep is not None:
+            query = query.where(Session.public_id != keep)
+        rows = await query.returning(Session.id)
+    return len(rows)
+
+
+async def list_for(account_id: int, current: str) -> list[SessionRead]:
+    rows = (
+        await Session.select(
+            Session.public_id.as_alias("id"),
+            Session.device,
+            Session.created_at,
+            Session.last_seen_at,
+        )
+        .where(Session.account == account_id)
+        .order_by(Session.last_seen_at, ascending=False)
+    )
+    return [
+        msgspec.convert({**row, "current": row["id"] == current}, SessionRead, strict=False)
+        for row in rows
+    ]
+
+
+def device_label(user_agent: str | None) -> str:
+    """A short, non-identifying name for a browser: "Chrome · Android"."""
+    agent = user_agent or ""
+    browser = next(
+        (
+            name
+            for key, name in (
+                ("Zalo", "Zalo"),
+                ("Edg/", "Edge"),
+                ("SamsungBrowser", "Samsung Internet"),
+                ("CocCoc", "Cốc Cốc"),
+                ("Firefox", "Firefox"),
+                ("Chrome", "Chrome"),
+                ("Safari", "Safari"),
+            )
+            if key in agent
+        ),
+        "",
+    )
+    system = next(
+        (
+            name
+            for key, name in (
+                ("Android", "Android"),
+                ("iPhone", "iPhone"),
+                ("iPad", "iPad"),
+                ("Windows", "Windows"),
+                ("Mac OS X", "macOS"),
+                ("Linux", "Linux"),
+            )
+            if key in agent
+        ),
+        "",
+    )
+    return " · ".join(part for part in (browser, system) if part) or "?"

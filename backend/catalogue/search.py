@@ -1,0 +1,339 @@
+"""Vietnamese full-text search of the catalogue, on SQLite (FTS5) and PostgreSQL.
+
+Both engines see the same folded words (lower case, no diacritics, "đ" as "d") and
+go through the same three steps, stopping at the first that finds something:
+
+1. every word typed, each also as a prefix ("xay" finds "xây dựng"), in any order;
+2. the same with each word widened to the indexed words one or two typing mistakes
+   away (SQLite: a deletion index over the FTS5 vocabulary; PostgreSQL: pg_trgm
+   word similarity on the folded name);
+3. any of the words (people add words the catalogue does not use, "hộ cá thể").
+
+The engine returns up to ``MAX_RESULTS`` candidates in its own relevance order
+(FTS5 bm25 and ts_rank, both weighting the name far above the rest); they are then
+re-ranked so that names holding the words typed, whole and in order, come first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.querystring import QueryString
+
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 8
+MAX_WORD_LENGTH = 32
+MAX_RESULTS = 200
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_CODE = re.compile(r"^\d{1,2}\.\d{6}$")
+
+
+def fold(text: str) -> str:
+    """Lower-case, drop diacritics and fold đ to d: "Giấy phép" and "giay phep" match."""
+    text = text.replace("đ", "d").replace("Đ", "d")
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NON_WORD.sub(" ", plain).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    words: frozenset[str]
+    spaced: str  # " w1 w2 ... wn ": substring tests at word boundaries run in C
+    length: int
+
+
+@functools.lru_cache(maxsize=16384)
+def _name(name: str) -> _Name:
+    words = fold(name).split()
+    return _Name(frozenset(words), f" {' '.join(words)} ", len(words))
+
+
+def query_words(q: str) -> list[str]:
+    """The folded words of a query, bounded in number and length; duplicates dropped."""
+    words: list[str] = []
+    for word in fold(q[:MAX_QUERY_LENGTH]).split():
+        word = word[:MAX_WORD_LENGTH]
+        if word not in words:
+            words.append(word)
+    return words[:MAX_WORDS]
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    field: str | None = None
+    agency: str | None = None
+    level: str | None = None
+    online_level: str | None = None
+
+
+# What a search returns for each procedure (one query: no second round trip).
+SUMMARY_SQL = (
+    "p.code, p.name_vi, p.name_en, p.field_vi, p.field_en, a.code AS agency_code, p.level,"
+    " p.online_level, p.processing_days"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    code: str
+    name: str
+    row: dict[str, Any]
+
+
+def _candidates(rows: list[dict[str, Any]]) -> list[Candidate]:
+    return [Candidate(row["code"], row["name_vi"], row) for row in rows]
+
+
+def rerank(
+    words: Sequence[str], raw_query: str, candidates: Sequence[Candidate]
+) -> list[dict[str, Any]]:
+    """Summary rows in final order: the exact code, then names holding more of the words
+    (whole words above prefixes, the words in the order typed above any order),
+    then the engine's own order."""
+    phrase = " ".join(words)
+    code = raw_query.strip()
+
+    def score(item: tuple[int, Candidate]) -> tuple[float, int]:
+        position, candidate = item
+        name = _name(candidate.name)
+        total = 0.0
+        for word in words:
+            if word in name.words:
+                total += 3
+            elif f" {word}" in name.spaced:
+                total += 2
+        if len(words) > 1 and f" {phrase} " in name.spaced:
+            total += 2
+        if candidate.code == code:
+            total += 100
+        return (-total + 0.01 * name.length, position)
+
+    return [candidate.row for _, candidate in sorted(enumerate(candidates), key=score)]
+
+
+# ---- SQLite -----------------------------------------------------------------------
+
+
+def _fts_group(alternatives: Sequence[str]) -> str:
+    # Words are [a-z0-9] only (fold() guarantees it), so quoting is safe.
+    return "(" + " OR ".join(f'"{word}" *' for word in alternatives) + ")"
+
+
+class _Vocabulary:
+    """The indexed words with a deletion index for edits (SymSpell's idea): two words
+    within one edit share a key made by deleting at most one letter from each."""
+
+    def __init__(self, terms: Sequence[str], signature: tuple[Any, ...]) -> None:
+        self.signature = signature
+        self.terms = set(terms)
+        self.keys: dict[str, set[str]] = {}
+        for term in self.terms:
+            for key in _deletions(term, 2 if len(term) >= 6 else 1):
+                self.keys.setdefault(key, set()).add(term)
+
+    def near(self, word: str) -> list[str]:
+        limit = 2 if len(word) >= 6 else 1
+        found: set[str] = set()
+        for key in _deletions(word, limit):
+            for term in self.keys.get(key, ()):
+                if term != word and _distance(word, term) <= limit:
+                    found.add(term)
+        return sorted(found)[:8]
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    keys = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        keys |= frontier
+    return keys
+
+
+def _distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (an adjacent swap counts as one edit)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            cost = 0 if char_a == char_b else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                value = min(value, previous2[j - 2] + 1)
+            current.append(value)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+_vocabularies: dict[int, _Vocabulary] = {}
+
+
+async def _catalogue_signature(engine: Engine[Any]) -> tuple[Any, ...]:
+    """Changes whenever a procedure is added, removed or edited (every write through
+    the service sets ``updated_at``): the key of the caches below."""
+    rows = await engine.run_querystring(
+        # Three subqueries, each answered from an index (updated_at has its own).
+        QueryString(
+            "SELECT (SELECT count(*) FROM catalogue_procedure) AS n,"
+            " (SELECT max(id) FROM catalogue_procedure) AS last,"
+            " (SELECT max(updated_at) FROM catalogue_procedure) AS edited"
+        )
+    )
+    return (rows[0]["n"], rows[0]["last"], rows[0]["edited"])
+
+
+async def _sqlite_vocabulary(engine: Engine[Any], signature: tuple[Any, ...]) -> _Vocabulary:
+    """The vocabulary, rebuilt (in a thread) only when the catalogue has changed."""
+    cached = _vocabularies.get(id(engine))
+    if cached is not None and cached.signature == signature:
+        return cached
+    rows = await engine.run_querystring(
+        QueryString("SELECT term FROM catalogue_procedure_vocab WHERE length(term) > 1")
+    )
+    vocabulary = await asyncio.to_thread(_Vocabulary, [row["term"] for row in rows], signature)
+    _vocabularies[id(engine)] = vocabulary
+    return vocabulary
+
+
+def _filter_sql(filters: Filters, args: list[Any], placeholder: str) -> str:
+    clauses = []
+    for column, value in (
+        ("p.field_vi", filters.field),
+        ("a.code", filters.agency),
+        ("p.level", filters.level),
+        ("p.online_level", filters.online_level),
+    ):
+        if value is not None:
+            args.append(value)
+            clauses.append(f"{column} = {placeholder}")
+    return "".join(f" AND {clause}" for clause in clauses)
+
+
+async def _sqlite_candidates(engine: Engine[Any], match: str, filters: Filters) -> list[Candidate]:
+    args: list[Any] = [match]
+    where = _filter_sql(filters, args, "{}")
+    # Only fixed fragments are joined in; every value typed is a bound parameter.
+    sql = (
+        f"SELECT {SUMMARY_SQL} FROM catalogue_procedure_fts f"  # noqa: S608
+        " JOIN catalogue_procedure p ON p.id = f.rowid"
+        " JOIN catalogue_agency a ON a.id = p.agency"
+        f" WHERE catalogue_procedure_fts MATCH {{}}{where}"
+        f" ORDER BY bm25(catalogue_procedure_fts, 10.0, 1.0) LIMIT {MAX_RESULTS}"
+    )
+    return _candidates(await engine.run_querystring(QueryString(sql, *args)))
+
+
+async def _sqlite_search(
+    engine: Engine[Any], words: list[str], filters: Filters, signature: tuple[Any, ...]
+) -> list[Candidate]:
+    found = await _sqlite_candidates(
+        engine, " AND ".join(_fts_group([word]) for word in words), filters
+    )
+    if found:
+        return found
+    vocabulary = await _sqlite_vocabulary(engine, signature)
+    widened = [[word, *vocabulary.near(word)] for word in words]
+    if any(len(group) > 1 for group in widened):
+        found = await _sqlite_candidates(
+            engine, " AND ".join(_fts_group(group) for group in widened), filters
+        )
+        if found:
+            return found
+    if len(words) == 1:
+        return []
+    return await _sqlite_candidates(
+        engine, _fts_group([w for group in widened for w in group]), filters
+    )
+
+
+# ---- PostgreSQL ---------------------------------------------------------------------
+
+# Stored generated columns (see the migration): folded once per write.
+_PG_DOCUMENT = "p.search_document"
+
+
+async def _pg_candidates(
+    engine: Engine[Any], condition: str, order: str, value: str, filters: Filters
+) -> list[Candidate]:
+    """``condition`` and ``order`` each hold one placeholder, both given ``value``."""
+    args: list[Any] = [value]
+    where = _filter_sql(filters, args, "{}")
+    args.append(value)
+    # Only fixed fragments are joined in; every value typed is a bound parameter.
+    sql = (
+        f"SELECT {SUMMARY_SQL} FROM catalogue_procedure p"  # noqa: S608
+        " JOIN catalogue_agency a ON a.id = p.agency"
+        f" WHERE {condition}{where} ORDER BY {order}, p.name_vi LIMIT {MAX_RESULTS}"
+    )
+    return _candidates(await engine.run_querystring(QueryString(sql, *args)))
+
+
+async def _pg_text(engine: Engine[Any], tsquery: str, filters: Filters) -> list[Candidate]:
+    return await _pg_candidates(
+        engine,
+        f"{_PG_DOCUMENT} @@ to_tsquery('simple', {{}})",
+        f"ts_rank({_PG_DOCUMENT}, to_tsquery('simple', {{}})) DESC",
+        tsquery,
+        filters,
+    )
+
+
+async def _pg_search(engine: Engine[Any], words: list[str], filters: Filters) -> list[Candidate]:
+    found = await _pg_text(engine, " & ".join(f"{word}:*" for word in words), filters)
+    if found:
+        return found
+    phrase = " ".join(words)
+    found = await _pg_candidates(
+        engine,
+        "{} <% p.search_name",
+        "word_similarity({}, p.search_name) DESC",
+        phrase,
+        filters,
+    )
+    if found or len(words) == 1:
+        return found
+    return await _pg_text(engine, " | ".join(f"{word}:*" for word in words), filters)
+
+
+# Ranked results of recent searches, kept while the catalogue is unchanged: people
+# type the same few things, and a search costs up to three full-text queries and a
+# re-rank where checking the catalogue's signature costs one small query.
+RESULTS_CACHE_SIZE = 2048
+_results: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], list[dict[str, Any]]]] = OrderedDict()
+
+
+async def search(engine: Engine[Any], q: str, filters: Filters) -> list[dict[str, Any]]:
+    """Summary rows of the procedures matching ``q``, best first (at most MAX_RESULTS).
+
+    The rows may be shared with other callers: read them, never change them."""
+    words = query_words(q)
+    if not words:
+        return []
+    code = q if _CODE.match(q.strip()) else ""
+    signature = await _catalogue_signature(engine)
+    key = (id(engine), tuple(words), code, filters)
+    cached = _results.get(key)
+    if cached is not None and cached[0] == signature:
+        _results.move_to_end(key)
+        return cached[1]
+    if engine.engine_type == "sqlite":
+        candidates = await _sqlite_search(engine, words, filters, signature)
+    else:
+        candidates = await _pg_search(engine, words, filters)
+    ranked = rerank(words, code, candidates)
+    _results[key] = (signature, ranked)
+    _results.move_to_end(key)
+    while len(_results) > RESULTS_CACHE_SIZE:
+        _results.popitem(last=False)
+    return ranked

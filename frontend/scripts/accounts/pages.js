@@ -1,0 +1,201 @@
+// The accounts pages: sign-up, sign-in (with passkey autofill), recovery, enrolment,
+// adding a passkey and renewing recovery codes. Without this script the pages explain
+// that passkeys need JavaScript.
+import {
+  ApiError,
+  conditionalMediationAvailable,
+  credentialJSON,
+  creationOptions,
+  passkeysSupported,
+  postJSON,
+  requestOptions,
+} from "./passkeys.js";
+
+const messages = document.getElementById("passkey-messages")?.dataset || {};
+const text = (key) => messages[key] || messages.failed || "";
+
+function showError(message) {
+  const box = document.getElementById("script-error");
+  const body = document.getElementById("script-error-text");
+  if (!box || !body) return;
+  body.textContent = message;
+  box.hidden = false;
+  box.focus();
+}
+
+function clearError() {
+  const box = document.getElementById("script-error");
+  if (box) box.hidden = true;
+}
+
+function explain(error) {
+  if (error instanceof ApiError) return error.message || text("failed");
+  if (error && error.name === "NotAllowedError") return text("cancelled");
+  if (error && error.name === "InvalidStateError") return text("exists");
+  if (error && error.name === "SecurityError") return text("insecure");
+  return text("failed");
+}
+
+function busy(form, on) {
+  for (const button of form.querySelectorAll("button")) button.disabled = on;
+  form.setAttribute("aria-busy", on ? "true" : "false");
+}
+
+function showCodes(codes, next) {
+  const section = document.getElementById("recovery-codes");
+  const list = document.getElementById("recovery-codes-list");
+  if (!section || !list) {
+    window.location.assign(next);
+    return;
+  }
+  list.replaceChildren(
+    ...codes.map((code) => {
+      const item = document.createElement("li");
+      item.textContent = code;
+      return item;
+    }),
+  );
+  const done = document.getElementById("codes-done");
+  if (done) done.href = next;
+  const step = document.getElementById("sign-up-step");
+  if (step) step.hidden = true;
+  section.hidden = false;
+  document.getElementById("recovery-codes-title")?.focus();
+}
+
+document.getElementById("print-codes")?.addEventListener("click", () => window.print());
+
+function fields(form) {
+  const data = {};
+  for (const [name, value] of new FormData(form)) data[name] = String(value).trim();
+  return data;
+}
+
+function onSubmit(form, action) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearError();
+    busy(form, true);
+    try {
+      await action();
+    } catch (error) {
+      if (error && error.name === "AbortError") return;
+      showError(explain(error));
+      if (error instanceof ApiError && error.field) {
+        const input = form.querySelector(`[name="${error.field}"]`);
+        if (input) input.setAttribute("aria-invalid", "true");
+      }
+    } finally {
+      busy(form, false);
+    }
+  });
+}
+
+async function register(optionsUrl, optionsBody, finishUrl, finishBody) {
+  const options = await postJSON(optionsUrl, optionsBody, text("failed"));
+  const credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
+  return postJSON(finishUrl, { ...finishBody, credential: credentialJSON(credential) }, text("failed"));
+}
+
+function setUpSignUp(form) {
+  onSubmit(form, async () => {
+    const data = fields(form);
+    for (const optional of ["email", "citizen_id"]) if (!data[optional]) delete data[optional];
+    const result = await register(
+      "/api/auth/passkeys/register/options", data, "/api/auth/passkeys/register", {},
+    );
+    showCodes(result.recovery_codes, result.next);
+  });
+}
+
+function setUpSignIn(form) {
+  const next = form.dataset.next || "/";
+  let pending = null;
+  let controller = null;
+
+  async function finish(credential) {
+    const result = await postJSON(
+      "/api/auth/passkeys/login", { credential: credentialJSON(credential), next }, text("failed"),
+    );
+    window.location.assign(result.next);
+  }
+
+  async function autofill() {
+    if (!(await conditionalMediationAvailable())) return;
+    controller = new AbortController();
+    try {
+      const options = await postJSON("/api/auth/passkeys/login/options", {}, text("failed"));
+      const credential = await navigator.credentials.get({
+        mediation: "conditional",
+        publicKey: requestOptions(options),
+        signal: controller.signal,
+      });
+      if (credential) await finish(credential);
+    } catch (error) {
+      if (error && error.name !== "AbortError") showError(explain(error));
+    }
+  }
+
+  pending = autofill();
+  onSubmit(form, async () => {
+    if (controller) controller.abort();
+    await pending;
+    const options = await postJSON("/api/auth/passkeys/login/options", {}, text("failed"));
+    const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
+    await finish(credential);
+  });
+}
+
+function setUpAdd(form) {
+  onSubmit(form, async () => {
+    const { name } = fields(form);
+    await register("/api/account/passkeys/options", {}, "/api/account/passkeys", name ? { name } : {});
+    window.location.assign("/tai-khoan/thiet-bi?xong=them-khoa");
+  });
+}
+
+function setUpRenewCodes(form) {
+  onSubmit(form, async () => {
+    if (!window.confirm(text("renew"))) return;
+    const result = await postJSON("/api/account/recovery-codes", {}, text("failed"));
+    showCodes(result.codes, "/tai-khoan/thiet-bi");
+  });
+}
+
+function setUpRecovery(form) {
+  onSubmit(form, async () => {
+    const result = await postJSON("/api/auth/recovery", fields(form), text("failed"));
+    window.location.assign(result.next);
+  });
+}
+
+function setUpEnrol(form) {
+  const token = form.dataset.token;
+  onSubmit(form, async () => {
+    const result = await register(
+      "/api/auth/enrolment/options", { token }, "/api/auth/enrolment", { token },
+    );
+    if (result.recovery_codes.length) showCodes(result.recovery_codes, result.next);
+    else window.location.assign(result.next);
+  });
+}
+
+const setUps = {
+  "sign-up": setUpSignUp,
+  "sign-in": setUpSignIn,
+  add: setUpAdd,
+  enrol: setUpEnrol,
+  "renew-codes": setUpRenewCodes,
+  recovery: setUpRecovery,
+};
+
+for (const form of document.querySelectorAll("form[data-passkey]")) {
+  const kind = form.dataset.passkey;
+  const needsPasskeys = kind !== "recovery" && kind !== "renew-codes";
+  if (needsPasskeys && !passkeysSupported()) {
+    document.getElementById("no-passkeys")?.removeAttribute("hidden");
+    continue;
+  }
+  setUps[kind]?.(form);
+  form.hidden = false;
+}

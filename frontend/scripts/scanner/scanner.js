@@ -1,0 +1,102 @@
+// The in-app scanner: live camera, a photo, or the code typed in the form (which
+// works without this file). Scanned addresses of this site open; others are shown.
+import { createDetector } from "./decoder.js";
+import { targetFor } from "./target.js";
+
+const SCAN_INTERVAL_MS = 250;
+const section = document.getElementById("scanner");
+
+function setUp() {
+  const messages = section.dataset;
+  const video = document.getElementById("scanner-video");
+  const status = document.getElementById("scanner-status");
+  const foreign = document.getElementById("scanner-foreign");
+  const foreignText = document.getElementById("scanner-foreign-text");
+  const startButton = document.getElementById("scanner-start");
+  const photo = document.getElementById("scanner-photo");
+  let detector = null;
+  let stream = null;
+  let timer = null;
+
+  async function getDetector() {
+    if (!detector) {
+      status.textContent = messages.msgLoading;
+      detector = createDetector({
+        moduleUrl: messages.zxingModule,
+        wasmUrl: messages.zxingWasm,
+      });
+    }
+    return detector;
+  }
+
+  function stop() {
+    clearTimeout(timer);
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    stream = null;
+  }
+
+  function handle(text) {
+    const target = targetFor(text, messages.origin);
+    if (target) {
+      stop();
+      status.textContent = messages.msgOpening;
+      location.assign(target);
+      return true;
+    }
+    foreignText.textContent = text;
+    foreign.hidden = false;
+    return false;
+  }
+
+  async function scanLoop(read) {
+    try {
+      const text = video.readyState >= 2 ? await read(video) : null;
+      if (text && handle(text)) return;
+    } catch {
+      // A frame that cannot be read: try the next one.
+    }
+    if (stream) timer = setTimeout(() => scanLoop(read), SCAN_INTERVAL_MS);
+  }
+
+  startButton.addEventListener("click", async () => {
+    if (stream) return;
+    foreign.hidden = true;
+    status.textContent = messages.msgStarting;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: "environment" },
+        audio: false,
+      });
+    } catch {
+      status.textContent = messages.msgNoCamera;
+      return;
+    }
+    video.srcObject = stream;
+    await video.play().catch(() => {});
+    const read = await getDetector();
+    status.textContent = messages.msgScanning;
+    scanLoop(read);
+  });
+
+  photo.addEventListener("change", async () => {
+    const file = photo.files && photo.files[0];
+    if (!file) return;
+    foreign.hidden = true;
+    try {
+      const read = await getDetector();
+      const image = await createImageBitmap(file);
+      const text = await read(image);
+      if (text) handle(text);
+      else status.textContent = messages.msgNoCode;
+    } catch {
+      status.textContent = messages.msgNoCode;
+    }
+    photo.value = "";
+  });
+
+  window.addEventListener("pagehide", stop);
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) startButton.hidden = true;
+  section.hidden = false;
+}
+
+if (section) setUp();

@@ -1,0 +1,245 @@
+"""Search benchmark: catalogue search under load, beside the ceiling endpoint.
+
+    .venv/bin/python tests/bench/search.py [--procedures 2500] [--rate 200] [--duration 20]
+
+Starts ``motcua serve`` on a fresh database (SQLite, or PostgreSQL when DATABASE_URL
+is set: ``<database>_bench_search``), grows the demo catalogue to ``--procedures``
+procedures (variants of the 30 demo ones, with their own codes, names and agencies),
+and the ceiling app of tests/bench/ceiling.py. Then locust (headless, on this same
+machine) runs two phases on each target:
+
+- a fixed rate (``--rate`` requests/s in all, the target of DESIGN.md: p99 ≤ 25 ms
+  at 200 requests/s) to read p50 and p99;
+- as fast as the server answers (``--users`` busy connections) for the throughput.
+
+Searches cycle through the queries of the relevance set (with and without
+diacritics, misspelled, partial). Nothing here asserts on time: it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parents[1]
+for folder in (str(REPO), str(BENCH_DIR)):
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+
+from load import CeilingServer  # noqa: E402
+
+from tests.e2e.server import MotcuaServer  # noqa: E402
+from tests.support.databases import POSTGRES_URL, fresh_postgres  # noqa: E402
+
+SEARCH_PATH = "/api/procedures"
+# Place names that make the grown catalogue's names differ as a province's do.
+PLACES = [
+    "Hạc Thành",
+    "Sầm Sơn",
+    "Nga An",
+    "Bỉm Sơn",
+    "Nghi Sơn",
+    "Thọ Xuân",
+    "Quảng Xương",
+    "Hoằng Hóa",
+    "Hậu Lộc",
+    "Đông Sơn",
+    "Triệu Sơn",
+    "Yên Định",
+    "Vĩnh Lộc",
+    "Thạch Thành",
+    "Cẩm Thủy",
+    "Ngọc Lặc",
+    "Lang Chánh",
+    "Bá Thước",
+    "Quan Hóa",
+    "Mường Lát",
+    "Như Xuân",
+    "Như Thanh",
+    "Nông Cống",
+    "Thiệu Hóa",
+    "Hà Trung",
+    "Nga Sơn",
+    "Tĩnh Gia",
+    "Thường Xuân",
+]
+VARIANTS = [
+    "",
+    "(trường hợp có yếu tố nước ngoài)",
+    "(cấp lại do mất, hỏng)",
+    "(trường hợp ủy quyền)",
+    "(đối với tổ chức)",
+    "(đối với cá nhân)",
+    "(thực hiện lần đầu)",
+    "(bổ sung, điều chỉnh)",
+]
+
+
+async def grow_catalogue(server: MotcuaServer, total: int) -> int:
+    """Add variants of the demo procedures until the catalogue holds ``total``."""
+    from backend.catalogue import service
+    from backend.catalogue.schemas import DemoCatalogue
+    from backend.catalogue.tables import Agency
+    from backend.db import Database, write_transaction
+    from backend.settings import Settings
+
+    settings = Settings.from_env(server.environment())
+    database = Database(settings)
+    await database.open()
+    try:
+        catalogue = msgspec.json.decode(service.DEMO_CATALOGUE.read_bytes(), type=DemoCatalogue)
+        agencies = {row["code"]: row["id"] for row in await Agency.select(Agency.code, Agency.id)}
+        have = await service.count_procedures()
+        now = dt.datetime.now(dt.UTC)
+        number = 0
+        async with write_transaction():
+            while have < total:
+                base = catalogue.procedures[number % len(catalogue.procedures)]
+                place = PLACES[(number // len(catalogue.procedures)) % len(PLACES)]
+                variant = VARIANTS[number % len(VARIANTS)]
+                item = msgspec.structs.replace(
+                    base,
+                    code=f"9.{number:06d}",
+                    name_vi=f"{base.name_vi} {variant} – {place}".replace("  ", " "),
+                    name_en=f"{base.name_en} – {place}",
+                )
+                await service.insert_procedure(item, agencies[item.agency], now)
+                have += 1
+                number += 1
+        return have
+    finally:
+        await database.close()
+
+
+def warm_up(url: str) -> None:
+    """Every query of the mix once: the figures are of a running server, not of its
+    first requests (cold page cache, the typo vocabulary being built)."""
+    import httpx
+    from queries import QUERIES
+
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for query in QUERIES:
+            client.get(SEARCH_PATH, params={"q": query}).raise_for_status()
+
+
+@dataclass(frozen=True)
+class Figures:
+    label: str
+    phase: str
+    requests: int
+    failures: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    saturated: bool
+
+
+def run_locust(
+    label: str, url: str, path: str, users: int, rate: float, duration: int, out: Path
+) -> Figures:
+    phase = f"{rate * users:.0f}/s" if rate else "max"
+    prefix = out / f"{label}_{phase}".replace(" ", "_").replace("/", "_")
+    command = [
+        sys.executable, "-m", "locust", "-f", str(BENCH_DIR / "search_locustfile.py"),
+        "--headless", "--users", str(users), "--spawn-rate", str(users),
+        "--run-time", f"{duration}s", "--stop-timeout", "2", "--host", url,
+        "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    env = {**os.environ, "BENCH_PATH": path, "BENCH_RATE": str(rate)}
+    log = prefix.with_suffix(".log")
+    with log.open("wb") as handle:
+        subprocess.run(
+            command, cwd=out, env=env, stdin=subprocess.DEVNULL, stdout=handle,
+            stderr=subprocess.STDOUT, timeout=duration + 60, check=False,
+        )  # fmt: skip
+    stats = Path(f"{prefix}_stats.csv")
+    text = log.read_text(errors="replace")
+    if not stats.exists():
+        raise RuntimeError(f"locust wrote no statistics for {label}:\n{text[-3000:]}")
+    with stats.open(newline="") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["Name"] == path)
+    return Figures(
+        label=label,
+        phase=phase,
+        requests=int(row["Request Count"]),
+        failures=int(row["Failure Count"]),
+        rps=float(row["Requests/s"]),
+        p50_ms=float(row["50%"]),
+        p99_ms=float(row["99%"]),
+        saturated="CPU usage above" in text,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--procedures", type=int, default=2500)
+    parser.add_argument("--rate", type=int, default=200, help="requests/s of the fixed phase")
+    parser.add_argument("--users", type=int, default=20, help="locust users")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per phase")
+    args = parser.parse_args(argv)
+    if not 30 <= args.procedures <= 100_000 or not 1 <= args.rate <= 5000:
+        parser.error("--procedures from 30 to 100000, --rate from 1 to 5000")
+    database = "postgresql" if POSTGRES_URL else "sqlite"
+    print(
+        f"motcua search benchmark: {args.procedures} procedures, database {database}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
+        flush=True,
+    )
+    results: list[Figures] = []
+    with tempfile.TemporaryDirectory(prefix="motcua-search-bench-") as temp:
+        work = Path(temp)
+        (work / "app").mkdir()
+        (work / "ceiling").mkdir()
+        url = asyncio.run(fresh_postgres("bench_search")) if POSTGRES_URL else None
+        app = MotcuaServer(work / "app", url)
+        ceiling = CeilingServer(work / "ceiling")
+        try:
+            app.start()
+            grown = asyncio.run(grow_catalogue(app, args.procedures))
+            print(f"  catalogue grown to {grown} procedures", flush=True)
+            warm_up(app.url)
+            ceiling.start()
+            per_user = args.rate / args.users
+            for label, server, path in (
+                ("ceiling /ping", ceiling, "/ping"),
+                ("motcua search", app, SEARCH_PATH),
+            ):
+                for rate in (per_user, 0.0):
+                    print(f"  {label}: {'fixed rate' if rate else 'max'} ...", flush=True)
+                    results.append(
+                        run_locust(label, server.url, path, args.users, rate, args.duration, work)
+                    )
+        finally:
+            app.stop()
+            ceiling.stop()
+    print()
+    header = (
+        f"{'target':<16}{'load':>8}{'requests':>10}{'fail':>6}{'req/s':>9}"
+        f"{'p50 ms':>8}{'p99 ms':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.label:<16}{r.phase:>8}{r.requests:>10}{r.failures:>6}{r.rps:>9.0f}"
+            f"{r.p50_ms:>8.0f}{r.p99_ms:>8.0f}"
+        )
+    if any(r.saturated for r in results):
+        print("\nnote: locust's own CPU went above 90%: the load generator limits these figures.")
+    return 1 if any(r.failures for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""QR codes and posters: every one decodes back to its exact URL with a real decoder
+(zxing-cpp). The SVG is rasterised by a real browser in tests/e2e/test_catalogue_qr.py."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+import pypdfium2
+import pytest
+import zxingcpp
+from PIL import Image
+
+from backend.catalogue import qr
+from tests.conftest import PUBLIC_URL
+
+CODES = ["1.001193", "2.000815", "1.012790"]
+
+
+def decode(image: Image.Image) -> list[str]:
+    return [result.text for result in zxingcpp.read_barcodes(image)]
+
+
+def test_make_qr_never_gives_a_micro_qr() -> None:
+    assert qr.make_qr("1").designator.startswith(("1", "2", "3"))
+    assert "M" not in qr.make_qr("1").designator
+
+
+@pytest.mark.parametrize("code", CODES)
+async def test_png_decodes_to_the_procedure_url(client: httpx.AsyncClient, code: str) -> None:
+    response = await client.get(f"/api/procedures/{code}/qr.png")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert decode(Image.open(io.BytesIO(response.content))) == [f"{PUBLIC_URL}/p/{code}"]
+
+
+async def test_svg_is_an_svg_of_the_url(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/procedures/1.001193/qr.svg")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert response.text.startswith("<svg")
+    assert f"<title>{PUBLIC_URL}/p/1.001193</title>" in response.text
+
+
+@pytest.mark.parametrize("code", CODES)
+async def test_poster_pdf_decodes_and_carries_vietnamese_text(
+    client: httpx.AsyncClient, code: str
+) -> None:
+    procedure = (await client.get(f"/api/procedures/{code}")).json()
+    response = await client.get(f"/api/procedures/{code}/poster.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    document = pypdfium2.PdfDocument(response.content)
+    assert len(document) == 1
+    page = document[0]
+    width, height = page.get_size()
+    assert (round(width), round(height)) == (595, 842), "A4 in points"
+    image = page.render(scale=2).to_pil()
+    assert decode(image) == [f"{PUBLIC_URL}/p/{code}"]
+    text = page.get_textpage().get_text_range()
+    flat = " ".join(text.split())
+    assert procedure["agency"]["name_vi"] in flat
+    # The name wraps over lines; each of its words is there, with its diacritics.
+    assert all(word in flat for word in procedure["name_vi"].split())
+    assert f"localhost:8000/p/{code}" in flat
+    assert "Cần mang theo:" in flat
+    required_first = sorted(procedure["components"], key=lambda c: not c["required"])
+    assert required_first[0]["name_vi"][:40] in flat
+
+
+async def test_unknown_codes_have_no_qr(client: httpx.AsyncClient) -> None:
+    for suffix in ("qr.svg", "qr.png", "poster.pdf"):
+        response = await client.get(f"/api/procedures/9.999999/{suffix}")
+        assert response.status_code == 404
+        assert response.json()["error"]["field"] == "code"
+    odd = await client.get("/api/procedures/%3Cscript%3E/qr.svg")
+    assert odd.status_code in {400, 404}
