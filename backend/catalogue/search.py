@@ -180,17 +180,12 @@ _vocabularies: dict[int, _Vocabulary] = {}
 
 
 async def _catalogue_signature(engine: Engine[Any]) -> tuple[Any, ...]:
-    """Changes whenever a procedure is added, removed or edited (every write through
-    the service sets ``updated_at``): the key of the caches below."""
+    """Changes whenever a procedure or an agency is added, removed or edited, by any
+    path (database triggers raise it): the key of the caches below."""
     rows = await engine.run_querystring(
-        # Three subqueries, each answered from an index (updated_at has its own).
-        QueryString(
-            "SELECT (SELECT count(*) FROM catalogue_procedure) AS n,"
-            " (SELECT max(id) FROM catalogue_procedure) AS last,"
-            " (SELECT max(updated_at) FROM catalogue_procedure) AS edited"
-        )
+        QueryString("SELECT version FROM catalogue_version WHERE id = 1")
     )
-    return (rows[0]["n"], rows[0]["last"], rows[0]["edited"])
+    return (rows[0]["version"],)
 
 
 async def _sqlite_vocabulary(engine: Engine[Any], signature: tuple[Any, ...]) -> _Vocabulary:

@@ -188,12 +188,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=int, default=200, help="requests/s of the fixed phase")
     parser.add_argument("--users", type=int, default=20, help="locust users")
     parser.add_argument("--duration", type=int, default=20, help="seconds per phase")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="app processes (more than one: PostgreSQL only)"
+    )
     args = parser.parse_args(argv)
     if not 30 <= args.procedures <= 100_000 or not 1 <= args.rate <= 5000:
         parser.error("--procedures from 30 to 100000, --rate from 1 to 5000")
     database = "postgresql" if POSTGRES_URL else "sqlite"
     print(
         f"motcua search benchmark: {args.procedures} procedures, database {database}, "
+        f"{args.workers} worker(s), "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
         flush=True,
     )
@@ -203,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         (work / "app").mkdir()
         (work / "ceiling").mkdir()
         url = asyncio.run(fresh_postgres("bench_search")) if POSTGRES_URL else None
-        app = MotcuaServer(work / "app", url)
+        app = MotcuaServer(work / "app", url, workers=args.workers)
         ceiling = CeilingServer(work / "ceiling")
         try:
             app.start()

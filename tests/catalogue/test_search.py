@@ -10,6 +10,7 @@ from piccolo.querystring import QueryString
 
 from backend.catalogue import service
 from backend.catalogue.search import fold, query_words
+from backend.catalogue.tables import Procedure
 from backend.db import Database
 from backend.db.engine import active_engine
 
@@ -255,3 +256,18 @@ async def test_etags_give_304(client: httpx.AsyncClient) -> None:
     one = (await client.get("/api/procedures", params={"q": "khai sinh"})).headers["etag"]
     two = (await client.get("/api/procedures", params={"q": "ket hon"})).headers["etag"]
     assert one != two
+
+
+async def test_cached_results_follow_every_change(database: Database) -> None:
+    """Results are cached per process; a change by any path, even an update that
+    bypasses the service, is seen by the next search (triggers raise the version)."""
+    code = "1.001193"
+    original = (await service.get_procedure(code)).name_vi
+    assert (await service.list_procedures(q="zyxwvu")).total == 0
+    await Procedure.update({Procedure.name_vi: f"{original} zyxwvu"}).where(Procedure.code == code)
+    try:
+        found = await service.list_procedures(q="zyxwvu")
+        assert [item.code for item in found.items] == [code]
+    finally:
+        await Procedure.update({Procedure.name_vi: original}).where(Procedure.code == code)
+    assert (await service.list_procedures(q="zyxwvu")).total == 0

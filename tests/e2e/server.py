@@ -39,9 +39,10 @@ class MotcuaServer:
     name = "motcua serve"
     ready_path = "/readyz"
 
-    def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None, workers: int = 1) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
+        self.workers = workers
         self.log_path = data_dir / "server.log"
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
@@ -69,7 +70,16 @@ class MotcuaServer:
         return env
 
     def command(self) -> list[str]:
-        return [*motcua_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        return [
+            *motcua_command(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
 
     def start(self) -> None:
         # A free port can be taken between the probe and the bind: try a few.
