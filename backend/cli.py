@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -111,10 +112,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         raise SettingsError(
             "--workers", "more than one worker needs DATABASE_URL (PostgreSQL); SQLite runs one"
         )
+    shown_host = "localhost" if args.host in {"127.0.0.1", "0.0.0.0"} else args.host  # noqa: S104
+    if "MOTCUA_PUBLIC_URL" not in os.environ:
+        # Links, QR codes and passkeys need the address the browser really uses.
+        os.environ["MOTCUA_PUBLIC_URL"] = f"http://{shown_host}:{args.port}"
+        settings = Settings.from_env()
     status = _prepare(settings)
     if status:
         return status
-    shown_host = "localhost" if args.host in {"127.0.0.1", "0.0.0.0"} else args.host  # noqa: S104
     print(f"Một Cửa: http://{shown_host}:{args.port}/  (public URL {settings.public_url})")
     sys.stdout.flush()
     uvicorn.run(

@@ -78,6 +78,7 @@ async def test_serve_starts_on_an_empty_data_dir(tmp_path: Path) -> None:
         out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     stdout, stderr = out.decode(), err.decode()
     assert f"http://localhost:{port}/" in stdout, "serve prints the address to open"
+    assert f"public URL http://localhost:{port})" in stdout, "links follow the port served"
     assert "Traceback" not in stderr
     if not POSTGRES_URL:
         assert (tmp_path / "data" / "motcua.sqlite3").exists()
