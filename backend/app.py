@@ -25,6 +25,7 @@ from backend.accounts.guards import (
 from backend.accounts.pages import ACCOUNT_PAGES
 from backend.accounts.runtime import AccountsRuntime
 from backend.catalogue.admin import CatalogueAdminApi
+from backend.catalogue.admin_pages import CatalogueAdminPages
 from backend.catalogue.api import ProcedureApi
 from backend.catalogue.pages import CataloguePages, VendorFiles
 from backend.db import Database
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProcedureApi,
             VendorFiles,
             CatalogueAdminApi,
+            CatalogueAdminPages,
             *ACCOUNT_API,
             *ACCOUNT_PAGES,
             create_static_files_router(

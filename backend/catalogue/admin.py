@@ -1,7 +1,7 @@
 """The catalogue administrator's API: import, export, and editing one procedure.
 
-Administrators only (``require_staff()`` lets no role but "admin" through). Pages
-for editing come with the staff area; these endpoints are what they will call."""
+Administrators only (``require_staff()`` lets no role but "admin" through). The
+pages of ``admin_pages.py`` do the same through the same service, for a browser."""
 
 from __future__ import annotations
 

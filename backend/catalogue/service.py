@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,30 @@ def _filter_conditions(filters: Filters) -> list[Any]:
     return where
 
 
+# Pages of recent search results, converted to summaries once. A ranked list is shared
+# and never changed (search.search), and a new list replaces it when the catalogue
+# changes, so an entry holds its list and is used only for that very list.
+PAGES_CACHE_SIZE = 1024
+_pages: OrderedDict[tuple[int, int, int], tuple[list[dict[str, Any]], list[ProcedureSummary]]] = (
+    OrderedDict()
+)
+
+
+def _page_of(ranked: list[dict[str, Any]], page: int, page_size: int) -> list[ProcedureSummary]:
+    key = (id(ranked), page, page_size)
+    cached = _pages.get(key)
+    if cached is not None and cached[0] is ranked:
+        _pages.move_to_end(key)
+        return cached[1]
+    items = msgspec.convert(
+        ranked[(page - 1) * page_size : page * page_size], list[ProcedureSummary]
+    )
+    _pages[key] = (ranked, items)
+    while len(_pages) > PAGES_CACHE_SIZE:
+        _pages.popitem(last=False)
+    return items
+
+
 async def list_procedures(
     *,
     q: str = "",
@@ -127,21 +152,26 @@ async def list_procedures(
     page_size: int = PAGE_SIZE,
 ) -> ProcedurePage:
     """Procedures matching the words typed (best first) and the filters; without
-    words, every procedure matching the filters, by name."""
+    words, every procedure matching the filters, by name.
+
+    The items of a search may be shared with other callers: read them, never change them."""
     filters = Filters(field=field, agency=agency, level=level, online_level=online_level)
     words = search.query_words(q)
     if words:
         ranked = await search.search(active_engine(), q[:MAX_QUERY_LENGTH], filters)
-        rows = ranked[(page - 1) * page_size : page * page_size]
-        total = len(ranked)
-    else:
-        query = Procedure.select(*_SUMMARY_COLUMNS).order_by(Procedure.name_vi)
-        count = Procedure.count()
-        for condition in _filter_conditions(filters):
-            query = query.where(condition)
-            count = count.where(condition)
-        rows = await query.limit(page_size).offset((page - 1) * page_size)
-        total = await count
+        return ProcedurePage(
+            items=_page_of(ranked, page, page_size),
+            total=len(ranked),
+            page=page,
+            page_size=page_size,
+        )
+    query = Procedure.select(*_SUMMARY_COLUMNS).order_by(Procedure.name_vi)
+    count = Procedure.count()
+    for condition in _filter_conditions(filters):
+        query = query.where(condition)
+        count = count.where(condition)
+    rows = await query.limit(page_size).offset((page - 1) * page_size)
+    total = await count
     return ProcedurePage(
         items=msgspec.convert(rows, list[ProcedureSummary]),
         total=total,

@@ -517,6 +517,14 @@ async def save_procedure(item: DemoProcedure) -> bool:
     return result.procedures_added == 1
 
 
+async def check_procedure(item: DemoProcedure) -> list[RowError]:
+    """What the rules of an import find wrong with one procedure; nothing is written."""
+    errors = _Errors()
+    levels = {row["code"]: row["level"] for row in await Agency.select(Agency.code, Agency.level)}
+    validate(Parsed(agencies=[], procedures=[(1, item)], counters=[]), levels, errors)
+    return errors.items
+
+
 async def delete_procedure(code: str) -> None:
     """Remove a procedure with its documents and fees (counters keep no dangling link:
     they list codes, and a code no longer known is simply not shown)."""

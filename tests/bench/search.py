@@ -5,12 +5,14 @@
 Starts ``motcua serve`` on a fresh database (SQLite, or PostgreSQL when DATABASE_URL
 is set: ``<database>_bench_search``), grows the demo catalogue to ``--procedures``
 procedures (variants of the 30 demo ones, with their own codes, names and agencies),
-and the ceiling app of tests/bench/ceiling.py. Then locust (headless, on this same
-machine) runs two phases on each target:
+and the ceiling app of tests/bench/ceiling.py. Then three phases run on each target:
 
-- a fixed rate (``--rate`` requests/s in all, the target of DESIGN.md: p99 ≤ 25 ms
-  at 200 requests/s) to read p50 and p99;
-- as fast as the server answers (``--users`` busy connections) for the throughput.
+- open loop (openloop.py, its own process): Poisson arrivals at ``--rate`` requests/s
+  (the target: p99 ≤ 25 ms at 200 requests/s), latency from each request's scheduled
+  send time, so queueing is counted; the figure to read against the target;
+- locust (headless, on this same machine) at the same fixed rate, paced by
+  ``constant_throughput``: it adds its own scheduling, kept for comparison;
+- locust as fast as the server answers (``--users`` busy connections): throughput.
 
 Searches cycle through the queries of the relevance set (with and without
 diacritics, misspelled, partial). Nothing here asserts on time: it prints figures.
@@ -22,6 +24,7 @@ import argparse
 import asyncio
 import csv
 import datetime as dt
+import json
 import os
 import platform
 import subprocess
@@ -144,6 +147,36 @@ class Figures:
     p50_ms: float
     p99_ms: float
     saturated: bool
+    generator_cpu: float | None = None
+
+
+def run_openloop(
+    label: str, url: str, path: str, rate: float, duration: int, queries: bool
+) -> Figures:
+    """openloop.py in its own process: Poisson arrivals at ``rate``, latency from the
+    scheduled send time (queueing counted), its own CPU use reported."""
+    command = [
+        sys.executable, str(BENCH_DIR / "openloop.py"), "--url", url, "--path", path,
+        "--rate", str(rate), "--duration", str(duration),
+        "--max-requests", str(int(rate * duration * 2) + 100),
+    ] + (["--queries"] if queries else [])  # fmt: skip
+    done = subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, timeout=duration + 60, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"openloop.py failed for {label}:\n{done.stderr.decode()[-3000:]}")
+    result = json.loads(done.stdout)
+    return Figures(
+        label=label,
+        phase=f"{rate:.0f}/s open",
+        requests=result["completed"],
+        failures=result["failures"],
+        rps=result["rps"],
+        p50_ms=result["p50_ms"],
+        p99_ms=result["p99_ms"],
+        saturated=result["cpu"] > 0.9,
+        generator_cpu=result["cpu"],
+    )
 
 
 def run_locust(
@@ -220,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
                 ("ceiling /ping", ceiling, "/ping"),
                 ("motcua search", app, SEARCH_PATH),
             ):
+                print(f"  {label}: open loop ...", flush=True)
+                results.append(
+                    run_openloop(
+                        label, server.url, path, args.rate, args.duration, path == SEARCH_PATH
+                    )
+                )
                 for rate in (per_user, 0.0):
                     print(f"  {label}: {'fixed rate' if rate else 'max'} ...", flush=True)
                     results.append(
@@ -230,18 +269,19 @@ def main(argv: list[str] | None = None) -> int:
             ceiling.stop()
     print()
     header = (
-        f"{'target':<16}{'load':>8}{'requests':>10}{'fail':>6}{'req/s':>9}"
-        f"{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'target':<16}{'load':>11}{'requests':>10}{'fail':>6}{'req/s':>9}"
+        f"{'p50 ms':>8}{'p99 ms':>8}{'gen CPU':>9}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
         print(
-            f"{r.label:<16}{r.phase:>8}{r.requests:>10}{r.failures:>6}{r.rps:>9.0f}"
-            f"{r.p50_ms:>8.0f}{r.p99_ms:>8.0f}"
+            f"{r.label:<16}{r.phase:>11}{r.requests:>10}{r.failures:>6}{r.rps:>9.0f}"
+            f"{r.p50_ms:>8.1f}{r.p99_ms:>8.1f}"
+            + (f"{r.generator_cpu:>9.0%}" if r.generator_cpu is not None else f"{'-':>9}")
         )
     if any(r.saturated for r in results):
-        print("\nnote: locust's own CPU went above 90%: the load generator limits these figures.")
+        print("\nnote: a load generator's CPU went above 90%: it limits these figures.")
     return 1 if any(r.failures for r in results) else 0
 
 
