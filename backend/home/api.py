@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import msgspec
@@ -8,6 +9,8 @@ from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from backend.db import Database
+
+logger = logging.getLogger("motcua.health")
 
 
 class Health(msgspec.Struct):
@@ -26,9 +29,7 @@ class HealthApi(Controller):
         try:
             await database.ping()
         except Exception:  # any failure means "not ready"; the reason goes to the log
-            import logging
-
-            logging.getLogger("motcua.health").exception("database not reachable")
+            logger.exception("database not reachable")
             return Response(
                 Health(status="database unavailable"), status_code=HTTP_503_SERVICE_UNAVAILABLE
             )
