@@ -7,6 +7,7 @@ Blocking on purpose (subprocess, polling): async fixtures call it through
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -110,11 +111,9 @@ class MotcuaServer:
                         f"{self.name} exited with status {code} before it was ready:\n"
                         f"{self.log_tail()}"
                     )
-                try:
+                with contextlib.suppress(httpx.TransportError):  # not listening yet
                     if client.get(f"{self.url}{self.ready_path}").status_code == 200:
                         return True
-                except httpx.TransportError:
-                    pass
                 if time.monotonic() > deadline:
                     self.stop()
                     raise RuntimeError(
