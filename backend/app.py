@@ -20,7 +20,6 @@ from backend.accounts.guards import (
     SignInRequired,
     provide_principal,
     sign_in_redirect,
-    too_many_requests,
 )
 from backend.accounts.pages import ACCOUNT_PAGES
 from backend.accounts.runtime import AccountsRuntime
@@ -29,7 +28,6 @@ from backend.catalogue.admin_pages import CatalogueAdminPages
 from backend.catalogue.api import ProcedureApi
 from backend.catalogue.pages import CataloguePages, VendorFiles
 from backend.db import Database
-from backend.errors import TooManyRequests
 from backend.home.api import HealthApi
 from backend.home.pages import HomePages, ShellFiles
 from backend.settings import Settings
@@ -112,7 +110,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={
             **EXCEPTION_HANDLERS,
             SignInRequired: sign_in_redirect,
-            TooManyRequests: too_many_requests,
         },
         request_max_body_size=1024 * 1024,
         debug=False,

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect
 
@@ -26,7 +26,7 @@ from backend.accounts.ratelimit import client_address
 from backend.accounts.runtime import AccountsRuntime
 from backend.accounts.schemas import Principal
 from backend.accounts.service import Client
-from backend.errors import AppError, TooManyRequests
+from backend.web.errors import EXCEPTION_HANDLERS
 
 __all__ = [
     "Principal",
@@ -39,7 +39,6 @@ __all__ = [
     "require_staff",
     "runtime_of",
     "sign_in_redirect",
-    "too_many_requests",
 ]
 
 _STATE_KEY = "motcua_principal"
@@ -127,19 +126,6 @@ def require_staff(*roles: str) -> Guard:
 def sign_in_redirect(request: Request[Any, Any, Any], error: SignInRequired) -> Response[Any]:
     """Exception handler: 401 JSON for the API, the sign-in page for everything else."""
     if request.url.path.startswith("/api/"):
-        from litestar.exceptions import HTTPException
-
-        from backend.web.errors import EXCEPTION_HANDLERS
-
         return EXCEPTION_HANDLERS[HTTPException](request, error)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return Redirect(f"/dang-nhap?next={quote(target, safe='/')}", status_code=303)
-
-
-def too_many_requests(request: Request[Any, Any, Any], error: TooManyRequests) -> Response[Any]:
-    """Exception handler: the usual error body, plus Retry-After."""
-    from backend.web.errors import EXCEPTION_HANDLERS
-
-    response: Response[Any] = EXCEPTION_HANDLERS[AppError](request, error)
-    response.headers["Retry-After"] = str(error.retry_after)
-    return response

@@ -654,6 +654,19 @@ def _link_unknown() -> NotFound:
     )
 
 
+def _usable_link(runtime: AccountsRuntime, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The row of a one-time link (enrolment or invitation) found by its token, if it
+    can still be used: known, unused and unexpired."""
+    if not rows:
+        raise _link_unknown()
+    row = rows[0]
+    if row["used_at"] is not None:
+        raise _link_used()
+    if row["expires_at"] <= runtime.clock():
+        raise _link_expired()
+    return dict(row)
+
+
 @dataclass(frozen=True, slots=True)
 class EnrolmentInfo:
     link_id: int
@@ -674,13 +687,7 @@ async def enrolment_info(runtime: AccountsRuntime, token: str) -> EnrolmentInfo:
         EnrolmentLink.account.kind.as_alias("kind"),
         EnrolmentLink.account.disabled_at.as_alias("disabled_at"),
     ).where(EnrolmentLink.token_hash == sessions.token_digest(token))
-    if not rows:
-        raise _link_unknown()
-    row = rows[0]
-    if row["used_at"] is not None:
-        raise _link_used()
-    if row["expires_at"] <= runtime.clock():
-        raise _link_expired()
+    row = _usable_link(runtime, rows)
     if row["disabled_at"] is not None:
         raise _disabled()
     return EnrolmentInfo(
@@ -1153,14 +1160,7 @@ async def _invitation(runtime: AccountsRuntime, token: str) -> dict[str, Any]:
         Invitation.organisation.name.as_alias("organisation_name"),
         Invitation.organisation.tax_code.as_alias("tax_code"),
     ).where(Invitation.token_hash == sessions.token_digest(token))
-    if not rows:
-        raise _link_unknown()
-    row = rows[0]
-    if row["used_at"] is not None:
-        raise _link_used()
-    if row["expires_at"] <= runtime.clock():
-        raise _link_expired()
-    return dict(row)
+    return _usable_link(runtime, rows)
 
 
 async def invitation_info(runtime: AccountsRuntime, token: str) -> InvitationRead:

@@ -17,6 +17,7 @@ from backend.catalogue.schemas import Level, OnlineLevel
 from backend.catalogue.tokens import InvalidCounterToken, RevokedCounterToken
 from backend.settings import Settings
 from backend.web.assets import PUBLIC_DIR
+from backend.web.middleware import content_security_policy
 from backend.web.templates import page
 
 VENDOR_DIR = PUBLIC_DIR / "vendor"
@@ -115,7 +116,7 @@ class CataloguePages(Controller):
         outcome = await service.resolve_scanned(entered, settings.public_url)
         if outcome.target is not None:
             return Redirect(outcome.target, status_code=303)
-        return page(
+        response = page(
             request,
             "catalogue/scanner.html",
             entered=entered.strip(),
@@ -124,6 +125,9 @@ class CataloguePages(Controller):
             zxing_wasm=f"/vendor/{ZXING}/reader/zxing_reader.wasm",
             origin=settings.public_url,
         )
+        # The only page that compiles WebAssembly (the ZXing fallback).
+        response.headers["Content-Security-Policy"] = content_security_policy(settings, wasm=True)
+        return response
 
 
 class VendorFiles(Controller):

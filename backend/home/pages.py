@@ -101,13 +101,10 @@ class ShellFiles(Controller):
 
 
 @functools.cache
-def _service_worker_template() -> str:
-    return (PUBLIC_DIR / "sw.js").read_text()
-
-
 def _service_worker(assets: Assets) -> bytes:
+    """Built once per release (an Assets is made once, at start-up)."""
     precache = ["/offline.html", "/manifest.webmanifest", *assets.urls(), *ICON_URLS]
-    source = _service_worker_template()
+    source = (PUBLIC_DIR / "sw.js").read_text()
     source = source.replace("__MOTCUA_VERSION__", assets.version)
     source = source.replace("__MOTCUA_PRECACHE__", json.dumps(precache))
     return source.encode()

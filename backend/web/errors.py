@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from backend.errors import AppError, InvalidInput, NotFound
+from backend.errors import AppError, InvalidInput, NotFound, TooManyRequests
 from backend.web.templates import language, page
 
 logger = logging.getLogger("motcua.errors")
@@ -57,7 +57,10 @@ def _respond(request: Request[Any, Any, Any], error: AppError, status: int) -> R
 
 
 def _app_error(request: Request[Any, Any, Any], error: AppError) -> Response[Any]:
-    return _respond(request, error, error.status_code)
+    response = _respond(request, error, error.status_code)
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _validation(request: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:

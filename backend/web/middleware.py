@@ -24,10 +24,6 @@ logger = logging.getLogger("motcua.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-# Pages that compile WebAssembly: the QR scanner's ZXing fallback.
-WASM_PATHS = frozenset({"/quet-ma"})
-
-
 def content_security_policy(settings: Settings, *, wasm: bool = False) -> str:
     directives = [
         "default-src 'self'",
@@ -51,9 +47,9 @@ def content_security_policy(settings: Settings, *, wasm: bool = False) -> str:
     return "; ".join(directives)
 
 
-def security_headers(settings: Settings, *, wasm: bool = False) -> dict[str, str]:
+def security_headers(settings: Settings) -> dict[str, str]:
     headers = {
-        "Content-Security-Policy": content_security_policy(settings, wasm=wasm),
+        "Content-Security-Policy": content_security_policy(settings),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
         # The QR scanner needs the camera, for this site only; nothing else.
@@ -69,16 +65,11 @@ def security_headers(settings: Settings, *, wasm: bool = False) -> dict[str, str
 
 
 class EdgeMiddleware:
+    """A header the handler set itself wins (the QR scanner's page sets its own CSP)."""
+
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.headers = [
-            (name.lower().encode(), value.encode())
-            for name, value in security_headers(settings).items()
-        ]
-        self.wasm_headers = [
-            (name.lower().encode(), value.encode())
-            for name, value in security_headers(settings, wasm=True).items()
-        ]
+        self.headers = [(name.lower(), value) for name, value in security_headers(settings).items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -94,10 +85,9 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = MutableScopeHeaders.from_message(message)
-                chosen = self.wasm_headers if scope["path"] in WASM_PATHS else self.headers
-                for name, value in chosen:
-                    if name.decode() not in headers:
-                        headers.add(name.decode(), value.decode())
+                for name, value in self.headers:
+                    if name not in headers:
+                        headers.add(name, value)
                 headers["X-Request-ID"] = request_id
             await send(message)
 
