@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -44,8 +45,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     exporter = commands.add_parser("catalogue-export", help="write the catalogue as JSON or CSV")
     exporter.add_argument("--format", choices=["json", "csv"], default="json")
     exporter.add_argument("--out", help="file to write (default: standard output)")
+    work = commands.add_parser(
+        "worker", help="drain the outbox: notices and Web Push (several may run on PostgreSQL)"
+    )
+    work.add_argument(
+        "--once", action="store_true", help="one pass until nothing is due, then exit"
+    )
+    commands.add_parser("vapid-keys", help="print a new VAPID key pair for Web Push")
     args = parser.parse_args(argv)
 
+    if args.command == "vapid-keys":
+        # Needs no settings: it is how one gets the key the settings require.
+        from backend.notifications import vapid
+
+        private, public = vapid.new_key_pair()
+        print(f"MOTCUA_VAPID_PRIVATE_KEY={private}")
+        print(f"# public key (applicationServerKey): {public}")
+        return 0
     try:
         settings = Settings.from_env()
         handler: Callable[[Settings, argparse.Namespace], int] = {
@@ -57,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "qr-posters": _qr_posters,
             "catalogue-import": _catalogue_import,
             "catalogue-export": _catalogue_export,
+            "worker": _worker,
         }[args.command]
         return handler(settings, args)
     except SettingsError as error:
@@ -83,6 +100,34 @@ def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) ->
         variable = "DATABASE_URL" if settings.database_url else "MOTCUA_DATA_DIR"
         print(f"motcua: cannot reach the database ({variable}): {error}", file=sys.stderr)
         return 3
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.notifications.push import PushSender
+    from backend.notifications.runtime import NotificationsRuntime
+    from backend.notifications.worker import Worker
+
+    runtime = NotificationsRuntime.from_settings(settings)
+
+    async def work(database: Any) -> int:
+        if await database.pending_migrations():
+            print(
+                "motcua: the database has pending migrations: run `motcua migrate`", file=sys.stderr
+            )
+            return 1
+        if args.once:
+            async with PushSender(runtime) as sender:
+                await Worker(runtime).drain(sender)
+            return 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        print("motcua: worker running", flush=True)
+        await Worker(runtime).run(stop)
+        return 0
+
+    return _with_database(settings, work)
 
 
 def _prepare(settings: Settings) -> int:

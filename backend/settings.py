@@ -10,11 +10,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+
+from backend.notifications import vapid
 
 DatabaseKind = Literal["sqlite", "postgresql"]
 
@@ -25,6 +27,18 @@ class SettingsError(ValueError):
     def __init__(self, variable: str, problem: str) -> None:
         super().__init__(f"{variable}: {problem}")
         self.variable = variable
+
+
+# The push services of the browsers people use (host names, or suffixes after a dot):
+# Chrome and Android, Safari, Firefox, Edge. A subscription elsewhere is refused.
+PUSH_HOSTS = (
+    "fcm.googleapis.com",
+    "web.push.apple.com",
+    "push.services.mozilla.com",
+    "notify.windows.com",
+)
+# Only outside production; production requires a real contact.
+DEV_VAPID_SUBJECT = "mailto:motcua-dev@example.gov.vn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +65,15 @@ class Settings:
     argon2_time_cost: int = 3
     # Catalogue (issue 4): raising it revokes every counter QR poster printed before.
     counter_key_version: int = 1
+    # Dossiers (issue 5): the province named at the top of the legal forms.
+    province_name: str = "Tỉnh Thanh Hóa"
+    # Notifications (issue 6): Web Push (VAPID) and the worker that drains the outbox.
+    vapid_private_key: str = ""
+    vapid_subject: str = DEV_VAPID_SUBJECT
+    worker_in_process: bool = True
+    push_hosts: tuple[str, ...] = PUSH_HOSTS
+    push_allow_http_loopback: bool = False
+    push_timeout_s: float = 10.0
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -117,7 +140,23 @@ class Settings:
             ),
             argon2_time_cost=_integer(env, "MOTCUA_ARGON2_TIME_COST", 3, low=1, high=20),
             counter_key_version=_integer(env, "MOTCUA_COUNTER_KEY_VERSION", 1, low=1, high=999_999),
+            province_name=_text(env, "MOTCUA_PROVINCE_NAME", "Tỉnh Thanh Hóa", high=120),
+            vapid_private_key=_vapid_private_key(env, environment, data_dir),
+            vapid_subject=_vapid_subject(env, environment),
+            worker_in_process=_boolean(
+                env, "MOTCUA_WORKER_IN_PROCESS", default=database_url is None
+            ),
+            push_hosts=_push_hosts(env),
+            push_allow_http_loopback=_push_http_loopback(env, environment),
+            push_timeout_s=_integer(env, "MOTCUA_PUSH_TIMEOUT_S", 10, low=1, high=120),
         )
+
+
+def _text(env: Mapping[str, str], name: str, default: str, *, high: int) -> str:
+    value = env.get(name, default).strip()
+    if not value or len(value) > high:
+        raise SettingsError(name, f"must be 1 to {high} characters")
+    return value
 
 
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -198,22 +237,81 @@ def _secret_key(env: Mapping[str, str], environment: str, data_dir: Path) -> str
 
 
 def _embedded_secret(data_dir: Path) -> str:
-    """Generate the key once and keep it in the data dir, readable by the owner only."""
-    path = data_dir / "secret_key"
+    key = _kept_in_data_dir(data_dir, "secret_key", lambda: secrets.token_urlsafe(48))
+    if len(key) < 32:
+        raise SettingsError(
+            "MOTCUA_SECRET_KEY", f"the key kept in {data_dir / 'secret_key'} is too short"
+        )
+    return key
+
+
+def _kept_in_data_dir(data_dir: Path, name: str, make: Callable[[], str]) -> str:
+    """A key generated once into the data dir, readable by the owner only: changing it
+    would end every session (the secret key) or orphan every browser's push
+    subscription (the VAPID key)."""
+    path = data_dir / name
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-        key = path.read_text().strip()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make())
     except FileExistsError:
-        key = path.read_text().strip()
+        # Made by an earlier start (or a process starting beside this one).
+        return path.read_text().strip()
     except OSError as error:
         raise SettingsError("MOTCUA_DATA_DIR", f"cannot be written ({error.strerror})") from None
-    if len(key) < 32:
-        raise SettingsError("MOTCUA_SECRET_KEY", f"the key kept in {path} is too short")
-    return key
+    return path.read_text().strip()
+
+
+def _vapid_private_key(env: Mapping[str, str], environment: str, data_dir: Path) -> str:
+    raw = env.get("MOTCUA_VAPID_PRIVATE_KEY", "").strip()
+    if not raw:
+        if environment == "production":
+            raise SettingsError(
+                "MOTCUA_VAPID_PRIVATE_KEY",
+                "is required when MOTCUA_ENV=production (make one with `motcua vapid-keys`)",
+            )
+        raw = _kept_in_data_dir(data_dir, "vapid_private_key", lambda: vapid.new_key_pair()[0])
+    if not vapid.valid_private_key(raw):
+        raise SettingsError(
+            "MOTCUA_VAPID_PRIVATE_KEY",
+            "must be a P-256 private key, 32 bytes in base64url (`motcua vapid-keys` prints one)",
+        )
+    return raw
+
+
+def _vapid_subject(env: Mapping[str, str], environment: str) -> str:
+    raw = env.get("MOTCUA_VAPID_SUBJECT", "").strip()
+    if not raw:
+        if environment == "production":
+            raise SettingsError(
+                "MOTCUA_VAPID_SUBJECT",
+                "is required when MOTCUA_ENV=production (a mailto: or https: contact)",
+            )
+        return DEV_VAPID_SUBJECT
+    parts = urlsplit(raw)
+    host = (parts.path.rpartition("@")[2] if parts.scheme == "mailto" else parts.hostname) or ""
+    if parts.scheme not in {"mailto", "https"} or not host or host == "localhost":
+        raise SettingsError(
+            "MOTCUA_VAPID_SUBJECT",
+            "must be a real mailto: or https: contact (push services refuse localhost)",
+        )
+    return raw
+
+
+def _push_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("MOTCUA_PUSH_HOSTS", "")
+    hosts = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    return hosts or PUSH_HOSTS
+
+
+def _push_http_loopback(env: Mapping[str, str], environment: str) -> bool:
+    allowed = _boolean(env, "MOTCUA_PUSH_ALLOW_HTTP_LOOPBACK", default=False)
+    if allowed and environment == "production":
+        raise SettingsError(
+            "MOTCUA_PUSH_ALLOW_HTTP_LOOPBACK", "is for tests and benchmarks, not production"
+        )
+    return allowed
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:

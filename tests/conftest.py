@@ -27,6 +27,9 @@ async def make_settings(data_dir: Path, suffix: str, **extra: str) -> Settings:
         "MOTCUA_PUBLIC_URL": PUBLIC_URL,
         "MOTCUA_LOG_LEVEL": "WARNING",
         "MOTCUA_DEMO": "true",
+        # Tests run the notifications worker themselves, against a fake push service.
+        "MOTCUA_WORKER_IN_PROCESS": "false",
+        "MOTCUA_PUSH_ALLOW_HTTP_LOOPBACK": "true",
         **extra,
     }
     if POSTGRES_URL:

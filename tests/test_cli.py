@@ -154,3 +154,12 @@ async def test_an_unreachable_redis_is_named(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert "MOTCUA_REDIS_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_vapid_keys_prints_a_usable_pair_without_any_settings() -> None:
+    from backend.notifications import vapid
+
+    result = run(["vapid-keys"], {"PATH": "/usr/bin:/bin", "MOTCUA_ENV": "production"})
+    assert result.returncode == 0, result.stderr
+    private = result.stdout.splitlines()[0].removeprefix("MOTCUA_VAPID_PRIVATE_KEY=")
+    assert vapid.public_key(private) in result.stdout

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.notifications import vapid
 from backend.settings import Settings, SettingsError
 
 
@@ -104,9 +105,58 @@ def test_production_requires_a_secret_https_and_no_demo(tmp_path: Path) -> None:
                 **secret,
             )
         )
-    ok = Settings.from_env(env(tmp_path, MOTCUA_PUBLIC_URL="https://a.vn", **production, **secret))
+    with pytest.raises(SettingsError, match="MOTCUA_VAPID_PRIVATE_KEY: is required"):
+        Settings.from_env(env(tmp_path, MOTCUA_PUBLIC_URL="https://a.vn", **production, **secret))
+    push = {"MOTCUA_VAPID_PRIVATE_KEY": vapid.new_key_pair()[0]}
+    with pytest.raises(SettingsError, match="MOTCUA_VAPID_SUBJECT: is required"):
+        Settings.from_env(
+            env(tmp_path, MOTCUA_PUBLIC_URL="https://a.vn", **production, **secret, **push)
+        )
+    push["MOTCUA_VAPID_SUBJECT"] = "mailto:motcua@thanhhoa.gov.vn"
+    ok = Settings.from_env(
+        env(tmp_path, MOTCUA_PUBLIC_URL="https://a.vn", **production, **secret, **push)
+    )
     assert ok.demo is False
     assert not (tmp_path / "data" / "secret_key").exists()
+    assert not (tmp_path / "data" / "vapid_private_key").exists()
+    with pytest.raises(SettingsError, match="MOTCUA_PUSH_ALLOW_HTTP_LOOPBACK"):
+        Settings.from_env(
+            env(
+                tmp_path,
+                MOTCUA_PUBLIC_URL="https://a.vn",
+                MOTCUA_PUSH_ALLOW_HTTP_LOOPBACK="true",
+                **production,
+                **secret,
+                **push,
+            )
+        )
+
+
+def test_vapid_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    first = Settings.from_env(env(tmp_path))
+    assert first.vapid_private_key == Settings.from_env(env(tmp_path)).vapid_private_key
+    assert vapid.public_key(first.vapid_private_key).startswith("B")  # an uncompressed point
+    key_file = tmp_path / "data" / "vapid_private_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert first.worker_in_process is True
+    on_postgres = Settings.from_env(env(tmp_path, DATABASE_URL="postgresql://h/db"))
+    assert on_postgres.worker_in_process is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MOTCUA_VAPID_PRIVATE_KEY", "not-a-key"),
+        ("MOTCUA_VAPID_PRIVATE_KEY", vapid.b64url(b"\x00" * 31)),
+        ("MOTCUA_VAPID_SUBJECT", "mailto:ops@localhost"),
+        ("MOTCUA_VAPID_SUBJECT", "http://motcua.vn"),
+        ("MOTCUA_VAPID_SUBJECT", "ops@motcua.vn"),
+        ("MOTCUA_PUSH_TIMEOUT_S", "0"),
+    ],
+)
+def test_bad_push_settings_name_their_variable(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env(env(tmp_path, **{name: value}))
 
 
 def test_unwritable_data_dir_is_named(tmp_path: Path) -> None:

@@ -6,9 +6,7 @@ invitations, re-enrolment at a counter) is a plain HTML form that works without 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -34,14 +32,6 @@ ACCOUNT_HOME = "/tai-khoan/thiet-bi"
 NextPath = Annotated[str, QueryParameter(name="next", max_length=2000)]
 
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def when(moment: dt.datetime) -> str:
-    """A time as people in Vietnam read it: 22/11/2026 14:05."""
-    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
-
-
 def tax_code(code: str) -> str:
     return f"{code[:10]}-{code[10:]}" if len(code) == 13 else code
 
@@ -50,7 +40,7 @@ def render(
     request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any
 ) -> Template:
     """A page with personal data: never cached, not even by the service worker."""
-    template = page(request, name, status_code, when=when, tax_code=tax_code, **context)
+    template = page(request, name, status_code, tax_code=tax_code, **context)
     template.headers["Cache-Control"] = "no-store"
     return template
 

@@ -50,6 +50,7 @@ from backend.accounts.tables import (
     Organisation,
     Passkey,
     RecoveryCode,
+    Session,
 )
 from backend.accounts.webauthn import PasskeyRejected
 from backend.catalogue import service as catalogue
@@ -1066,6 +1067,54 @@ async def membership_role(account_id: int, organisation_id: int) -> str | None:
         Membership.member_key == f"{organisation_id}:{account_id}"
     )
     return str(rows[0]["role"]) if rows else None
+
+
+async def live_sessions(public_ids: set[str]) -> set[str]:
+    """Which of these sessions still exist (for other domains' per-device records:
+    signing out of a device ends what was tied to it)."""
+    if not public_ids:
+        return set()
+    rows = await Session.select(Session.public_id).where(
+        Session.public_id.is_in(sorted(public_ids))
+    )
+    return {str(row["public_id"]) for row in rows}
+
+
+async def organisation_ids_of(account_id: int) -> list[int]:
+    """The organisations a person acts for: for other domains' access checks."""
+    rows = await Membership.select(Membership.organisation).where(Membership.account == account_id)
+    return [int(row["organisation"]) for row in rows]
+
+
+async def member_ids(organisation_id: int) -> list[int]:
+    rows = await Membership.select(Membership.account).where(
+        Membership.organisation == organisation_id
+    )
+    return [int(row["account"]) for row in rows]
+
+
+async def officials_of(agency_code: str, roles: tuple[str, ...]) -> list[AccountRead]:
+    """Active officials of an agency with one of these roles, by name."""
+    rows = (
+        await Account.select(*_ACCOUNT_COLUMNS)
+        .where(
+            (Account.kind == "staff")
+            & (Account.agency_code == agency_code)
+            & Account.role.is_in(list(roles))
+            & Account.disabled_at.is_null()
+        )
+        .order_by(Account.full_name)
+    )
+    return msgspec.convert(rows, list[AccountRead])
+
+
+async def names_of(account_ids: set[int]) -> dict[int, str]:
+    if not account_ids:
+        return {}
+    rows = await Account.select(Account.id, Account.full_name).where(
+        Account.id.is_in(sorted(account_ids))
+    )
+    return {int(row["id"]): str(row["full_name"]) for row in rows}
 
 
 _ORGANISATION_COLUMNS = (

@@ -18,7 +18,7 @@ import msgspec
 from backend.accounts.runtime import TOUCH_EVERY, AccountsRuntime
 from backend.accounts.schemas import Principal, SessionRead
 from backend.accounts.tables import Session
-from backend.db import write_transaction
+from backend.db import fetch, write_transaction
 from backend.errors import NotFound
 
 # Browsers keep a cookie at most 400 days; the server decides when a session ends.
@@ -47,19 +47,17 @@ async def start(runtime: AccountsRuntime, account_id: int, device: str) -> str:
     return token
 
 
+# Every signed-in request runs this: fixed SQL text (see backend.db.fetch).
+_RESOLVE = (
+    "SELECT s.id, s.public_id, s.created_at, s.last_seen_at, a.id AS account_id, a.kind,"
+    " a.full_name AS name, a.role, a.agency_code, a.disabled_at"
+    " FROM accounts_session s JOIN accounts_account a ON a.id = s.account"
+    " WHERE s.token_hash = {}"
+)
+
+
 async def resolve(runtime: AccountsRuntime, token: str) -> Principal | None:
-    rows = await Session.select(
-        Session.id,
-        Session.public_id,
-        Session.created_at,
-        Session.last_seen_at,
-        Session.account.id.as_alias("account_id"),
-        Session.account.kind.as_alias("kind"),
-        Session.account.full_name.as_alias("name"),
-        Session.account.role.as_alias("role"),
-        Session.account.agency_code.as_alias("agency_code"),
-        Session.account.disabled_at.as_alias("disabled_at"),
-    ).where(Session.token_hash == token_digest(token))
+    rows = await fetch(_RESOLVE, token_digest(token))
     if not rows:
         return None
     row = rows[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import io
 import logging
 import os
@@ -69,25 +70,53 @@ class Poster:
     footer: str
 
 
-@functools.cache
-def _font_files() -> tuple[str, str]:
-    """Noto Sans regular and bold as files (fpdf2 reads fonts from files), written
-    once per process into the temp folder under a name that depends on their content."""
-    from pymupdf_fonts import NotoSans_Bold, NotoSans_Regular  # lzma-packed font bytes
+_NOTO_STYLES = {"": "Regular", "B": "Bold", "I": "Italic", "BI": "BoldItalic"}
 
-    paths = []
-    for name, data in (
-        ("regular", NotoSans_Regular.fontbuffer),
-        ("bold", NotoSans_Bold.fontbuffer),
-    ):
-        digest = hashlib.sha256(data).hexdigest()[:12]
-        path = Path(tempfile.gettempdir()) / f"motcua-notosans-{name}-{digest}.ttf"
-        if not path.exists():
-            partial = path.with_suffix(f".{os.getpid()}.part")
-            partial.write_bytes(data)
-            partial.replace(path)
-        paths.append(str(path))
-    return paths[0], paths[1]
+
+@functools.cache
+def font_file(style: str = "") -> str:
+    """Noto Sans in one fpdf2 style ("", "B", "I", "BI") as a file (fpdf2 reads fonts
+    from files), written once per process into the temp folder under a name that
+    depends on its content."""
+    name = _NOTO_STYLES[style]
+    # Each module holds one lzma-packed font as bytes.
+    data: bytes = importlib.import_module(f"pymupdf_fonts.NotoSans_{name}").fontbuffer
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"motcua-notosans-{name.lower()}-{digest}.ttf"
+    if not path.exists():
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(data)
+        partial.replace(path)
+    return str(path)
+
+
+def _font_files() -> tuple[str, str]:
+    return font_file(""), font_file("B")
+
+
+def draw_qr(pdf: FPDF, text: str, left: float, top: float, side: float) -> None:
+    """The QR code of ``text`` as vector squares, quiet zone included, in a square of
+    ``side`` (the page's unit) whose top left corner is at (left, top)."""
+    matrix = [list(row) for row in make_qr(text).matrix]
+    module = side / (len(matrix) + 2 * BORDER)
+    pdf.set_fill_color(0, 0, 0)
+    for row_index, row in enumerate(matrix):
+        column = 0
+        while column < len(row):
+            if not row[column]:
+                column += 1
+                continue
+            run = column
+            while run < len(row) and row[run]:
+                run += 1
+            pdf.rect(
+                left + (BORDER + column) * module,
+                top + (BORDER + row_index) * module,
+                (run - column) * module,
+                module,
+                style="F",
+            )
+            column = run
 
 
 def _text(pdf: FPDF, width: float, height: float, text: str, align: str = "L") -> None:
@@ -114,29 +143,9 @@ def poster_pdf(poster: Poster) -> bytes:
     _text(pdf, width, 9.5, poster.title, "C")
     pdf.ln(4)
 
-    matrix = [list(row) for row in make_qr(poster.url).matrix]
     side = 105.0
-    module = side / (len(matrix) + 2 * BORDER)
-    left = (pdf.w - side) / 2
     top = pdf.get_y()
-    pdf.set_fill_color(0, 0, 0)
-    for row_index, row in enumerate(matrix):
-        column = 0
-        while column < len(row):
-            if not row[column]:
-                column += 1
-                continue
-            run = column
-            while run < len(row) and row[run]:
-                run += 1
-            pdf.rect(
-                left + (BORDER + column) * module,
-                top + (BORDER + row_index) * module,
-                (run - column) * module,
-                module,
-                style="F",
-            )
-            column = run
+    draw_qr(pdf, poster.url, (pdf.w - side) / 2, top, side)
     pdf.set_y(top + side + 1)
 
     pdf.set_font("Noto", "B", 14)

@@ -1,10 +1,45 @@
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
 Level = Literal["province", "commune"]
 OnlineLevel = Literal["full", "partial", "info"]
 FeeKind = Literal["phi", "le_phi"]
+
+
+FieldType = Literal["text", "number", "date", "choice", "address", "id_number"]
+FieldName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class FieldChoice(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    value: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    label_vi: Label
+    label_en: Label
+
+
+class FieldCondition(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Ask the field only when another (choice) field has this value."""
+
+    field: FieldName
+    equals: Annotated[str, msgspec.Meta(max_length=40)]
+
+
+class FormField(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One question of a procedure's online form, defined as data in the catalogue."""
+
+    name: FieldName
+    type: FieldType
+    label_vi: Label
+    label_en: Label
+    required: bool = True
+    hint_vi: str = ""
+    hint_en: str = ""
+    options: list[FieldChoice] = msgspec.field(default_factory=list)
+    when: FieldCondition | None = None
+    max_length: Annotated[int, msgspec.Meta(ge=1, le=2000)] = 200
+    min: float | None = None
+    max: float | None = None
 
 
 class AgencyRead(msgspec.Struct, kw_only=True):
@@ -62,6 +97,7 @@ class ProcedureRead(ProcedureSummary, kw_only=True):
     fees: list[FeeRead]
     unconfirmed: list[str]
     source: str
+    form_fields: list[FormField] = msgspec.field(default_factory=list)
 
 
 class ProcedurePage(msgspec.Struct, kw_only=True):
@@ -146,6 +182,7 @@ class DemoProcedure(msgspec.Struct, kw_only=True):
     result_en: str = ""
     unconfirmed: list[str] = msgspec.field(default_factory=list)
     source: str = ""
+    form_fields: list[FormField] = msgspec.field(default_factory=list)
 
 
 class DemoCounter(msgspec.Struct, kw_only=True):

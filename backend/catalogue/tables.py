@@ -48,6 +48,8 @@ class Procedure(Table, tablename="catalogue_procedure"):
     # Fields whose published value could not be confirmed when the data was entered.
     unconfirmed = JSON(default=[])
     source = Text(default="")
+    # The procedure's own questions on the online form (see catalogue.schemas.FormField).
+    form_fields = JSON(default=[])
     updated_at = Timestamptz()
 
 

@@ -37,9 +37,11 @@ MAX_TEXT = 2000
 CSV_COLUMNS = [
     "code", "name_vi", "name_en", "field_vi", "field_en", "agency", "level", "online_level",
     "processing_days", "purpose_vi", "purpose_en", "result_vi", "result_en", "source",
-    "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed",
+    "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed", "form_fields",
 ]  # fmt: skip
-_JSON_COLUMNS = {"components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed"}
+_JSON_COLUMNS = {
+    "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed", "form_fields"
+}  # fmt: skip
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -463,6 +465,7 @@ async def insert_procedure(item: Any, agency_id: int, now: dt.datetime) -> int:
     fees = fields.pop("fees")
     fields["agency"] = agency_id
     fields["updated_at"] = now
+    fields["form_fields"] = msgspec.to_builtins(item.form_fields)
     rows = await Procedure.insert(Procedure(**fields)).returning(Procedure.id)
     procedure_id: int = rows[0]["id"]
     if components:
@@ -490,7 +493,9 @@ async def _replace_procedure(
     values: dict[Any, Any] = msgspec.structs.asdict(item)
     components: list[DemoComponent] = values.pop("components")
     fees: list[DemoFee] = values.pop("fees")
-    values.update(agency=agency_id, updated_at=now)
+    values.update(
+        agency=agency_id, updated_at=now, form_fields=msgspec.to_builtins(item.form_fields)
+    )
     await Procedure.update(values).where(Procedure.id == procedure_id)
     await ProcedureComponent.delete().where(ProcedureComponent.procedure == procedure_id)
     await ProcedureFee.delete().where(ProcedureFee.procedure == procedure_id)

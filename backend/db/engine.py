@@ -75,9 +75,11 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
         async with self._slots:
             connection = self._idle.pop() if self._idle else await self.get_connection()
             try:
-                async with connection.execute(query, args or []) as cursor:
-                    # dict_factory makes every row a dict.
-                    rows = cast(list[dict[str, Any]], list(await cursor.fetchall()))
+                # One hop to the connection's thread (execute, fetch and close a
+                # cursor would be three); dict_factory makes every row a dict.
+                rows = cast(
+                    list[dict[str, Any]], list(await connection.execute_fetchall(query, args or []))
+                )
             except BaseException:
                 # A cancelled or failed statement may leave the connection mid-way.
                 await connection.close()
@@ -110,6 +112,15 @@ def build_engine(settings: Settings) -> Engine[Any]:
             path=str(settings.sqlite_path), busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
     return PostgresEngine(config={"dsn": settings.database_url})
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows of a fixed SQL text with ``{}`` placeholders, inside the current
+    transaction if there is one. For the reads on every request (the session, a
+    dossier): Piccolo builds a query's SQL anew each time, which costs 0.2 to 0.5 ms
+    of CPU a query, more than the query itself. JSON columns come back as text."""
+    rows = await active_engine().run_querystring(QueryString(sql, *args))
+    return [dict(row) for row in rows]
 
 
 @contextlib.asynccontextmanager

@@ -9,7 +9,16 @@ from typing import Any
 
 from piccolo.conf.apps import AppRegistry
 
-APP_REGISTRY = AppRegistry(apps=["backend.catalogue.piccolo_app", "backend.accounts.piccolo_app"])
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "backend.catalogue.piccolo_app",
+        "backend.accounts.piccolo_app",
+        "backend.outbox.piccolo_app",
+        "backend.dossiers.piccolo_app",
+        "backend.notifications.piccolo_app",
+        "backend.workdays.piccolo_app",
+    ]
+)
 
 
 def __getattr__(name: str) -> Any:

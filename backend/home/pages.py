@@ -47,10 +47,6 @@ class HomePages(Controller):
     async def offline(self, request: Request[Any, Any, Any]) -> Template:
         return page(request, "offline.html")
 
-    @get(["/tra-cuu"], name="coming-soon")
-    async def coming_soon(self, request: Request[Any, Any, Any]) -> Template:
-        return page(request, "coming_soon.html", feature=request.url.path.strip("/"))
-
 
 class ShellFiles(Controller):
     """The PWA's own files. ``/sw.js`` is served from the root so its scope is the whole

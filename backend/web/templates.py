@@ -11,6 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template import TemplateConfig
 
+from backend import vietnam
 from backend.web.assets import FRONTEND_DIR, Assets
 from backend.web.i18n import LANGUAGE_COOKIE, LANGUAGES, Translator, negotiate
 
@@ -30,7 +31,12 @@ def template_config(
     gettext, ngettext = translator.jinja_callables()
     environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.globals.update(
-        asset=assets.url, public_url=public_url, languages=LANGUAGES, vnd=format_vnd
+        asset=assets.url,
+        public_url=public_url,
+        languages=LANGUAGES,
+        vnd=format_vnd,
+        when=vietnam.when,
+        file_size=vietnam.file_size,
     )
     return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment))
 

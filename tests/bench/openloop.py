@@ -15,9 +15,12 @@ the event loop, in the server's queue) is counted.
 HTTP/1.1 keep-alive over raw asyncio streams on loopback: a request takes an idle
 connection or opens a new one (up to ``--max-connections``), so the client never queues
 requests behind each other. Bounded in time (``--duration``, plus ``--grace`` to finish)
-and count (``--max-requests``). Prints one JSON object: counts, percentiles in ms, the
-worst lateness of a send against its schedule, and this process's CPU use (user+system
-seconds over wall seconds: well below 1.0 means the generator is not the bottleneck).
+and count (``--max-requests``). ``--targets FILE`` replaces ``--path``: a JSON list of
+``{"path": ..., "headers": {...}}``, one drawn at random for each request (signed-in
+pages: each path with its owner's session cookie). Prints one JSON object: counts,
+percentiles in ms, the worst lateness of a send against its schedule, and this process's
+CPU use (user+system seconds over wall seconds: well below 1.0 means the generator is not
+the bottleneck).
 """
 
 from __future__ import annotations
@@ -51,25 +54,30 @@ class Pool:
         self.opened += 1
         return await asyncio.open_connection(self.host, self.port)
 
-    async def get(self, target: str) -> int:
+    async def get(self, target: str, headers: str = "") -> int:
         """One GET; its status. A kept-alive connection the server has closed meanwhile
-        (its idle timeout) is replaced once, as HTTP clients do; other errors raise."""
+        (its idle timeout) is replaced once, as HTTP clients do; other errors raise.
+        ``headers``: more header lines, each ending in CRLF."""
         async with self.slots:
             if self.idle:
                 try:
-                    return await self._exchange(self.idle.pop(), target)
+                    return await self._exchange(self.idle.pop(), target, headers)
                 except (ConnectionError, asyncio.IncompleteReadError) as error:
                     if isinstance(error, asyncio.IncompleteReadError) and error.partial:
                         raise
-            return await self._exchange(await self.open(), target)
+            return await self._exchange(await self.open(), target, headers)
 
     async def _exchange(
-        self, connection: tuple[asyncio.StreamReader, asyncio.StreamWriter], target: str
+        self,
+        connection: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        target: str,
+        headers: str = "",
     ) -> int:
         reader, writer = connection
         try:
             writer.write(
-                f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{HEADERS}\r\n".encode()
+                f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                f"{HEADERS}{headers}\r\n".encode()
             )
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head.split(b" ", 2)[1])
@@ -96,14 +104,29 @@ class Pool:
         self.idle.append(connection)
         return status
 
-    async def warm(self, count: int, target: str) -> None:
+    async def warm(self, count: int, target: str, headers: str = "") -> None:
         """Open ``count`` connections (and use each once) before the clock starts."""
-        await asyncio.gather(*(self.get(target) for _ in range(count)))
+        await asyncio.gather(*(self.get(target, headers) for _ in range(count)))
 
     def close(self) -> None:
         for _, writer in self.idle:
             writer.close()
         self.idle.clear()
+
+
+def load_targets(path: str) -> list[tuple[str, str]]:
+    """``--targets``: (path, extra header lines) pairs from a JSON list of
+    ``{"path": "/x", "headers": {"Cookie": "..."}}``."""
+    entries = json.loads(Path(path).read_text())
+    targets = []
+    for entry in entries:
+        lines = "".join(f"{name}: {value}\r\n" for name, value in entry.get("headers", {}).items())
+        if "\n" in entry["path"] or "\n" in lines.replace("\r\n", ""):
+            raise ValueError(f"a target holds a line break: {entry!r}")
+        targets.append((entry["path"], lines))
+    if not targets:
+        raise ValueError(f"{path}: no targets")
+    return targets
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -118,13 +141,16 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     pool = Pool(parts.hostname or "127.0.0.1", parts.port or 80, args.max_connections)
     rng = random.Random(args.seed)
     queries = list(QUERIES) if args.queries else []
+    listed = load_targets(args.targets) if args.targets else []
 
-    def target() -> str:
+    def target() -> tuple[str, str]:
+        if listed:
+            return rng.choice(listed)
         if not queries:
-            return args.path
-        return f"{args.path}?q={quote(rng.choice(queries))}"
+            return args.path, ""
+        return f"{args.path}?q={quote(rng.choice(queries))}", ""
 
-    await pool.warm(args.warm_connections, target())
+    await pool.warm(args.warm_connections, *target())
     loop = asyncio.get_running_loop()
     # The schedule, drawn before the start: exponential gaps at the mean rate.
     start = loop.time() + 0.05
@@ -141,11 +167,11 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     statuses: dict[int, int] = {}
     errors: dict[str, int] = {}
 
-    async def one(scheduled: float, path: str) -> None:
+    async def one(scheduled: float, path: str, headers: str) -> None:
         nonlocal failures
         lateness.append(loop.time() - scheduled)
         try:
-            status = await pool.get(path)
+            status = await pool.get(path, headers)
         except (OSError, asyncio.IncompleteReadError, ValueError) as error:
             failures += 1
             errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
@@ -162,7 +188,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         delay = scheduled - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(scheduled, target())))
+        tasks.append(asyncio.create_task(one(scheduled, *target())))
     _done, pending = await asyncio.wait(tasks, timeout=args.grace) if tasks else (set(), set())
     for task in pending:
         task.cancel()
@@ -192,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", required=True)
     parser.add_argument("--path", default="/ping")
     parser.add_argument("--queries", action="store_true", help="add ?q= from queries.py")
+    parser.add_argument(
+        "--targets", help='JSON list of {"path", "headers"}, one drawn for each request'
+    )
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--max-requests", type=int, default=100_000)

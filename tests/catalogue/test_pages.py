@@ -25,7 +25,7 @@ async def test_the_procedure_page_holds_everything_to_prepare(client: httpx.Asyn
     assert "135.000 ₫" in html and "nộp trực tuyến chỉ 115.000 ₫" in html
     assert api["legal_basis"][0] in html
     assert api["agency"]["address"] in html
-    assert "Nộp trực tuyến" in html and 'aria-disabled="true"' in html
+    assert f'href="/p/{api["code"]}/nop"' in html and "Nộp trực tuyến" in html
     assert 'href="/p/1.002809/poster"' in html
     # Strict CSP: no inline scripts, styles or handlers.
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)

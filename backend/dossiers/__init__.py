@@ -1,0 +1,1 @@
+"""Dossiers: submission, attachments, the legal lifecycle, deadlines and tracking."""

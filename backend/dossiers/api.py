@@ -1,0 +1,360 @@
+"""The dossiers JSON API: citizens' drafts, files and steps; officials' queues and
+counter entry; public tracking. Thin: every rule lives in the service."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from backend.accounts.guards import (
+    Principal,
+    client_of,
+    require_signed_in,
+)
+from backend.accounts.guards import (
+    runtime_of as accounts_of,
+)
+from backend.dossiers import service, uploads
+from backend.dossiers.forms import FormKind
+from backend.dossiers.runtime import runtime_of
+from backend.dossiers.schemas import (
+    ActionIn,
+    AssistedCreate,
+    ClaimIn,
+    DossierPage,
+    DossierRead,
+    DossierSummary,
+    DraftCreate,
+    DraftUpdate,
+    FileRead,
+    OfficialRead,
+    Queue,
+    TrackIn,
+    TrackingRead,
+)
+from backend.errors import InvalidInput
+
+# An upload's body: the file (at most 10 MB) and the multipart framing around it.
+UPLOAD_BODY_LIMIT = uploads.MAX_FILE_BYTES + 64 * 1024
+# Files are never rendered by the browser as a page of ours: downloaded, sniffing off,
+# and sandboxed should anything still open them.
+FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, no-store",
+}
+TOKEN = PathParameter(max_length=120, pattern=r"^[0-9A-Za-z.\-]+$")
+
+
+@dataclass
+class UploadForm:
+    file: UploadFile
+    component_id: int | None = None
+
+
+def _principal(principal: NamedDependency[Principal]) -> Principal:
+    assert principal is not None  # require_signed_in ran first
+    return principal
+
+
+async def read_upload(request: Request[Any, Any, Any], form: UploadForm) -> uploads.CheckedFile:
+    """Read at most the limit (the body limit already holds), then check the content
+    in a thread: decoding and re-encoding an image is CPU and memory work."""
+    data = await form.file.read(uploads.MAX_FILE_BYTES + 1)
+    await form.file.close()
+    async with runtime_of(request).checks:
+        return await asyncio.to_thread(uploads.inspect_upload, data, form.file.filename or "")
+
+
+def file_response(file: FileRead, data: bytes) -> Response[bytes]:
+    return Response(
+        data,
+        media_type=file.media_type,
+        headers={
+            **FILE_HEADERS,
+            "Content-Disposition": _attachment(file.display_name),
+        },
+    )
+
+
+def _attachment(name: str) -> str:
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "").replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def pdf_response(name: str, pdf: bytes) -> Response[bytes]:
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={**FILE_HEADERS, "Content-Disposition": _attachment(name)},
+    )
+
+
+class DossierApi(Controller):
+    path = "/api/dossiers"
+    tags = ["dossiers"]
+    guards = [require_signed_in]
+
+    @post("/", operation_id="createDraft", summary="Start a draft (idempotent by draft_key)")
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[DraftCreate],
+    ) -> Response[DossierRead]:
+        dossier, created = await service.create_draft(runtime_of(request), principal, data)
+        return Response(dossier, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get("/", operation_id="myDossiers", summary="My dossiers and my organisations'")
+    async def mine(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> list[DossierSummary]:
+        return await service.my_dossiers(runtime_of(request), principal)
+
+    @post("/claim", operation_id="claimDossier", summary="Take a dossier entered at a counter")
+    async def claim(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[ClaimIn],
+    ) -> DossierRead:
+        who = principal
+        limiter = accounts_of(request).limiter
+        await limiter.check_address("dossier-claim", client_of(request).address)
+        await limiter.check_account("dossier-claim", who.account_id)
+        return await service.claim(runtime_of(request), who, data.code, data.phone)
+
+    @get("/{dossier_id:int}", operation_id="getDossier", summary="One dossier")
+    async def read(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+    ) -> DossierRead:
+        return await service.get_dossier(runtime_of(request), principal, dossier_id)
+
+    @patch("/{dossier_id:int}", operation_id="saveDraftStep", summary="Save a step of a draft")
+    async def save(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+        data: JSONBody[DraftUpdate],
+    ) -> DossierRead:
+        return await service.update_draft(runtime_of(request), principal, dossier_id, data)
+
+    @delete(
+        "/{dossier_id:int}",
+        operation_id="deleteDraft",
+        summary="Delete a draft",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def discard(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+    ) -> None:
+        await service.delete_draft(principal, dossier_id, runtime_of(request).storage)
+
+    @post(
+        "/{dossier_id:int}/files",
+        operation_id="uploadFile",
+        summary="Attach a photo or PDF (JPEG, PNG, HEIC or PDF; 10 MB a file, 50 MB a dossier)",
+        request_max_body_size=UPLOAD_BODY_LIMIT,
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+        data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response[FileRead]:
+        checked = await read_upload(request, data)
+        file = await service.add_file(
+            runtime_of(request), principal, dossier_id, checked, component_id=data.component_id
+        )
+        return Response(file, status_code=HTTP_201_CREATED)
+
+    @get(
+        "/{dossier_id:int}/files/{file_id:int}",
+        operation_id="downloadFile",
+        summary="Download a file",
+    )
+    async def download(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+        file_id: FromPath[int],
+    ) -> Response[bytes]:
+        file, data = await service.open_file(runtime_of(request), principal, dossier_id, file_id)
+        return file_response(file, data)
+
+    @get(
+        "/{dossier_id:int}/files/{file_id:int}/pages/{page:int}",
+        operation_id="previewPdfPage",
+        summary="One page of a PDF attachment as PNG (the inline viewer)",
+    )
+    async def preview(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+        file_id: FromPath[int],
+        page: FromPath[int],
+    ) -> Response[bytes]:
+        file, data = await service.open_file(runtime_of(request), principal, dossier_id, file_id)
+        if file.media_type != "application/pdf":
+            raise InvalidInput("Tệp này không phải PDF.", "This file is not a PDF.", field="file")
+        png = await asyncio.to_thread(uploads.pdf_page_png, data, page)
+        return Response(png, media_type="image/png", headers=FILE_HEADERS)
+
+    @delete(
+        "/{dossier_id:int}/files/{file_id:int}",
+        operation_id="removeFile",
+        summary="Remove a file not yet submitted",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def remove(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+        file_id: FromPath[int],
+    ) -> None:
+        await service.remove_file(runtime_of(request), principal, dossier_id, file_id)
+
+    @post(
+        "/{dossier_id:int}/submit",
+        operation_id="submitDossier",
+        summary="Submit a draft",
+        status_code=HTTP_200_OK,
+    )
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+    ) -> DossierRead:
+        return await service.submit(runtime_of(request), principal, dossier_id)
+
+    @post(
+        "/{dossier_id:int}/actions",
+        operation_id="dossierAction",
+        summary="Take a step of the lifecycle",
+        status_code=HTTP_200_OK,
+    )
+    async def act(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+        data: JSONBody[ActionIn],
+    ) -> DossierRead:
+        return await service.act(runtime_of(request), principal, dossier_id, data)
+
+    @get(
+        "/{dossier_id:int}/forms/{kind:str}",
+        operation_id="legalForm",
+        summary="A legal form of Circular 01/2018 as PDF (01 receipt … 05 process-control slip)",
+    )
+    async def form(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+        kind: Annotated[Literal["01", "02", "03", "04", "05"], PathParameter()],
+        event: Annotated[int | None, QueryParameter()] = None,
+    ) -> Response[bytes]:
+        form_kind: FormKind = kind
+        name, pdf = await service.legal_form(
+            runtime_of(request), principal, dossier_id, form_kind, event
+        )
+        return pdf_response(name, pdf)
+
+
+class StaffDossierApi(Controller):
+    path = "/api/staff/dossiers"
+    tags = ["dossiers: officials"]
+    guards = [require_signed_in]
+
+    @get("/", operation_id="dossierQueue", summary="One of the agency's queues")
+    async def queue(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        name: Annotated[Queue, QueryParameter(name="queue")] = "new",
+        q: Annotated[str, QueryParameter(max_length=100)] = "",
+        procedure: Annotated[str, QueryParameter(max_length=32)] = "",
+        page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
+    ) -> DossierPage:
+        return await service.queue(
+            runtime_of(request), principal, name, search=q, procedure_code=procedure, page=page
+        )
+
+    @get("/counts", operation_id="dossierQueueCounts", summary="How many dossiers each queue holds")
+    async def counts(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> dict[str, int]:
+        return await service.queue_counts(runtime_of(request), principal)
+
+    @get(
+        "/officials",
+        operation_id="agencyOfficials",
+        summary="Officials a dossier can be assigned to",
+    )
+    async def officials(self, principal: NamedDependency[Principal]) -> list[OfficialRead]:
+        return await service.officials(principal)
+
+    @post(
+        "/",
+        operation_id="enterDossier",
+        summary="Enter a walk-in citizen's dossier (received at once)",
+    )
+    async def enter(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[AssistedCreate],
+    ) -> Response[DossierRead]:
+        dossier = await service.create_assisted(runtime_of(request), principal, data)
+        return Response(dossier, status_code=HTTP_201_CREATED)
+
+
+class TrackingApi(Controller):
+    path = "/api/tracking"
+    tags = ["dossiers: public tracking"]
+
+    @post(
+        "/",
+        operation_id="trackDossier",
+        summary="A dossier's progress by code and phone digits",
+        status_code=HTTP_200_OK,
+    )
+    async def track(self, request: Request[Any, Any, Any], data: JSONBody[TrackIn]) -> TrackingRead:
+        await accounts_of(request).limiter.check_address("track", client_of(request).address)
+        return await service.track(data.code, data.phone_last4)
+
+    @get(
+        "/{token:str}",
+        operation_id="trackByLink",
+        summary="A dossier's progress by the receipt's QR link",
+    )
+    async def by_token(
+        self, request: Request[Any, Any, Any], token: Annotated[str, TOKEN]
+    ) -> TrackingRead:
+        await accounts_of(request).limiter.check_address("track", client_of(request).address)
+        return await service.track_by_token(runtime_of(request).secret_key, token)
+
+
+DOSSIER_API = (DossierApi, StaffDossierApi, TrackingApi)

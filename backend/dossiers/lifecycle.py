@@ -1,0 +1,240 @@
+"""A dossier's lifecycle as one explicit state machine (Decree 61/2018, Circular 01/2018).
+
+Every change of state goes through ``transition``: the table below says, for each
+action, who may take it and from which states; nothing else in the code moves a
+dossier. The service layer adds what the table cannot say (the dossier's agency, its
+owner, the assignee), and appends one history line per transition.
+
+    draft ─submit→ submitted ─receive→ received ─assign→ processing ─propose→ proposed
+    proposed ─decide→ approved | rejected ─attach_result→ result_ready ─return_result→ returned
+    submitted ─refuse→ refused;  processing ─transfer→ received (at the other agency)
+    submitted | received | processing | proposed ─request_supplement→ supplement_requested
+    supplement_requested ─supplement→ the state it was requested from (processing for
+    the later steps); the citizen may withdraw until the leader has decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from backend.errors import Conflict, Forbidden
+
+Status = Literal[
+    "draft",
+    "submitted",
+    "received",
+    "supplement_requested",
+    "refused",
+    "processing",
+    "proposed",
+    "approved",
+    "rejected",
+    "result_ready",
+    "returned",
+    "withdrawn",
+]
+Action = Literal[
+    "submit",
+    "receive",
+    "request_supplement",
+    "supplement",
+    "refuse",
+    "assign",
+    "transfer",
+    "propose",
+    "send_back",
+    "decide",
+    "attach_result",
+    "return_result",
+    "withdraw",
+    "apologise",
+]
+# The citizen is the dossier's owner or a member of its organisation; officials act by role.
+Actor = Literal["citizen", "reception", "processing", "leader"]
+Decision = Literal["approve", "reject"]
+
+STATUSES: tuple[Status, ...] = get_args(Status)
+ACTIONS: tuple[Action, ...] = get_args(Action)
+ACTORS: tuple[Actor, ...] = get_args(Actor)
+
+FINAL: frozenset[Status] = frozenset({"refused", "returned", "withdrawn"})
+# The clock runs from reception until the result is ready, except while the dossier
+# waits for the citizen's supplement.
+CLOCK_RUNNING: frozenset[Status] = frozenset(
+    {"received", "processing", "proposed", "approved", "rejected"}
+)
+# States whose dossier an official's queue shows as "being handled".
+IN_PROGRESS: frozenset[Status] = CLOCK_RUNNING | {"submitted", "supplement_requested"}
+
+# The citizen may withdraw until the leader has decided.
+_WITHDRAWABLE: frozenset[Status] = frozenset(
+    {"submitted", "received", "processing", "proposed", "supplement_requested"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Who may take an action, from which states, and where it leads.
+
+    ``to`` is None when the target depends on the dossier (the supplement goes back
+    where it came from, the decision picks approved or rejected, an apology changes
+    only the date)."""
+
+    sources: Mapping[Actor, frozenset[Status]]
+    to: Status | None
+
+
+RULES: dict[Action, Rule] = {
+    "submit": Rule({"citizen": frozenset({"draft"})}, "submitted"),
+    "receive": Rule({"reception": frozenset({"submitted"})}, "received"),
+    "refuse": Rule({"reception": frozenset({"submitted"})}, "refused"),
+    "request_supplement": Rule(
+        {
+            "reception": frozenset({"submitted", "received"}),
+            "processing": frozenset({"processing"}),
+            "leader": frozenset({"received", "processing", "proposed"}),
+        },
+        "supplement_requested",
+    ),
+    "supplement": Rule({"citizen": frozenset({"supplement_requested"})}, None),
+    "assign": Rule(
+        {
+            "reception": frozenset({"received"}),
+            "leader": frozenset({"received", "processing"}),
+        },
+        "processing",
+    ),
+    "transfer": Rule(
+        {"processing": frozenset({"processing"}), "leader": frozenset({"processing"})},
+        "received",
+    ),
+    "propose": Rule({"processing": frozenset({"processing"})}, "proposed"),
+    "send_back": Rule({"leader": frozenset({"proposed"})}, "processing"),
+    "decide": Rule({"leader": frozenset({"proposed"})}, None),
+    "attach_result": Rule(
+        {
+            "processing": frozenset({"approved", "rejected"}),
+            "leader": frozenset({"approved", "rejected"}),
+            "reception": frozenset({"approved", "rejected"}),
+        },
+        "result_ready",
+    ),
+    "return_result": Rule({"reception": frozenset({"result_ready"})}, "returned"),
+    "withdraw": Rule({"citizen": _WITHDRAWABLE}, "withdrawn"),
+    "apologise": Rule(
+        {
+            "reception": CLOCK_RUNNING,
+            "processing": CLOCK_RUNNING,
+            "leader": CLOCK_RUNNING,
+        },
+        None,
+    ),
+}
+
+
+class TransitionRefused(Conflict):
+    code = "transition_refused"
+
+
+class ActionForbidden(Forbidden):
+    code = "action_forbidden"
+
+
+STATUS_LABELS: dict[Status, tuple[str, str]] = {
+    "draft": ("Bản nháp", "Draft"),
+    "submitted": ("Đã nộp, chờ tiếp nhận", "Submitted, awaiting reception"),
+    "received": ("Đã tiếp nhận", "Received"),
+    "supplement_requested": ("Cần bổ sung", "Supplement needed"),
+    "refused": ("Từ chối tiếp nhận", "Refused"),
+    "processing": ("Đang giải quyết", "Being processed"),
+    "proposed": ("Chờ lãnh đạo phê duyệt", "Awaiting the leader's decision"),
+    "approved": ("Đã phê duyệt", "Approved"),
+    "rejected": ("Không được chấp thuận", "Not approved"),
+    "result_ready": ("Có kết quả, chờ trả", "Result ready"),
+    "returned": ("Đã trả kết quả", "Result returned"),
+    "withdrawn": ("Đã rút hồ sơ", "Withdrawn"),
+}
+
+ACTION_LABELS: dict[Action, tuple[str, str]] = {
+    "submit": ("Nộp hồ sơ", "Submitted"),
+    "receive": ("Tiếp nhận hồ sơ", "Received"),
+    "request_supplement": ("Yêu cầu bổ sung", "Supplement requested"),
+    "supplement": ("Bổ sung hồ sơ", "Supplement sent"),
+    "refuse": ("Từ chối tiếp nhận", "Refused"),
+    "assign": ("Chuyển cán bộ xử lý", "Assigned for processing"),
+    "transfer": ("Chuyển cơ quan khác", "Passed to another agency"),
+    "propose": ("Trình lãnh đạo", "Proposed to the leader"),
+    "send_back": ("Trả lại để xử lý tiếp", "Sent back for more work"),
+    "decide": ("Lãnh đạo quyết định", "Leader's decision"),
+    "attach_result": ("Có kết quả", "Result attached"),
+    "return_result": ("Trả kết quả", "Result returned"),
+    "withdraw": ("Rút hồ sơ", "Withdrawn"),
+    "apologise": ("Xin lỗi, hẹn lại ngày trả", "Apology and new date"),
+}
+
+
+def status_label(status: str, lang: str) -> str:
+    vi, en = STATUS_LABELS[status]  # type: ignore[index]
+    return vi if lang == "vi" else en
+
+
+def action_label(action: str, lang: str) -> str:
+    vi, en = ACTION_LABELS[action]  # type: ignore[index]
+    return vi if lang == "vi" else en
+
+
+def allowed(status: Status, action: Action, actor: Actor) -> bool:
+    sources = RULES[action].sources.get(actor)
+    return sources is not None and status in sources
+
+
+def actions_for(status: Status, actor: Actor) -> list[Action]:
+    """What this actor may do now, in the table's order (the buttons a page shows)."""
+    return [action for action in ACTIONS if allowed(status, action, actor)]
+
+
+def transition(
+    status: Status,
+    action: Action,
+    actor: Actor,
+    *,
+    resume: Status | None = None,
+    decision: Decision | None = None,
+) -> Status:
+    """The state after ``action``, or an error a person can read.
+
+    ``resume`` is the state a supplement request came from; ``decision`` the leader's."""
+    rule = RULES[action]
+    if actor not in rule.sources:
+        raise ActionForbidden(
+            f"Bạn không có quyền thực hiện thao tác “{ACTION_LABELS[action][0]}”.",
+            f"You may not perform “{ACTION_LABELS[action][1]}”.",
+        )
+    if status not in rule.sources[actor]:
+        raise TransitionRefused(
+            f"Không thể “{ACTION_LABELS[action][0]}” khi hồ sơ đang ở trạng thái "
+            f"“{STATUS_LABELS[status][0]}”.",
+            f"“{ACTION_LABELS[action][1]}” is not possible while the dossier is "
+            f"“{STATUS_LABELS[status][1]}”.",
+        )
+    if rule.to is not None:
+        return rule.to
+    if action == "supplement":
+        return supplement_return(resume)
+    if action == "decide":
+        if decision is None:
+            raise TransitionRefused(
+                "Hãy chọn phê duyệt hoặc không phê duyệt.", "Choose approve or reject."
+            )
+        return "approved" if decision == "approve" else "rejected"
+    return status  # apologise: only the date changes
+
+
+def supplement_return(requested_from: Status | None) -> Status:
+    """Where a supplemented dossier goes back to: before reception it waits for
+    reception again; after it, the processing officer takes it up again."""
+    if requested_from == "submitted" or requested_from == "received":
+        return requested_from
+    return "processing"

@@ -1,0 +1,48 @@
+"""The dossiers domain's configuration for one app: file storage, the key of tracking
+links, the public address, and the clock (replaceable in tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.connection import ASGIConnection
+
+from backend.dossiers.storage import Storage, storage_for
+from backend.settings import Settings
+from backend.vietnam import VIETNAM
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(slots=True)
+class DossiersRuntime:
+    storage: Storage
+    secret_key: str
+    public_url: str
+    province_name: str = "Tỉnh Thanh Hóa"
+    now: Callable[[], dt.datetime] = field(default=utc_now)
+    # Decoding a large image takes up to 200 MB for a moment: at most two at once.
+    checks: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DossiersRuntime:
+        return cls(
+            storage=storage_for(settings.data_dir),
+            secret_key=settings.secret_key,
+            public_url=settings.public_url,
+            province_name=settings.province_name,
+        )
+
+    def today(self) -> dt.date:
+        return self.now().astimezone(VIETNAM).date()
+
+
+def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> DossiersRuntime:
+    runtime: DossiersRuntime = connection.app.state["dossiers"]
+    return runtime

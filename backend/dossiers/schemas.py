@@ -1,0 +1,216 @@
+"""msgspec Structs of the dossiers API and pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from backend.catalogue.schemas import FormField
+from backend.dossiers.lifecycle import Action, Decision, Status
+
+Channel = Literal["online", "counter", "post", "assisted"]
+StaffChannel = Literal["counter", "post", "assisted"]
+Queue = Literal["new", "supplement", "processing", "due_soon", "overdue", "ready", "done"]
+FilePurpose = Literal["component", "result"]
+
+DraftKey = Annotated[str, msgspec.Meta(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Answer = Annotated[str, msgspec.Meta(max_length=2000)]
+Note = Annotated[str, msgspec.Meta(max_length=2000)]
+Name = Annotated[str, msgspec.Meta(max_length=120)]
+Phone = Annotated[str, msgspec.Meta(max_length=24)]
+IdNumber = Annotated[str, msgspec.Meta(max_length=20)]
+Address = Annotated[str, msgspec.Meta(max_length=300)]
+AgencyCode = Annotated[str, msgspec.Meta(max_length=32)]
+DossierCode = Annotated[str, msgspec.Meta(max_length=48)]
+
+
+class DraftCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    procedure_code: Annotated[str, msgspec.Meta(max_length=32)]
+    # Made by the client (a random UUID) before the first try: a replay finds the draft.
+    draft_key: DraftKey
+    organisation_id: int | None = None
+
+
+class DraftUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One step's answers: only the fields sent change."""
+
+    form_data: Annotated[dict[str, Answer], msgspec.Meta(max_length=60)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    applicant_name: Name | msgspec.UnsetType = msgspec.UNSET
+    applicant_phone: Phone | msgspec.UnsetType = msgspec.UNSET
+    applicant_id_number: IdNumber | msgspec.UnsetType = msgspec.UNSET
+    applicant_address: Address | msgspec.UnsetType = msgspec.UNSET
+
+
+class ComponentSnapshot(msgspec.Struct, kw_only=True):
+    id: int
+    name_vi: str
+    name_en: str
+    originals: int
+    copies: int
+    required: bool
+    uploadable: bool
+
+
+class FileRead(msgspec.Struct, kw_only=True):
+    id: int
+    purpose: FilePurpose
+    component_id: int | None
+    round: int
+    media_type: str
+    size: int
+    pages: int
+    display_name: str
+    created_at: dt.datetime
+
+
+class SupplementItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One thing missing: a document (``component_id``), an answer (``field``), or
+    something said in words only."""
+
+    label: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    component_id: int | None = None
+    field: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+
+
+class EventRead(msgspec.Struct, kw_only=True):
+    id: int
+    at: dt.datetime
+    action: Action
+    from_status: Status
+    to_status: Status
+    actor_role: str
+    actor_name: str
+    agency_code: str
+    note: str
+    details: dict[str, Any]
+
+
+class DossierSummary(msgspec.Struct, kw_only=True):
+    id: int
+    code: str | None
+    procedure_code: str
+    procedure_name_vi: str
+    procedure_name_en: str
+    status: Status
+    channel: Channel
+    applicant_name: str
+    agency_code: str
+    organisation_id: int | None
+    submitted_at: dt.datetime | None
+    due_date: dt.date | None
+    updated_at: dt.datetime
+    overdue: bool
+
+
+class DossierRead(DossierSummary, kw_only=True):
+    processing_days: int
+    receiving_agency: str
+    owner_id: int | None
+    entered_by: int | None
+    assignee_id: int | None
+    applicant_phone: str
+    applicant_id_number: str
+    applicant_address: str
+    form_data: dict[str, str]
+    form_fields: list[FormField]
+    components: list[ComponentSnapshot]
+    files: list[FileRead]
+    supplement_items: list[SupplementItem]
+    resume_status: Status | None
+    decision: Decision | None
+    created_at: dt.datetime
+    received_at: dt.datetime | None
+    paused_at: dt.datetime | None
+    result_ready_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    version: int
+    events: list[EventRead]
+    # What the person looking may do now (the buttons to show).
+    actions: list[Action]
+
+
+class DossierPage(msgspec.Struct, kw_only=True):
+    items: list[DossierSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class ActionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One step of the lifecycle. ``version`` is the dossier's version the person saw:
+    if someone else acted in between, the step is refused rather than applied twice."""
+
+    action: Action
+    version: int
+    note: Note = ""
+    items: Annotated[list[SupplementItem], msgspec.Meta(max_length=30)] = msgspec.field(
+        default_factory=list
+    )
+    reasons: Annotated[
+        list[Annotated[str, msgspec.Meta(min_length=1, max_length=500)]],
+        msgspec.Meta(max_length=20),
+    ] = msgspec.field(default_factory=list)
+    assignee_id: int | None = None
+    target_agency: AgencyCode | None = None
+    decision: Decision | None = None
+    new_due_date: dt.date | None = None
+
+
+class AssistedCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A dossier an official enters for a walk-in citizen: received at once."""
+
+    procedure_code: Annotated[str, msgspec.Meta(max_length=32)]
+    channel: StaffChannel
+    applicant_name: Name
+    applicant_phone: Phone
+    applicant_id_number: IdNumber = ""
+    applicant_address: Address = ""
+    form_data: Annotated[dict[str, Answer], msgspec.Meta(max_length=60)] = msgspec.field(
+        default_factory=dict
+    )
+    # The components the official saw on paper (by component id).
+    components_received: Annotated[list[int], msgspec.Meta(max_length=60)] = msgspec.field(
+        default_factory=list
+    )
+
+
+class ClaimIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    code: DossierCode
+    phone: Phone
+
+
+class TrackIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    code: DossierCode
+    phone_last4: Annotated[str, msgspec.Meta(max_length=8)]
+
+
+class TrackingStep(msgspec.Struct, kw_only=True):
+    at: dt.datetime
+    action: Action
+    to_status: Status
+
+
+class TrackingRead(msgspec.Struct, kw_only=True):
+    """What anyone with the code and the phone's last digits may see: no names, no
+    answers, no files."""
+
+    code: str
+    procedure_name_vi: str
+    procedure_name_en: str
+    agency_code: str
+    status: Status
+    submitted_at: dt.datetime | None
+    received_at: dt.datetime | None
+    due_date: dt.date | None
+    finished_at: dt.datetime | None
+    steps: list[TrackingStep]
+
+
+class OfficialRead(msgspec.Struct, kw_only=True):
+    id: int
+    full_name: str
+    role: str

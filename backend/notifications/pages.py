@@ -1,0 +1,159 @@
+"""The citizen's notification pages: the inbox (``/thong-bao``) and the settings
+(``/tai-khoan/thong-bao``).
+
+Both work without JavaScript: opening a notice is a link (``/thong-bao/{id}`` marks it
+read and goes on to what it is about), "mark all as read" and the choice of what to
+be told are plain forms. ``frontend/scripts/notifications/`` adds what only a script
+can do: turning push on or off on this device, the count in the header, the app badge.
+The service worker opens ``/thong-bao/{id}`` when a notification is tapped, so a tap
+marks the notice read with a plain GET (the service worker cannot send a CSRF token).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from backend.accounts.guards import require_signed_in
+from backend.accounts.schemas import Principal
+from backend.errors import AppError, InvalidInput
+from backend.notifications import service
+from backend.notifications.runtime import runtime_of
+from backend.web.paths import local_path
+from backend.web.templates import language, page
+
+INBOX = "/thong-bao"
+SETTINGS = "/tai-khoan/thong-bao"
+# Deep pages of an inbox are not worth a query each: a bound keeps OFFSET cheap.
+MAX_PAGE = 1000
+Done = Annotated[str, QueryParameter(name="xong", max_length=20)]
+
+
+def render(
+    request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any
+) -> Template:
+    """A page with personal data: never cached, not even by the service worker."""
+    template = page(request, name, status_code, **context)
+    template.headers["Cache-Control"] = "no-store"
+    return template
+
+
+def kind_labels(lang: str) -> list[tuple[str, str]]:
+    """(kind, its name in the page's language), in the service's order."""
+    index = 0 if lang == "vi" else 1
+    return [(kind, labels[index]) for kind, labels in service.KINDS.items()]
+
+
+class NotificationPages(Controller):
+    include_in_schema = False
+    guards = [require_signed_in]
+
+    # ----------------------------------------------------------------- inbox
+
+    @get(INBOX, name="notices")
+    async def inbox(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        page_number: Annotated[int, QueryParameter(name="trang", ge=1, le=MAX_PAGE)] = 1,
+        done: Done = "",
+    ) -> Template:
+        notices = await service.list_notices(principal, page_number, language(request))
+        return render(
+            request,
+            "notifications/inbox.html",
+            notices=notices,
+            unread=notices.unread,
+            has_next=notices.page * notices.page_size < notices.total,
+            done=done,
+        )
+
+    @get(INBOX + "/{notice_id:int}", name="notice")
+    async def open_notice(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        notice_id: FromPath[int],
+    ) -> Redirect:
+        """Marks the notice read and goes to what it is about (someone else's: 404)."""
+        notice = await service.mark_read(
+            runtime_of(request), principal, notice_id, language(request)
+        )
+        return Redirect(local_path(notice.url, INBOX), status_code=303)
+
+    @post(INBOX + "/doc-het", name="notices-read-all")
+    async def read_all(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Redirect:
+        await service.mark_all_read(runtime_of(request), principal)
+        return Redirect(f"{INBOX}?xong=doc-het", status_code=303)
+
+    # -------------------------------------------------------------- settings
+
+    @get(SETTINGS, name="notification-settings")
+    async def settings(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        done: Done = "",
+    ) -> Template:
+        preferences = await service.get_preferences(principal)
+        return await _settings(request, principal, muted=preferences.muted, done=done)
+
+    @post(SETTINGS, name="notification-settings-save")
+    async def save_settings(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Template | Redirect:
+        """The form lists the kinds the person wants (ticked); the others are muted."""
+        form = await request.form()
+        wanted = [str(value)[:40] for value in form.getall("kind", [])][: len(service.KINDS) + 1]
+        try:
+            unknown = sorted(set(wanted) - set(service.KINDS))
+            if unknown:
+                raise InvalidInput(
+                    "Có loại thông báo không tồn tại. Hãy tải lại trang rồi chọn lại.",
+                    "There is no such kind of notice. Reload the page and choose again.",
+                    field="kinds",
+                )
+            await service.set_preferences(
+                principal, [kind for kind in service.KINDS if kind not in wanted]
+            )
+        except AppError as error:
+            muted = [kind for kind in service.KINDS if kind not in wanted]
+            return await _settings(
+                request, principal, muted=muted, error=error, status_code=error.status_code
+            )
+        return Redirect(f"{SETTINGS}?xong=luu", status_code=303)
+
+
+async def _settings(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    *,
+    muted: list[str],
+    done: str = "",
+    error: AppError | None = None,
+    status_code: int = 200,
+) -> Template:
+    lang = language(request)
+    return render(
+        request,
+        "notifications/settings.html",
+        status_code,
+        kinds=kind_labels(lang),
+        muted=set(muted),
+        unread=await service.unread_count(principal.account_id),
+        # The public id of this sign-in session (the devices page shows it too): the
+        # script tells "push is on for this session" from "on for a session since ended"
+        # (signing out stops a device's notifications on the server).
+        session_marker=principal.session_id,
+        done=done,
+        error=error.message(lang) if error else "",
+    )
+
+
+NOTIFICATION_PAGES = [NotificationPages]

@@ -1,0 +1,54 @@
+"""The notifications domain's configuration for one app or worker process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.connection import ASGIConnection
+
+from backend.notifications import vapid
+from backend.settings import Settings
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(slots=True)
+class NotificationsRuntime:
+    vapid_private_key: str
+    vapid_subject: str
+    public_url: str
+    push_hosts: tuple[str, ...]
+    allow_http_loopback: bool
+    timeout_s: float
+    now: Callable[[], dt.datetime] = field(default=utc_now)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NotificationsRuntime:
+        return cls(
+            vapid_private_key=settings.vapid_private_key,
+            vapid_subject=settings.vapid_subject,
+            public_url=settings.public_url,
+            push_hosts=settings.push_hosts,
+            allow_http_loopback=settings.push_allow_http_loopback,
+            timeout_s=settings.push_timeout_s,
+        )
+
+    @property
+    def public_key(self) -> str:
+        return vapid.public_key(self.vapid_private_key)
+
+    def now_ms(self) -> int:
+        if self.now is utc_now:
+            return time.time_ns() // 1_000_000
+        return int(self.now().timestamp() * 1000)
+
+
+def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> NotificationsRuntime:
+    runtime: NotificationsRuntime = connection.app.state["notifications"]
+    return runtime

@@ -1,0 +1,36 @@
+// Talking to the dossiers API from the pages: the CSRF header, JSON in and out, and
+// a clear difference between "the server said no" and "no network".
+
+export class NetworkError extends Error {}
+
+export function csrfToken() {
+  const found = document.cookie.split("; ").find((part) => part.startsWith("csrftoken="));
+  return found ? decodeURIComponent(found.slice("csrftoken=".length)) : "";
+}
+
+// { status, data } for any answer of the server; NetworkError when none came.
+export async function sendJSON(method, url, body, options = {}) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      keepalive: Boolean(options.keepalive),
+      headers: { "content-type": "application/json", accept: "application/json", "x-csrftoken": csrfToken() },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new NetworkError(String(error));
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  return { status: response.status, data };
+}
+
+export function errorOf(data) {
+  return (data && data.error) || { message: "", field: null };
+}
