@@ -33,13 +33,24 @@ from backend.dossiers.api import DOSSIER_API
 from backend.dossiers.console import CONSOLE_PAGES
 from backend.dossiers.pages import DOSSIER_PAGES
 from backend.dossiers.runtime import DossiersRuntime
+from backend.feedback.api import FEEDBACK_API
+from backend.feedback.pages import FEEDBACK_PAGES
+from backend.feedback.runtime import FeedbackRuntime
 from backend.home.api import HealthApi
 from backend.home.pages import HomePages, ShellFiles
 from backend.notifications import worker
 from backend.notifications.api import CHANGE_PATH, NOTIFICATION_API
 from backend.notifications.pages import NOTIFICATION_PAGES
 from backend.notifications.runtime import NotificationsRuntime
+from backend.payments import service as payments_service
+from backend.payments.api import PAYMENT_API, WEBHOOK_PATH
+from backend.payments.pages import PAYMENT_PAGES
+from backend.payments.runtime import PaymentsRuntime
+from backend.payments.sandbox import API_PATH as SANDBOX_API_PATH
+from backend.payments.sandbox import SANDBOX_HANDLERS
 from backend.settings import Settings
+from backend.stats import service as stats_service
+from backend.stats.pages import STATS_PAGES
 from backend.web.assets import PUBLIC_DIR, Assets
 from backend.web.errors import EXCEPTION_HANDLERS
 from backend.web.i18n import Translator, load_catalogues
@@ -47,10 +58,11 @@ from backend.web.middleware import EdgeMiddleware, configure_logging
 from backend.web.templates import template_config
 from backend.workdays.api import WORKDAY_HANDLERS
 
-# Requests that authenticate otherwise than by cookie: signed server-to-server callbacks
-# (payment IPNs, as their issue lands) and the service worker's subscription change,
-# which proves itself with the old subscription's secret.
-CSRF_EXEMPT: list[str] = [CHANGE_PATH]
+# Requests that authenticate otherwise than by cookie: a bank's signed transfer
+# notification and the demo gateway's signed merchant API (VNPay's IPN is a GET), and
+# the service worker's subscription change, which proves itself with the old
+# subscription's secret.
+CSRF_EXEMPT: list[str] = [CHANGE_PATH, WEBHOOK_PATH, SANDBOX_API_PATH]
 
 
 def freeze_start_up_objects() -> None:
@@ -68,6 +80,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     accounts = AccountsRuntime.from_settings(settings)
     dossiers = DossiersRuntime.from_settings(settings)
     notifications = NotificationsRuntime.from_settings(settings)
+    payments = PaymentsRuntime.from_settings(settings)
+    feedback = FeedbackRuntime.from_settings(settings)
+
+    async def reconcile() -> int:
+        return await payments_service.reconcile(payments)
+
+    async def refresh_figures() -> int:
+        return await stats_service.refresh(dossiers.now())
 
     @asynccontextmanager
     async def open_database(_: Litestar) -> AsyncIterator[None]:
@@ -98,6 +118,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *CONSOLE_PAGES,
             *NOTIFICATION_API,
             *NOTIFICATION_PAGES,
+            *PAYMENT_API,
+            *PAYMENT_PAGES,
+            *(SANDBOX_HANDLERS if settings.demo else []),
+            *FEEDBACK_API,
+            *FEEDBACK_PAGES,
+            *STATS_PAGES,
             create_static_files_router(
                 path="/icons",
                 directories=[PUBLIC_DIR / "icons"],
@@ -116,10 +142,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[
             open_database,
             accounts.lifespan,
-            *([worker.in_process(notifications)] if settings.worker_in_process else []),
+            payments.lifespan,
+            *(
+                [worker.in_process(notifications, chores=[reconcile, refresh_figures])]
+                if settings.worker_in_process
+                else []
+            ),
         ],
         on_startup=[freeze_start_up_objects],
-        state=State({"accounts": accounts, "dossiers": dossiers, "notifications": notifications}),
+        state=State(
+            {
+                "accounts": accounts,
+                "dossiers": dossiers,
+                "notifications": notifications,
+                "payments": payments,
+                "feedback": feedback,
+            }
+        ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",

@@ -46,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     exporter.add_argument("--format", choices=["json", "csv"], default="json")
     exporter.add_argument("--out", help="file to write (default: standard output)")
     work = commands.add_parser(
-        "worker", help="drain the outbox: notices and Web Push (several may run on PostgreSQL)"
+        "worker",
+        help="drain the outbox (notices, Web Push) and reconcile payments; several on PostgreSQL",
     )
     work.add_argument(
         "--once", action="store_true", help="one pass until nothing is due, then exit"
@@ -106,8 +107,18 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from backend.notifications.push import PushSender
     from backend.notifications.runtime import NotificationsRuntime
     from backend.notifications.worker import Worker
+    from backend.payments import service as payments
+    from backend.payments.runtime import PaymentsRuntime
+    from backend.stats import service as stats
 
     runtime = NotificationsRuntime.from_settings(settings)
+    payments_runtime = PaymentsRuntime.from_settings(settings)
+
+    async def reconcile() -> int:
+        return await payments.reconcile(payments_runtime)
+
+    async def refresh_figures() -> int:
+        return await stats.refresh(payments_runtime.now())
 
     async def work(database: Any) -> int:
         if await database.pending_migrations():
@@ -115,16 +126,19 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
                 "motcua: the database has pending migrations: run `motcua migrate`", file=sys.stderr
             )
             return 1
-        if args.once:
-            async with PushSender(runtime) as sender:
-                await Worker(runtime).drain(sender)
-            return 0
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        print("motcua: worker running", flush=True)
-        await Worker(runtime).run(stop)
+        worker = Worker(runtime, chores=[reconcile, refresh_figures])
+        async with payments_runtime.connected():
+            if args.once:
+                async with PushSender(runtime) as sender:
+                    await worker.do_chores()
+                    await worker.drain(sender)
+                return 0
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            print("motcua: worker running", flush=True)
+            await worker.run(stop)
         return 0
 
     return _with_database(settings, work)

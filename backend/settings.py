@@ -39,6 +39,9 @@ PUSH_HOSTS = (
 )
 # Only outside production; production requires a real contact.
 DEV_VAPID_SUBJECT = "mailto:motcua-dev@example.gov.vn"
+# VNPay's test environment: a merchant's own sandbox account works against these.
+VNPAY_SANDBOX_PAY_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+VNPAY_SANDBOX_API_URL = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,16 @@ class Settings:
     push_hosts: tuple[str, ...] = PUSH_HOSTS
     push_allow_http_loopback: bool = False
     push_timeout_s: float = 10.0
+    # Payments (issue 7): VNPay and VietQR are offered only when configured; the
+    # sandbox gateway only in demo mode.
+    vnpay_tmn_code: str = ""
+    vnpay_hash_secret: str = ""
+    vnpay_pay_url: str = VNPAY_SANDBOX_PAY_URL
+    vnpay_api_url: str = VNPAY_SANDBOX_API_URL
+    vietqr_bank_bin: str = ""
+    vietqr_account: str = ""
+    vietqr_webhook_secret: str = ""
+    payment_expiry_minutes: int = 15
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -149,6 +162,11 @@ class Settings:
             push_hosts=_push_hosts(env),
             push_allow_http_loopback=_push_http_loopback(env, environment),
             push_timeout_s=_integer(env, "MOTCUA_PUSH_TIMEOUT_S", 10, low=1, high=120),
+            **_vnpay(env, environment),
+            **_vietqr(env),
+            payment_expiry_minutes=_integer(
+                env, "MOTCUA_PAYMENT_EXPIRY_MINUTES", 15, low=5, high=24 * 60
+            ),
         )
 
 
@@ -312,6 +330,55 @@ def _push_http_loopback(env: Mapping[str, str], environment: str) -> bool:
             "MOTCUA_PUSH_ALLOW_HTTP_LOOPBACK", "is for tests and benchmarks, not production"
         )
     return allowed
+
+
+def _all_or_none(env: Mapping[str, str], names: tuple[str, ...]) -> list[str]:
+    """A gateway's settings come together: half a configuration is a mistake."""
+    values = [env.get(name, "").strip() for name in names]
+    if any(values) and not all(values):
+        missing = [name for name, value in zip(names, values, strict=True) if not value]
+        raise SettingsError(missing[0], f"is required with {', '.join(names)}")
+    return values
+
+
+def _gateway_url(env: Mapping[str, str], name: str, default: str, environment: str) -> str:
+    raw = env.get(name, default).strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in {"https", "http"} or not parts.hostname:
+        raise SettingsError(name, f"must be an https:// address (got {raw!r})")
+    if parts.scheme == "http" and environment == "production":
+        raise SettingsError(name, "must use https in production")
+    return raw
+
+
+def _vnpay(env: Mapping[str, str], environment: str) -> dict[str, str]:
+    tmn_code, hash_secret = _all_or_none(env, ("MOTCUA_VNPAY_TMN_CODE", "MOTCUA_VNPAY_HASH_SECRET"))
+    if tmn_code and not (tmn_code.isalnum() and len(tmn_code) <= 16):
+        raise SettingsError("MOTCUA_VNPAY_TMN_CODE", "must be the terminal code VNPay gave")
+    return {
+        "vnpay_tmn_code": tmn_code,
+        "vnpay_hash_secret": hash_secret,
+        "vnpay_pay_url": _gateway_url(
+            env, "MOTCUA_VNPAY_PAY_URL", VNPAY_SANDBOX_PAY_URL, environment
+        ),
+        "vnpay_api_url": _gateway_url(
+            env, "MOTCUA_VNPAY_API_URL", VNPAY_SANDBOX_API_URL, environment
+        ),
+    }
+
+
+def _vietqr(env: Mapping[str, str]) -> dict[str, str]:
+    names = ("MOTCUA_VIETQR_BANK_BIN", "MOTCUA_VIETQR_ACCOUNT", "MOTCUA_VIETQR_WEBHOOK_SECRET")
+    bank_bin, account, secret = _all_or_none(env, names)
+    if bank_bin and not (bank_bin.isdigit() and len(bank_bin) == 6):
+        raise SettingsError("MOTCUA_VIETQR_BANK_BIN", "must be the bank's 6-digit NAPAS BIN")
+    if account and not (account.isalnum() and len(account) <= 19):
+        raise SettingsError(
+            "MOTCUA_VIETQR_ACCOUNT", "must be an account number (1-19 letters, digits)"
+        )
+    if secret and len(secret) < 32:
+        raise SettingsError("MOTCUA_VIETQR_WEBHOOK_SECRET", "must be at least 32 characters long")
+    return {"vietqr_bank_bin": bank_bin, "vietqr_account": account, "vietqr_webhook_secret": secret}
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:

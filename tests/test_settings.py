@@ -164,3 +164,73 @@ def test_unwritable_data_dir_is_named(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(SettingsError, match="MOTCUA_DATA_DIR"):
         Settings.from_env({"MOTCUA_DATA_DIR": str(blocker / "data")})
+
+
+def test_gateways_are_off_until_configured(tmp_path: Path) -> None:
+    settings = Settings.from_env(env(tmp_path))
+    assert (settings.vnpay_tmn_code, settings.vietqr_bank_bin) == ("", "")
+    assert settings.vnpay_pay_url.startswith("https://sandbox.vnpayment.vn/")
+    assert settings.payment_expiry_minutes == 15
+    configured = Settings.from_env(
+        env(
+            tmp_path,
+            MOTCUA_VNPAY_TMN_CODE="MOTCUA99",
+            MOTCUA_VNPAY_HASH_SECRET="S" * 32,
+            MOTCUA_VNPAY_PAY_URL="https://pay.vnpay.vn/vpcpay.html",
+            MOTCUA_VIETQR_BANK_BIN="970436",
+            MOTCUA_VIETQR_ACCOUNT="0011001234567",
+            MOTCUA_VIETQR_WEBHOOK_SECRET="w" * 40,
+            MOTCUA_PAYMENT_EXPIRY_MINUTES="20",
+        )
+    )
+    assert configured.vnpay_tmn_code == "MOTCUA99"
+    assert configured.vnpay_pay_url == "https://pay.vnpay.vn/vpcpay.html"
+    assert configured.vietqr_account == "0011001234567"
+    assert configured.payment_expiry_minutes == 20
+
+
+@pytest.mark.parametrize(
+    ("values", "name"),
+    [
+        ({"MOTCUA_VNPAY_TMN_CODE": "MOTCUA99"}, "MOTCUA_VNPAY_HASH_SECRET"),
+        ({"MOTCUA_VNPAY_HASH_SECRET": "S" * 32}, "MOTCUA_VNPAY_TMN_CODE"),
+        ({"MOTCUA_VNPAY_TMN_CODE": "MÃ SAI", "MOTCUA_VNPAY_HASH_SECRET": "S"}, "TMN_CODE"),
+        ({"MOTCUA_VNPAY_PAY_URL": "ftp://pay.vnpay.vn"}, "MOTCUA_VNPAY_PAY_URL"),
+        ({"MOTCUA_VIETQR_BANK_BIN": "970436"}, "MOTCUA_VIETQR_ACCOUNT"),
+        (
+            {
+                "MOTCUA_VIETQR_BANK_BIN": "97043",
+                "MOTCUA_VIETQR_ACCOUNT": "1",
+                "MOTCUA_VIETQR_WEBHOOK_SECRET": "w" * 40,
+            },
+            "MOTCUA_VIETQR_BANK_BIN",
+        ),
+        (
+            {
+                "MOTCUA_VIETQR_BANK_BIN": "970436",
+                "MOTCUA_VIETQR_ACCOUNT": "1",
+                "MOTCUA_VIETQR_WEBHOOK_SECRET": "short",
+            },
+            "MOTCUA_VIETQR_WEBHOOK_SECRET",
+        ),
+        ({"MOTCUA_PAYMENT_EXPIRY_MINUTES": "1"}, "MOTCUA_PAYMENT_EXPIRY_MINUTES"),
+    ],
+)
+def test_half_a_gateway_is_refused(tmp_path: Path, values: dict[str, str], name: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env(env(tmp_path, **values))
+
+
+def test_production_gateways_use_https(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="MOTCUA_VNPAY_API_URL"):
+        Settings.from_env(
+            env(
+                tmp_path,
+                MOTCUA_ENV="production",
+                MOTCUA_SECRET_KEY="k" * 40,
+                MOTCUA_PUBLIC_URL="https://motcua.example.vn",
+                MOTCUA_VAPID_PRIVATE_KEY=vapid.new_key_pair()[0],
+                MOTCUA_VAPID_SUBJECT="mailto:ops@motcua.example.vn",
+                MOTCUA_VNPAY_API_URL="http://vnpay.example/api",
+            )
+        )

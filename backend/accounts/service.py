@@ -1158,6 +1158,15 @@ async def get_organisation(principal: Principal, organisation_id: int) -> Organi
     return msgspec.convert({**rows[0], "members": members}, OrganisationDetail, strict=False)
 
 
+async def organisation_card(organisation_id: int) -> dict[str, str] | None:
+    """An organisation's name, tax code and address, as printed on its receipts: for
+    a caller that has already checked the person may act for it."""
+    rows = await Organisation.select(
+        Organisation.name, Organisation.tax_code, Organisation.address
+    ).where(Organisation.id == organisation_id)
+    return rows[0] if rows else None
+
+
 async def _owned(principal: Principal, organisation_id: int) -> OrganisationDetail:
     organisation = await get_organisation(principal, organisation_id)
     if organisation.my_role != "owner":

@@ -9,7 +9,8 @@ Saving goes through the same service and rules as an import (``transfer``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Annotated, Any, get_args
 
 import msgspec
@@ -25,8 +26,10 @@ from backend.catalogue.schemas import (
     DemoComponent,
     DemoProcedure,
     FeeKind,
+    FormField,
     Level,
     OnlineLevel,
+    PaymentStage,
     ProcedureRead,
 )
 from backend.web.templates import page
@@ -39,11 +42,18 @@ MAX_UPLOAD_BYTES = 1024 * 1024  # the application's request_max_body_size
 TEXT_FIELDS = (
     "code", "name_vi", "name_en", "field_vi", "field_en", "agency", "level", "online_level",
     "processing_days", "purpose_vi", "purpose_en", "result_vi", "result_en", "source",
+    "payment_stage",
 )  # fmt: skip
 LINE_FIELDS = ("steps_vi", "steps_en", "legal_basis", "unconfirmed")
 COMPONENT_TEXT = ("name_vi", "name_en", "originals", "copies", "template")
 COMPONENT_FLAGS = ("required", "uploadable")
-FEE_FIELDS = ("kind", "label_vi", "label_en", "amount", "online_amount")
+FEE_FIELDS = (
+    "kind", "label_vi", "label_en", "amount", "online_amount", "when_field", "when_equals",
+    "per_field",
+)  # fmt: skip
+# A question's name on the online form (catalogue.schemas.FieldName).
+QUESTION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_ANSWER = 40
 
 # What each input is called on the page, in both languages: error messages name it.
 LABELS: dict[str, tuple[str, str]] = {
@@ -61,6 +71,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "result_vi": ("Kết quả (tiếng Việt)", "Result (Vietnamese)"),
     "result_en": ("Kết quả (tiếng Anh)", "Result (English)"),
     "source": ("Nguồn", "Source"),
+    "payment_stage": ("Thời điểm nộp phí", "When the fee is paid"),
     "steps_vi": ("Các bước (tiếng Việt)", "Steps (Vietnamese)"),
     "steps_en": ("Các bước (tiếng Anh)", "Steps (English)"),
     "legal_basis": ("Căn cứ pháp lý", "Legal basis"),
@@ -79,6 +90,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "fees.label_en": ("Nội dung (tiếng Anh)", "Label (English)"),
     "fees.amount": ("Mức thu (đồng)", "Amount (dong)"),
     "fees.online_amount": ("Mức thu khi nộp trực tuyến (đồng)", "Online amount (dong)"),
+    "fees.when_field": ("Chỉ áp dụng khi câu hỏi", "Only when the question"),
+    "fees.when_equals": ("có giá trị", "has the answer"),
+    "fees.per_field": ("Nhân theo số lượng ở câu hỏi", "Multiplied by the number answered to"),
 }
 
 
@@ -118,6 +132,9 @@ class ProcedureForm:
     components: list[dict[str, Any]]
     fees: list[dict[str, str]]
     errors: list[FieldError]
+    # The procedure's online form questions: not edited here, kept as they are (a fee's
+    # condition and quantity name them).
+    form_fields: list[FormField] = field(default_factory=list)
 
     def errors_for(self, target: str) -> list[FieldError]:
         return [error for error in self.errors if error.target == target]
@@ -162,10 +179,13 @@ def form_of(procedure: ProcedureRead) -> ProcedureForm:
             "label_en": f.label_en,
             "amount": str(f.amount),
             "online_amount": "" if f.online_amount is None else str(f.online_amount),
+            "when_field": "" if f.when is None else f.when.field,
+            "when_equals": "" if f.when is None else f.when.equals,
+            "per_field": f.per_field or "",
         }
         for f in procedure.fees
     ]
-    return ProcedureForm(values, components, fees, [])
+    return ProcedureForm(values, components, fees, [], list(procedure.form_fields))
 
 
 def _row_indexes(form: Any, group: str) -> list[int]:
@@ -196,13 +216,7 @@ def read_form(form: Any, *, keep_empty: bool = False) -> ProcedureForm:
     fees = []
     for i in _row_indexes(form, "fees"):
         fee = {name: text(f"fees-{i}-{name}") for name in FEE_FIELDS}
-        if (
-            keep_empty
-            or fee["label_vi"]
-            or fee["label_en"]
-            or fee["amount"]
-            or fee["online_amount"]
-        ):
+        if keep_empty or any(value for name, value in fee.items() if name != "kind"):
             fees.append(fee)
     return ProcedureForm(values, components, fees, [])
 
@@ -220,6 +234,53 @@ def _number(form: ProcedureForm, value: str, key: str, target: str, row: int | N
         )
     )
     return 0
+
+
+def _question(form: ProcedureForm, value: str, key: str, target: str, row: int) -> str | None:
+    """A question's name as typed (None when blank); a malformed one is an error."""
+    if not value:
+        return None
+    if QUESTION_NAME.match(value):
+        return value
+    form.errors.append(
+        FieldError(
+            target,
+            key,
+            row,
+            "là tên câu hỏi trên mẫu trực tuyến: chữ thường không dấu, số và dấu gạch dưới, "
+            "bắt đầu bằng chữ (ví dụ so_ban).",
+            "is a question's name on the online form: lowercase letters without accents, "
+            "digits and underscores, starting with a letter (for example copies).",
+        )
+    )
+    return None
+
+
+def _fee_condition(form: ProcedureForm, f: dict[str, str], i: int) -> dict[str, str] | None:
+    name = _question(form, f["when_field"], "fees.when_field", f"fees-{i}-when_field", i)
+    equals = f["when_equals"]
+    if len(equals) > MAX_ANSWER:
+        form.errors.append(
+            FieldError(
+                f"fees-{i}-when_equals",
+                "fees.when_equals",
+                i,
+                f"dài quá {MAX_ANSWER} ký tự.",
+                f"is longer than {MAX_ANSWER} characters.",
+            )
+        )
+        return None
+    if equals and not f["when_field"]:
+        form.errors.append(
+            FieldError(
+                f"fees-{i}-when_field",
+                "fees.when_field",
+                i,
+                "hãy nêu câu hỏi mà giá trị này thuộc về.",
+                "name the question this answer belongs to.",
+            )
+        )
+    return None if name is None else {"field": name, "equals": equals}
 
 
 def to_procedure(form: ProcedureForm) -> DemoProcedure | None:
@@ -251,7 +312,10 @@ def to_procedure(form: ProcedureForm) -> DemoProcedure | None:
             if f["online_amount"]
             else None
         )
-        fees.append((f, amount, online))
+        condition = _fee_condition(form, f, i)
+        per_field = _question(form, f["per_field"], "fees.per_field", f"fees-{i}-per_field", i)
+        fees.append((f, amount, online, condition, per_field))
+    stage = v["payment_stage"] or "reception"
     data = {
         **{name: v[name] for name in TEXT_FIELDS if name != "processing_days"},
         **{
@@ -259,6 +323,7 @@ def to_procedure(form: ProcedureForm) -> DemoProcedure | None:
             for name in LINE_FIELDS
         },
         "processing_days": days,
+        "payment_stage": stage,
         "components": components,
         "fees": [
             {
@@ -267,14 +332,18 @@ def to_procedure(form: ProcedureForm) -> DemoProcedure | None:
                 "label_en": f["label_en"],
                 "amount": amount,
                 "online_amount": online,
+                "when": condition,
+                "per_field": per_field,
             }
-            for f, amount, online in fees
+            for f, amount, online, condition, per_field in fees
         ],
+        "form_fields": msgspec.to_builtins(form.form_fields),
     }
     bad_choice = False
     for key, value, target, row, allowed in (
         ("level", v["level"], "level", None, get_args(Level)),
         ("online_level", v["online_level"], "online_level", None, get_args(OnlineLevel)),
+        ("payment_stage", stage, "payment_stage", None, get_args(PaymentStage)),
         *(("fees.kind", f["kind"], f"fees-{i}-kind", i, get_args(FeeKind))
           for i, f in enumerate(form.fees)),
     ):  # fmt: skip
@@ -352,7 +421,9 @@ class CatalogueAdminPages(Controller):
         form = _padded(
             ProcedureForm({name: "" for name in (*TEXT_FIELDS, *LINE_FIELDS)}, [], [], [])
         )
-        form.values.update(level="commune", online_level="full", processing_days="")
+        form.values.update(
+            level="commune", online_level="full", processing_days="", payment_stage="reception"
+        )
         return await _edit(request, form, code=None)
 
     @post("/moi")
@@ -373,8 +444,8 @@ class CatalogueAdminPages(Controller):
     async def save(
         self, request: Request[Any, Any, Any], code: Annotated[str, CODE]
     ) -> Template | Redirect:
-        await service.get_procedure(code)  # 404 for an unknown code
-        return await _save(request, code=code)
+        stored = await service.get_procedure(code)  # 404 for an unknown code
+        return await _save(request, code=code, form_fields=stored.form_fields)
 
     @get("/{code:str}/xoa", name="catalogue-admin-delete")
     async def confirm_delete(
@@ -436,10 +507,16 @@ async def _edit(
     )
 
 
-async def _save(request: Request[Any, Any, Any], *, code: str | None) -> Template | Redirect:
+async def _save(
+    request: Request[Any, Any, Any],
+    *,
+    code: str | None,
+    form_fields: list[FormField] | None = None,
+) -> Template | Redirect:
     submitted = await request.form()
     action = submitted.get("action", "save")
     form = read_form(submitted, keep_empty=action in ("add-component", "add-fee"))
+    form.form_fields = list(form_fields or [])
     if code is not None:
         form.values["code"] = code  # the code of a procedure is its address: not edited here
     if action == "add-component":

@@ -64,8 +64,13 @@ class CataloguePages(Controller):
     async def procedure(
         self, request: Request[Any, Any, Any], code: Annotated[str, CODE]
     ) -> Template:
+        procedure = await service.get_procedure(code)
         return page(
-            request, "catalogue/procedure.html", procedure=await service.get_procedure(code)
+            request,
+            "catalogue/procedure.html",
+            procedure=procedure,
+            # The form's questions by name: fee lines name them in their conditions.
+            questions={question.name: question for question in procedure.form_fields},
         )
 
     @get("/p/{code:str}/poster", name="procedure-poster")

@@ -5,6 +5,9 @@ import msgspec
 Level = Literal["province", "commune"]
 OnlineLevel = Literal["full", "partial", "info"]
 FeeKind = Literal["phi", "le_phi"]
+# When the fees are due: before the agency receives the dossier, or before the result
+# is handed over.
+PaymentStage = Literal["reception", "result"]
 
 
 FieldType = Literal["text", "number", "date", "choice", "address", "id_number"]
@@ -19,7 +22,7 @@ class FieldChoice(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class FieldCondition(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Ask the field only when another (choice) field has this value."""
+    """Ask the field (or charge the fee line) only when another field has this answer."""
 
     field: FieldName
     equals: Annotated[str, msgspec.Meta(max_length=40)]
@@ -65,11 +68,16 @@ class ComponentRead(msgspec.Struct, kw_only=True):
 
 
 class FeeRead(msgspec.Struct, kw_only=True):
+    """A fee line. ``when``: charged only when that form answer has that value;
+    ``per_field``: a "number" form field whose answer multiplies the amount."""
+
     kind: FeeKind
     label_vi: str
     label_en: str
     amount: int
     online_amount: int | None
+    when: FieldCondition | None = None
+    per_field: FieldName | None = None
 
 
 class ProcedureSummary(msgspec.Struct, kw_only=True):
@@ -98,6 +106,7 @@ class ProcedureRead(ProcedureSummary, kw_only=True):
     unconfirmed: list[str]
     source: str
     form_fields: list[FormField] = msgspec.field(default_factory=list)
+    payment_stage: PaymentStage = "reception"
 
 
 class ProcedurePage(msgspec.Struct, kw_only=True):
@@ -159,6 +168,8 @@ class DemoFee(msgspec.Struct, kw_only=True):
     label_en: str
     amount: int
     online_amount: int | None = None
+    when: FieldCondition | None = None
+    per_field: FieldName | None = None
 
 
 class DemoProcedure(msgspec.Struct, kw_only=True):
@@ -183,6 +194,7 @@ class DemoProcedure(msgspec.Struct, kw_only=True):
     unconfirmed: list[str] = msgspec.field(default_factory=list)
     source: str = ""
     form_fields: list[FormField] = msgspec.field(default_factory=list)
+    payment_stage: PaymentStage = "reception"
 
 
 class DemoCounter(msgspec.Struct, kw_only=True):

@@ -15,13 +15,17 @@ from urllib.parse import urlsplit
 import msgspec
 
 from backend.catalogue import qr, search, tokens
+from backend.catalogue.fees import FeeLine, fee_lines
+from backend.catalogue.fees import total as fees_total
 from backend.catalogue.schemas import (
     AgencyRead,
     ComponentRead,
     CounterRead,
     DemoCatalogue,
     FeeRead,
+    FieldCondition,
     FieldOption,
+    PaymentStage,
     ProcedurePage,
     ProcedureRead,
     ProcedureSummary,
@@ -238,6 +242,7 @@ async def get_procedure(code: str) -> ProcedureRead:
         await ProcedureFee.select()
         .where(ProcedureFee.procedure == row["id"])
         .order_by(ProcedureFee.position)
+        .output(load_json=True)
     )
     return msgspec.convert(
         {**row, "agency": agency, "components": components, "fees": fees},
@@ -450,9 +455,14 @@ __all__ = [
     "MAX_QUERY_LENGTH",
     "AgencyRead",
     "ComponentRead",
+    "FeeLine",
     "FeeRead",
+    "FieldCondition",
+    "PaymentStage",
     "SeedResult",
     "count_procedures",
+    "fee_lines",
+    "fees_total",
     "fold",
     "get_procedure",
     "list_procedures",

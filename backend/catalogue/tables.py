@@ -50,6 +50,9 @@ class Procedure(Table, tablename="catalogue_procedure"):
     source = Text(default="")
     # The procedure's own questions on the online form (see catalogue.schemas.FormField).
     form_fields = JSON(default=[])
+    # When the fees are due: "reception" (before the agency receives the dossier) or
+    # "result" (before the result is handed over).
+    payment_stage = Varchar(length=16, default="reception")
     updated_at = Timestamptz()
 
 
@@ -79,6 +82,10 @@ class ProcedureFee(Table, tablename="catalogue_fee"):
     label_en = Text()
     amount = BigInt()
     online_amount = BigInt(null=True, default=None)
+    # {"field": <form field name>, "equals": <answer>}: the line applies only then.
+    when = JSON(null=True, default=None)
+    # The name of a "number" form field whose answer multiplies the amount (copies).
+    per_field = Varchar(length=40, null=True, default=None)
 
 
 class Counter(Table, tablename="catalogue_counter"):

@@ -38,7 +38,10 @@ CSV_COLUMNS = [
     "code", "name_vi", "name_en", "field_vi", "field_en", "agency", "level", "online_level",
     "processing_days", "purpose_vi", "purpose_en", "result_vi", "result_en", "source",
     "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed", "form_fields",
+    "payment_stage",
 ]  # fmt: skip
+# Columns added after the first files were written: an empty cell means the default.
+_OPTIONAL_COLUMNS = {"payment_stage"}
 _JSON_COLUMNS = {
     "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed", "form_fields"
 }  # fmt: skip
@@ -212,6 +215,61 @@ def _check_procedure(
                 "Lệ phí không được âm; lệ phí nộp trực tuyến không được cao hơn lệ phí thường.",
                 "Fees cannot be negative; the online fee cannot exceed the usual fee.",
             )
+    _check_fee_fields(item, row, errors)
+
+
+def _check_fee_fields(item: DemoProcedure, row: int, errors: _Errors) -> None:
+    """A fee's condition and its quantity must name questions of the procedure's own
+    form: the condition an existing question (and, for a choice, one of its answers),
+    the quantity a question of type number."""
+    questions = {field.name: field for field in item.form_fields}
+    for number, fee in enumerate(item.fees, 1):
+        if fee.when is not None:
+            question = questions.get(fee.when.field)
+            if question is None:
+                errors.add(
+                    row,
+                    "procedures",
+                    "fees",
+                    f"Khoản thu {number}: điều kiện nêu câu hỏi “{fee.when.field}”, "
+                    "nhưng mẫu trực tuyến của thủ tục không có câu hỏi này.",
+                    f"Fee {number}: the condition names the question “{fee.when.field}”, "
+                    "which the procedure's online form does not ask.",
+                )
+            elif question.type == "choice" and fee.when.equals not in {
+                option.value for option in question.options
+            }:
+                errors.add(
+                    row,
+                    "procedures",
+                    "fees",
+                    f"Khoản thu {number}: câu hỏi “{question.name}” không có lựa chọn "
+                    f"“{fee.when.equals}”.",
+                    f"Fee {number}: the question “{question.name}” has no answer "
+                    f"“{fee.when.equals}”.",
+                )
+        if fee.per_field is not None:
+            question = questions.get(fee.per_field)
+            if question is None:
+                errors.add(
+                    row,
+                    "procedures",
+                    "fees",
+                    f"Khoản thu {number}: mẫu trực tuyến không có câu hỏi “{fee.per_field}” "
+                    "để nhân theo số lượng.",
+                    f"Fee {number}: the online form has no question “{fee.per_field}” "
+                    "to multiply by.",
+                )
+            elif question.type != "number":
+                errors.add(
+                    row,
+                    "procedures",
+                    "fees",
+                    f"Khoản thu {number}: câu hỏi “{question.name}” không phải dạng số "
+                    "nên không nhân theo số lượng được.",
+                    f"Fee {number}: the question “{question.name}” is not a number, "
+                    "so the fee cannot be multiplied by it.",
+                )
 
 
 def validate(parsed: Parsed, known_levels: dict[str, str], errors: _Errors) -> None:
@@ -368,6 +426,8 @@ def _parse_csv(data: bytes, errors: _Errors) -> Parsed | None:
                         row[key] = []
                 elif key == "processing_days":
                     row[key] = int(value) if value.strip().isdigit() else value
+                elif key in _OPTIONAL_COLUMNS and not value.strip():
+                    continue
                 else:
                     row[key] = _unguard(value)
             rows.append(row)
@@ -480,11 +540,17 @@ async def insert_procedure(item: Any, agency_id: int, now: dt.datetime) -> int:
     if fees:
         await ProcedureFee.insert(
             *(
-                ProcedureFee(procedure=procedure_id, position=index, **msgspec.structs.asdict(f))
+                ProcedureFee(procedure=procedure_id, position=index, **_fee_values(f))
                 for index, f in enumerate(fees)
             )
         )
     return procedure_id
+
+
+def _fee_values(fee: DemoFee) -> dict[str, Any]:
+    values = msgspec.structs.asdict(fee)
+    values["when"] = None if fee.when is None else msgspec.to_builtins(fee.when)
+    return values
 
 
 async def _replace_procedure(
@@ -509,7 +575,7 @@ async def _replace_procedure(
     if fees:
         await ProcedureFee.insert(
             *(
-                ProcedureFee(procedure=procedure_id, position=i, **msgspec.structs.asdict(f))
+                ProcedureFee(procedure=procedure_id, position=i, **_fee_values(f))
                 for i, f in enumerate(fees)
             )
         )
@@ -558,7 +624,7 @@ async def export_catalogue() -> DemoCatalogue:
     for row in await ProcedureComponent.select().order_by(ProcedureComponent.position):
         components.setdefault(row["procedure"], []).append(row)
     fees: dict[int, list[dict[str, Any]]] = {}
-    for row in await ProcedureFee.select().order_by(ProcedureFee.position):
+    for row in await ProcedureFee.select().order_by(ProcedureFee.position).output(load_json=True):
         fees.setdefault(row["procedure"], []).append(row)
     for procedure in procedures:
         procedure["components"] = components.get(procedure["id"], [])

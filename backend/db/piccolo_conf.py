@@ -17,6 +17,9 @@ APP_REGISTRY = AppRegistry(
         "backend.dossiers.piccolo_app",
         "backend.notifications.piccolo_app",
         "backend.workdays.piccolo_app",
+        "backend.payments.piccolo_app",
+        "backend.feedback.piccolo_app",
+        "backend.stats.piccolo_app",
     ]
 )
 

@@ -435,7 +435,12 @@ async def _dossier_page(
     problem: Problem | None = None,
     posted: Posted | None = None,
     status_code: int = 200,
+    payment_problem: Problem | None = None,
+    payment_posted: dict[str, str] | None = None,
 ) -> Template:
+    # Here, not at the top: the payments service imports the dossiers service.
+    from backend.payments import pages as payment_pages
+
     runtime = runtime_of(request)
     dossier = await service.get_dossier(runtime, principal, dossier_id)
     calendar = await workdays.load()
@@ -484,6 +489,9 @@ async def _dossier_page(
         problem=problem,
         posted=posted or Posted(),
         queue_slug=_queue_of(dossier),
+        payment=await payment_pages.console_block(
+            request, principal, dossier, payment_problem, payment_posted
+        ),
     )
 
 

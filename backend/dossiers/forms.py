@@ -22,9 +22,10 @@ from typing import Any, Literal
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
-from backend.catalogue.qr import draw_qr, font_file, short_address
+from backend.catalogue.qr import draw_qr, short_address
 from backend.dossiers.lifecycle import ACTION_LABELS, Action
 from backend.dossiers.schemas import DossierRead, EventRead
+from backend.pdf import FONT, a4_sheet
 from backend.vietnam import VIETNAM
 
 FormKind = Literal["01", "02", "03", "04", "05"]
@@ -71,7 +72,6 @@ NOTE_IN_TABLE = 160
 # A blank to fill in by hand, where the dossier holds nothing.
 BLANK = "…………………………"
 
-FONT = "Noto"
 BODY = 11.0
 LINE = 5.6
 LEFT, TOP, RIGHT, BOTTOM = 25.0, 15.0, 15.0, 18.0
@@ -181,20 +181,6 @@ def _clean(text: str) -> str:
 # ---------------------------------------------------------------- the page
 
 
-class _Sheet(FPDF):
-    def __init__(self, footer_text: str) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.footer_text = footer_text
-
-    def footer(self) -> None:
-        # The form and the code on every page, so loose pages find their dossier.
-        self.set_y(-12)
-        self.set_font(FONT, "", 8)
-        self.set_text_color(90, 90, 90)
-        self.cell(0, 4, f"{self.footer_text} · Trang {self.page_no()}/{{nb}}", align="C")
-        self.set_text_color(0, 0, 0)
-
-
 @dataclass(frozen=True, slots=True)
 class _Column:
     title: str
@@ -216,21 +202,14 @@ class _Form:
         self.context = context
         self.code = dossier.code or ""
         title = FORM_TITLES[kind][0]
-        pdf = _Sheet(f"Mẫu số {kind} – {CIRCULAR} · Mã hồ sơ {self.code}")
-        pdf.set_title(f"{title} – {self.code}")
-        pdf.set_author(context.agency_name)
-        pdf.set_subject(dossier.procedure_name_vi)
-        pdf.set_creator("Một Cửa")
-        pdf.set_lang("vi-VN")
-        # Fixed by the dossier, so the same dossier gives the same bytes.
-        pdf.set_creation_date(_local(dossier.updated_at))
-        pdf.set_margins(LEFT, TOP, RIGHT)
-        pdf.set_auto_page_break(auto=True, margin=BOTTOM)
-        for style in ("", "B", "I", "BI"):
-            pdf.add_font(FONT, style, font_file(style))
-        pdf.set_line_width(0.2)
-        pdf.add_page()
-        self.pdf = pdf
+        self.pdf = pdf = a4_sheet(
+            f"Mẫu số {kind} – {CIRCULAR} · Mã hồ sơ {self.code}",
+            title=f"{title} – {self.code}",
+            author=context.agency_name,
+            subject=dossier.procedure_name_vi,
+            created=_local(dossier.updated_at),
+            margins=(LEFT, TOP, RIGHT, BOTTOM),
+        )
         self.width = pdf.w - LEFT - RIGHT
 
     # ------------------------------------------------------------ building blocks

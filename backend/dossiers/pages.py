@@ -522,7 +522,13 @@ class DossierPages(Controller):
         dossier = await service.get_dossier(runtime_of(request), principal, dossier_id)
         if dossier.status == "draft":
             return Redirect(step_url(dossier_id, 1), status_code=303)
-        return render(request, "dossiers/dossier.html", dossier=dossier, done=done)
+        return render(
+            request,
+            "dossiers/dossier.html",
+            dossier=dossier,
+            done=done,
+            fees=await _fees_box(request, principal, dossier),
+        )
 
     # ---------------------------------------------------------------- steps
 
@@ -650,6 +656,7 @@ class DossierPages(Controller):
             dossier=dossier,
             tracking_url=url,
             qr=qr_svg(url, title).decode(),
+            fees=await _fees_box(request, principal, dossier),
         )
 
     # ------------------------------------------------------------- withdraw
@@ -766,6 +773,16 @@ class DossierPages(Controller):
         if errors:
             return _supplement_page(request, dossier, values=values, note=note, errors=errors)
         return Redirect(f"/ho-so/{dossier_id}/bo-sung?xong=luu", status_code=303)
+
+
+async def _fees_box(
+    request: Request[Any, Any, Any], principal: Principal, dossier: DossierRead
+) -> Any:
+    """The dossier's fees and payments for the page's "Phí, lệ phí" box."""
+    # Here, not at the top: the payments service imports the dossiers service.
+    from backend.payments import pages as payment_pages
+
+    return await payment_pages.citizen_box(request, principal, dossier)
 
 
 def _no_step() -> NotFound:

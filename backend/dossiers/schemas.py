@@ -7,13 +7,15 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from backend.catalogue.schemas import FormField
+from backend.catalogue.fees import FeeLine
+from backend.catalogue.schemas import FormField, PaymentStage
 from backend.dossiers.lifecycle import Action, Decision, Status
 
 Channel = Literal["online", "counter", "post", "assisted"]
 StaffChannel = Literal["counter", "post", "assisted"]
 Queue = Literal["new", "supplement", "processing", "due_soon", "overdue", "ready", "done"]
 FilePurpose = Literal["component", "result"]
+PaymentStatus = Literal["none", "unpaid", "paid", "refunded"]
 
 DraftKey = Annotated[str, msgspec.Meta(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Answer = Annotated[str, msgspec.Meta(max_length=2000)]
@@ -104,6 +106,8 @@ class DossierSummary(msgspec.Struct, kw_only=True):
     due_date: dt.date | None
     updated_at: dt.datetime
     overdue: bool
+    fee_total: int = 0
+    payment_status: PaymentStatus = "none"
 
 
 class DossierRead(DossierSummary, kw_only=True):
@@ -128,6 +132,8 @@ class DossierRead(DossierSummary, kw_only=True):
     result_ready_at: dt.datetime | None
     finished_at: dt.datetime | None
     version: int
+    fee_lines: list[FeeLine] = msgspec.field(default_factory=list)
+    payment_stage: PaymentStage = "reception"
     events: list[EventRead]
     # What the person looking may do now (the buttons to show).
     actions: list[Action]

@@ -65,6 +65,7 @@ NOTICES: dict[Action, str] = {
     "refuse": "dossier.refused",
     "apologise": "dossier.late",
     "attach_result": "dossier.result_ready",
+    "return_result": "dossier.returned",
 }
 _ID_NUMBER = re.compile(r"^\d{12}$")
 
@@ -105,7 +106,7 @@ class Access:
 
 # A dossier page reads these on every request: fixed SQL text (see backend.db.fetch).
 _DOSSIER = "SELECT * FROM dossiers_dossier WHERE id = {}"
-_JSON_COLUMNS = ("components", "form_fields", "form_data", "supplement_items")
+_JSON_COLUMNS = ("components", "form_fields", "form_data", "supplement_items", "fees", "fee_lines")
 _FILES = (
     'SELECT id, purpose, component_id, "round", media_type, size, pages, display_name,'
     " created_at FROM dossiers_file WHERE dossier = {} ORDER BY id"
@@ -331,6 +332,8 @@ async def create_draft(
                 processing_days=procedure.processing_days,
                 components=_components(procedure),
                 form_fields=msgspec.to_builtins(procedure.form_fields),
+                fees=msgspec.to_builtins(procedure.fees),
+                payment_stage=procedure.payment_stage,
                 receiving_agency=procedure.agency_code,
                 agency_code=procedure.agency_code,
                 status="draft",
@@ -648,9 +651,22 @@ async def submit(runtime: DossiersRuntime, principal: Principal, dossier_id: int
                 Dossier.submitted_at: now,
                 # Provisional: the appointment is fixed when the dossier is received.
                 Dossier.due_date: calendar.add_working_days(today, row["processing_days"]),
+                **_fees_due(row["fees"], row["channel"], row["form_data"]),
             },
         )
     return await get_dossier(runtime, principal, dossier_id)
+
+
+def _fees_due(fees: list[dict[str, Any]], channel: str, answers: dict[str, str]) -> dict[Any, Any]:
+    """The fee lines a submitted dossier owes, computed here from the catalogue's
+    definitions, never taken from a client."""
+    lines = catalogue.fee_lines(fees, channel, answers)
+    total = catalogue.fees_total(lines)
+    return {
+        Dossier.fee_lines: msgspec.to_builtins(lines),
+        Dossier.fee_total: total,
+        Dossier.payment_status: "unpaid" if total > 0 else "none",
+    }
 
 
 async def create_assisted(
@@ -684,10 +700,15 @@ async def create_assisted(
     now = runtime.now()
     today = runtime.today()
     calendar = await workdays.load()
+    fees = msgspec.to_builtins(procedure.fees)
+    due = {
+        column._meta.name: value for column, value in _fees_due(fees, data.channel, answers).items()
+    }
     async with write_transaction():
         code = await _next_code(procedure.agency_code, today)
         rows = await Dossier.insert(
             Dossier(
+                **due,
                 code=code,
                 draft_key=f"staff-{code}",
                 procedure_code=procedure.code,
@@ -696,6 +717,8 @@ async def create_assisted(
                 processing_days=procedure.processing_days,
                 components=components,
                 form_fields=msgspec.to_builtins(procedure.form_fields),
+                fees=fees,
+                payment_stage=procedure.payment_stage,
                 receiving_agency=procedure.agency_code,
                 agency_code=procedure.agency_code,
                 status="received",
@@ -799,17 +822,12 @@ async def _append(
     dossier = await Dossier.select(
         Dossier.code, Dossier.owner_id, Dossier.organisation_id, Dossier.due_date
     ).where(Dossier.id == dossier_id)
-    recipients = set()
-    if dossier[0]["owner_id"] is not None:
-        recipients.add(int(dossier[0]["owner_id"]))
-    if dossier[0]["organisation_id"] is not None:
-        recipients.update(await accounts.member_ids(dossier[0]["organisation_id"]))
     due = dossier[0]["due_date"]
     await outbox.enqueue(
         event_key=f"dossier:{dossier_id}:event:{rows[0]['id']}",
         kind=kind,
         subject=f"dossier:{dossier_id}",
-        account_ids=sorted(recipients),
+        account_ids=await recipients(dossier[0]),
         payload={
             "dossier_id": dossier_id,
             "code": dossier[0]["code"],
@@ -818,6 +836,16 @@ async def _append(
         },
         now=now,
     )
+
+
+async def recipients(row: dict[str, Any]) -> list[int]:
+    """Who is told about a dossier: its owner and every member of its organisation."""
+    people = set()
+    if row["owner_id"] is not None:
+        people.add(int(row["owner_id"]))
+    if row["organisation_id"] is not None:
+        people.update(await accounts.member_ids(row["organisation_id"]))
+    return sorted(people)
 
 
 async def _move(
@@ -923,7 +951,21 @@ def _assignee_only(principal: Principal, row: dict[str, Any]) -> None:
         )
 
 
+def _fees_settled(row: dict[str, Any], before: tuple[str, str]) -> None:
+    if row["payment_status"] == "unpaid":
+        amount = f"{row['fee_total']:,}".replace(",", ".")
+        raise _invalid(
+            "payment",
+            f"Hồ sơ chưa nộp phí, lệ phí ({amount} đồng). Người nộp thanh toán trực tuyến, "
+            f"hoặc cán bộ ghi nhận tiền mặt thu tại quầy, trước khi {before[0]}.",
+            f"The fees ({amount} VND) are unpaid. The applicant pays online, or an official "
+            f"records cash taken at the counter, before {before[1]}.",
+        )
+
+
 async def _receive(step: StepContext) -> StepResult:
+    if step.row["payment_stage"] == "reception":
+        _fees_settled(step.row, ("tiếp nhận", "reception"))
     due = step.calendar.add_working_days(step.runtime.today(), step.row["processing_days"])
     return {Dossier.received_at: step.runtime.now(), Dossier.due_date: due}, {}
 
@@ -1071,6 +1113,7 @@ async def _attach_result(step: StepContext) -> StepResult:
 
 
 async def _finish(step: StepContext) -> StepResult:
+    _fees_settled(step.row, ("trả kết quả", "the result is handed over"))
     return {Dossier.finished_at: step.runtime.now(), Dossier.paused_at: None}, {}
 
 
@@ -1221,6 +1264,8 @@ _SUMMARY = (
     Dossier.due_date,
     Dossier.updated_at,
     Dossier.paused_at,
+    Dossier.fee_total,
+    Dossier.payment_status,
 )
 
 
@@ -1441,3 +1486,54 @@ async def legal_form(
     )
     pdf = await asyncio.to_thread(forms.render_form, kind, dossier, context, event)
     return f"{dossier.code}-mau-{kind}.pdf", pdf
+
+
+# ------------------------------------------------ for payments and feedback
+
+_BRIEF = (
+    "SELECT id, code, procedure_code, procedure_name_vi, procedure_name_en, agency_code,"
+    " receiving_agency, status, owner_id, organisation_id, applicant_name,"
+    " applicant_address, fee_lines, fee_total, payment_stage, payment_status"
+    " FROM dossiers_dossier WHERE id = {}"
+)
+
+
+async def brief(principal: Principal, dossier_id: int) -> tuple[dict[str, Any], bool]:
+    """A dossier's key facts (state, parties, agency, fees), for someone who may see it:
+    (row, may_act). Citizens may act on their own and their organisations' dossiers;
+    officials on their agency's."""
+    rows = await fetch(_BRIEF, dossier_id)
+    if not rows:
+        raise _not_found()
+    row = {**rows[0], "fee_lines": json.loads(rows[0]["fee_lines"])}
+    access = await _access(principal, row)
+    return row, access.may_act
+
+
+async def settle_fees(dossier_ids: list[int]) -> list[int]:
+    """Mark these dossiers' fees paid, inside the caller's transaction; returns the ones
+    that were unpaid (the others were settled by an earlier payment)."""
+    if not dossier_ids:
+        return []
+    rows = (
+        await Dossier.update({Dossier.payment_status: "paid"})
+        .where(Dossier.id.is_in(dossier_ids) & (Dossier.payment_status == "unpaid"))
+        .returning(Dossier.id)
+    )
+    return sorted(int(row["id"]) for row in rows)
+
+
+async def mark_refunded(dossier_id: int) -> None:
+    await Dossier.update({Dossier.payment_status: "refunded"}).where(
+        (Dossier.id == dossier_id) & (Dossier.payment_status == "paid")
+    )
+
+
+async def handlers_of(dossier_id: int) -> list[int]:
+    """The officials who took a step of a dossier (whose work its rating judges)."""
+    rows = await fetch(
+        "SELECT DISTINCT actor_id FROM dossiers_event WHERE dossier = {}"
+        " AND actor_role <> 'citizen' AND actor_id IS NOT NULL",
+        dossier_id,
+    )
+    return sorted(int(row["actor_id"]) for row in rows)

@@ -8,6 +8,7 @@ triggers refuse UPDATE and DELETE, as for the audit log.
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Date,
     ForeignKey,
     Integer,
@@ -54,16 +55,25 @@ class Dossier(Table, tablename="dossiers_dossier"):
     supplement_items = JSON(default=[])
     decision = Varchar(length=8, null=True, default=None)  # "approve" | "reject"
     created_at = Timestamptz()
-    updated_at = Timestamptz()
+    # Indexed for the figures (backend/stats): what changed since the last refresh.
+    updated_at = Timestamptz(index=True)
     submitted_at = Timestamptz(null=True, default=None)
-    received_at = Timestamptz(null=True, default=None)
+    received_at = Timestamptz(null=True, default=None, index=True)
     due_date = Date(null=True, default=None, index=True)  # the appointment date
     paused_at = Timestamptz(null=True, default=None)  # waiting for a supplement
-    result_ready_at = Timestamptz(null=True, default=None)
+    result_ready_at = Timestamptz(null=True, default=None, index=True)
     finished_at = Timestamptz(null=True, default=None)
     # Optimistic concurrency: every transition bumps it; two officials acting at once
     # cannot both succeed.
     version = Integer(default=0)
+    # Fees: the procedure's fee definitions when the draft was made, and the lines due
+    # (fixed on submission from them, the channel and the answers), in VND.
+    fees = JSON(default=[])
+    fee_lines = JSON(default=[])
+    fee_total = BigInt(default=0)
+    payment_stage = Varchar(length=16, default="reception")  # "reception" | "result"
+    # "none" (nothing to pay) | "unpaid" | "paid" | "refunded"; only payments change it.
+    payment_status = Varchar(length=16, default="none", index=True)
 
 
 class DossierEvent(Table, tablename="dossiers_event"):

@@ -47,7 +47,10 @@ KINDS: dict[str, tuple[str, str]] = {
     "dossier.late": ("Hồ sơ trễ hẹn, có ngày hẹn mới", "Dossier late, with a new date"),
     "dossier.result_ready": ("Có kết quả", "Result ready"),
     "dossier.refused": ("Hồ sơ bị từ chối tiếp nhận", "Dossier refused"),
+    "dossier.returned": ("Đã trả kết quả", "Result handed over"),
     "payment.confirmed": ("Đã thanh toán", "Payment confirmed"),
+    "payment.failed": ("Thanh toán chưa thành công", "Payment not completed"),
+    "payment.refunded": ("Đã hoàn phí", "Fee refunded"),
     "feedback.answered": ("Phản ánh đã được trả lời", "Feedback answered"),
 }
 # What the person must act on goes out at once even on a phone saving its battery.
@@ -76,9 +79,21 @@ _BODIES: dict[str, tuple[str, str]] = {
         "Hồ sơ {code} không được tiếp nhận. Bấm để xem lý do.",
         "Dossier {code} was not accepted. Tap to see why.",
     ),
+    "dossier.returned": (
+        "Hồ sơ {code} đã trả kết quả. Bấm để đánh giá mức độ hài lòng.",
+        "Dossier {code} is complete. Tap to rate the service.",
+    ),
     "payment.confirmed": (
         "Đã nhận thanh toán cho hồ sơ {code}.",
         "The payment for dossier {code} was received.",
+    ),
+    "payment.failed": (
+        "Thanh toán cho hồ sơ {code} chưa thành công. Bấm để thanh toán lại.",
+        "The payment for dossier {code} did not go through. Tap to pay again.",
+    ),
+    "payment.refunded": (
+        "Đã hoàn phí, lệ phí của hồ sơ {code}.",
+        "The fees of dossier {code} were refunded.",
     ),
     "feedback.answered": (
         "Phản ánh {code} của bạn đã được trả lời.",
@@ -99,7 +114,11 @@ def notice_text(kind: str, code: str | None, due: str | None, lang: str) -> tupl
     return title, (body_vi if vi else body_en).format(code=code or "", date=date)
 
 
-def notice_url(dossier_id: int | None) -> str:
+def notice_url(kind: str, dossier_id: int | None, code: str | None) -> str:
+    if kind == "feedback.answered" and code:
+        return f"/phan-anh/{code}"
+    if kind == "dossier.returned" and dossier_id:
+        return f"/ho-so/{dossier_id}/danh-gia"
     return f"/ho-so/{dossier_id}" if dossier_id else "/thong-bao"
 
 
@@ -218,7 +237,12 @@ PAGE_SIZE = 30
 def _notice_read(row: dict[str, Any], lang: str) -> NoticeRead:
     title, body = notice_text(row["kind"], row["code"], row["due_date"], lang)
     return msgspec.convert(
-        {**row, "title": title, "body": body, "url": notice_url(row["dossier_id"])},
+        {
+            **row,
+            "title": title,
+            "body": body,
+            "url": notice_url(row["kind"], row["dossier_id"], row["code"]),
+        },
         NoticeRead,
         strict=False,
     )
@@ -490,7 +514,7 @@ async def claim_jobs(runtime: NotificationsRuntime, limit: int = 100) -> list[Jo
                     "kind": notice["kind"],
                     "title": title,
                     "body": body,
-                    "url": notice_url(notice["dossier_id"]),
+                    "url": notice_url(notice["kind"], notice["dossier_id"], notice["code"]),
                     "tag": f"dossier-{subject}",
                     "unread": unread[notice["account_id"]],
                 },

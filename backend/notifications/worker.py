@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from litestar import Litestar
@@ -20,11 +21,18 @@ from backend.notifications.runtime import NotificationsRuntime
 logger = logging.getLogger("motcua.worker")
 
 
+# Periodic work of other domains done by the same worker (payment reconciliation):
+# each returns how many rows it looked at.
+Chore = Callable[[], Awaitable[int]]
+
+
 @dataclass(slots=True)
 class Worker:
     runtime: NotificationsRuntime
     batch: int = 200
     idle_s: float = 0.5
+    chores: Sequence[Chore] = ()
+    chore_every_s: float = 30.0
 
     async def run_once(self, sender: PushSender) -> int:
         """One round: fan out, then send what is due. Returns the rows handled."""
@@ -52,11 +60,21 @@ class Worker:
         while await self.run_once(sender):
             continue
 
+    async def do_chores(self) -> int:
+        done = 0
+        for chore in self.chores:
+            done += await chore()
+        return done
+
     async def run(self, stop: asyncio.Event) -> None:
+        next_chores = 0.0
         async with PushSender(self.runtime) as sender:
             while not stop.is_set():
                 try:
                     handled = await self.run_once(sender)
+                    if time.monotonic() >= next_chores:
+                        next_chores = time.monotonic() + self.chore_every_s
+                        handled += await self.do_chores()
                 except Exception:
                     # A database hiccup must not end the worker; the next round retries.
                     logger.exception("worker round failed")
@@ -67,14 +85,14 @@ class Worker:
 
 
 def in_process(
-    runtime: NotificationsRuntime,
+    runtime: NotificationsRuntime, chores: Sequence[Chore] = ()
 ) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
     """A lifespan that runs one worker beside the app (embedded mode)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = asyncio.create_task(Worker(runtime).run(stop))
+        task = asyncio.create_task(Worker(runtime, chores=chores).run(stop))
         try:
             yield
         finally:

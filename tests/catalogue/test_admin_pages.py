@@ -8,6 +8,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import AsyncIterator
+from html.parser import HTMLParser
 
 import httpx
 import pytest
@@ -369,3 +370,146 @@ async def test_a_form_without_its_csrf_token_is_refused(
     assert await service.procedure_exists(code)
     assert not await service.procedure_exists("9.400020")
     assert not await service.procedure_exists("9.400021")
+
+
+class _FormReader(HTMLParser):
+    """What a browser would send for the page's form, untouched by the person (the
+    default submit button aside)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key: value or "" for key, value in attrs}
+        name = a.get("name", "")
+        if tag == "input" and name and a.get("type") != "checkbox":
+            self.fields[name] = a.get("value", "")
+        elif tag == "input" and name and "checked" in a:
+            self.fields[name] = a.get("value", "on")
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields[self._select] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea = name
+            self.fields[name] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def form_of_page(page: str) -> dict[str, str]:
+    reader = _FormReader()
+    reader.feed(page)
+    reader.fields.pop("_csrf_token", None)
+    return reader.fields
+
+
+async def test_editing_keeps_fee_conditions_quantities_and_the_payment_stage(
+    client: httpx.AsyncClient, own: Litestar
+) -> None:
+    await sign_in_as(client, own, "staff", "admin")
+    before = await service.get_procedure("2.000488")
+    assert before.payment_stage == "result" and before.fees[0].when is not None
+    page = await client.get(f"{ADMIN}/2.000488")
+    assert page.status_code == 200
+    shown = text_of(page)
+    assert 'id="payment_stage"' in shown and "Trước khi trả kết quả" in shown
+    assert "Chỉ áp dụng khi câu hỏi" in shown and "Nhân theo số lượng ở câu hỏi" in shown
+    assert "<code>reduced</code> (khong, co)" in shown  # the questions the fees may name
+    fields = form_of_page(shown)
+    assert fields["payment_stage"] == "result"
+    assert (fields["fees-0-when_field"], fields["fees-0-when_equals"]) == ("reduced", "khong")
+    assert (fields["fees-1-when_field"], fields["fees-1-when_equals"]) == ("reduced", "co")
+
+    # Saved as shown, with one change elsewhere: nothing else moves.
+    saved = await post_form(client, f"{ADMIN}/2.000488", {**fields, "processing_days": "11"})
+    assert saved.status_code == 303, text_of(saved)
+    after = await service.get_procedure("2.000488")
+    assert after.processing_days == 11
+    assert after.fees == before.fees and after.payment_stage == "result"
+    assert after.form_fields == before.form_fields, "the online form's questions are kept"
+
+    # Changed through the form.
+    changed = {
+        **fields,
+        "payment_stage": "reception",
+        "fees-0-when_field": "",
+        "fees-0-when_equals": "",
+        "fees-0-per_field": "copies",
+    }
+    saved = await post_form(client, f"{ADMIN}/2.000488", changed)
+    assert saved.status_code == 303, text_of(saved)
+    after = await service.get_procedure("2.000488")
+    assert after.payment_stage == "reception"
+    assert (after.fees[0].when, after.fees[0].per_field) == (None, "copies")
+    assert after.fees[1].when == before.fees[1].when
+    shown = text_of(await client.get(f"{ADMIN}/2.000488"))
+    assert form_of_page(shown)["fees-0-per_field"] == "copies"
+
+    # Wrong names are refused and named; what was typed stays.
+    bad = {
+        **fields,
+        "fees-0-per_field": "purpose",
+        "fees-1-when_field": "Số bản",
+        "fees-1-when_equals": "co",
+    }
+    refused = await post_form(client, f"{ADMIN}/2.000488", bad)
+    assert refused.status_code == 422
+    page_text = text_of(refused)
+    assert 'href="#fees-1-when_field"' in page_text
+    assert "Phí, lệ phí 2 – Chỉ áp dụng khi câu hỏi: là tên câu hỏi trên mẫu trực tuyến" in (
+        page_text
+    )
+    assert "câu hỏi “purpose” không phải dạng số" in page_text
+    assert 'value="Số bản"' in page_text
+    english(client)
+    refused = await post_form(client, f"{ADMIN}/2.000488", {**fields, "fees-0-per_field": "nope"})
+    assert refused.status_code == 422
+    assert "Fee 1: the online form has no question “nope” to multiply by." in text_of(refused)
+    client.cookies.delete("lang")
+    assert (await service.get_procedure("2.000488")).payment_stage == "reception"
+
+    # Put back as it was for the other tests of the module.
+    restored = await post_form(client, f"{ADMIN}/2.000488", fields)
+    assert restored.status_code == 303
+    assert (await service.get_procedure("2.000488")).fees == before.fees
+
+
+async def test_a_new_procedure_is_paid_at_reception_unless_chosen(
+    client: httpx.AsyncClient, own: Litestar
+) -> None:
+    await sign_in_as(client, own, "staff", "admin")
+    new = text_of(await client.get(f"{ADMIN}/moi"))
+    assert form_of_page(new)["payment_stage"] == "reception"
+    created = await post_form(
+        client, f"{ADMIN}/moi", form_fields(code="9.400030", payment_stage="result")
+    )
+    assert created.status_code == 303, text_of(created)
+    assert (await service.get_procedure("9.400030")).payment_stage == "result"
+    # A condition on a procedure without online questions names nothing that exists.
+    refused = await post_form(
+        client,
+        f"{ADMIN}/9.400030",
+        form_fields(
+            code="9.400030", **{"fees-0-when_field": "student", "fees-0-when_equals": "co"}
+        ),
+    )
+    assert refused.status_code == 422
+    assert "Thủ tục chưa có câu hỏi nào trên mẫu trực tuyến." in text_of(refused)
+    assert "điều kiện nêu câu hỏi “student”" in text_of(refused)
+    bogus = await post_form(
+        client, f"{ADMIN}/9.400030", form_fields(code="9.400030", payment_stage="later")
+    )
+    assert bogus.status_code == 422 and 'href="#payment_stage"' in bogus.text
+    await transfer.delete_procedure("9.400030")

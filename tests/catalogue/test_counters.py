@@ -80,9 +80,9 @@ async def test_the_counter_page(client: httpx.AsyncClient, settings: Settings) -
     assert "Ủy ban nhân dân phường Hạc Thành" in page.text
     for code in ("1.001193", "1.000894", "2.000635", "2.000815"):
         assert f'href="/p/{code}"' in page.text
-    # Rating and feedback come with a later issue: said plainly, no dead link.
-    assert "sẽ có trong bản cập nhật tới" in page.text
-    assert "/danh-gia" not in page.text and "/gop-y" not in page.text
+    # Rating the counter and sending feedback about it (issue 8), without an account.
+    assert f'href="/c/{token}/danh-gia"' in page.text
+    assert f'href="/phan-anh/gui?c={token}"' in page.text
 
 
 async def test_bad_tokens_give_a_clear_page_and_no_data(

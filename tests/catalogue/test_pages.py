@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import httpx
 import pytest
@@ -156,3 +157,34 @@ async def test_vendored_files_are_served_with_their_types(client: httpx.AsyncCli
 async def test_the_wasm_is_never_precached(client: httpx.AsyncClient) -> None:
     worker = (await client.get("/sw.js")).text
     assert "/vendor/" not in worker and ".wasm" not in worker
+
+
+async def test_the_procedure_page_explains_conditional_and_per_copy_fees(
+    client: httpx.AsyncClient,
+) -> None:
+    page = unescape((await client.get("/p/2.000488")).text)
+    reduced = "Thuộc đối tượng được giảm phí (sinh viên, người có công, thân nhân liệt sĩ)"
+    assert f"(nếu {reduced}: Không): 200.000 ₫" in page
+    assert f"(nếu {reduced}: Có): 100.000 ₫" in page
+    assert "Nộp phí trước khi nhận kết quả." in page
+    assert "Nộp phí trước khi cơ quan tiếp nhận hồ sơ." not in page
+
+    copies = unescape((await client.get("/p/2.000635")).text)
+    assert "8.000 ₫ / mỗi Số bản sao cần cấp" in copies
+    assert "Nộp phí trước khi cơ quan tiếp nhận hồ sơ." in copies
+
+    english = unescape((await client.get("/p/2.000488", headers={"Cookie": "lang=en"})).text)
+    assert "(if Eligible for the reduced fee" in english and "): Yes): 100.000 ₫" in english
+    assert "Pay the fees before you collect the result." in english
+    english = unescape((await client.get("/p/2.000635", headers={"Cookie": "lang=en"})).text)
+    assert "8.000 ₫ per Number of copies" in english
+
+    free = await client.get("/p/1.001193")
+    assert (
+        "Miễn phí" in free.text and "Nộp phí trước" not in free.text
+    )  # nothing to pay, nothing to say when
+
+    for code in ("2.000488", "2.000635", "1.002809"):
+        wire = await client.get(f"/p/{code}", headers={"Accept-Encoding": "gzip"})
+        assert wire.headers["content-encoding"] == "gzip"
+        assert int(wire.headers["content-length"]) < 20 * 1024

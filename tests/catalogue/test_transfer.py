@@ -293,3 +293,79 @@ async def test_the_cli(own: tuple[Litestar, Path], tmp_path: Path) -> None:
     assert "quay-1.pdf" in names and "thu-tuc-1.001193.pdf" in names and "quay-2.svg" in names
     unknown = run("qr-posters", "--agency", "000.99.99.H00", "--out", str(tmp_path / "none"))
     assert unknown.returncode == 1 and "No agency" in unknown.stderr
+
+
+async def test_fee_conditions_quantities_and_the_payment_stage_round_trip(own: object) -> None:
+    exported = await transfer.export_catalogue()
+    by_code = {item.code: item for item in exported.procedures}
+    record = by_code["2.000488"]
+    assert record.payment_stage == "result"
+    assert [f.when and (f.when.field, f.when.equals) for f in record.fees] == [
+        ("reduced", "khong"),
+        ("reduced", "co"),
+    ]
+    assert by_code["2.000635"].fees[0].per_field == "copies"
+    json_file = transfer.to_json(exported)
+    assert b'"payment_stage": "result"' in json_file and b'"per_field": "copies"' in json_file
+    csv_file = transfer.to_csv(exported)
+    rows = {row["code"]: row for row in csv.DictReader(io.StringIO(csv_file.decode("utf-8-sig")))}
+    assert rows["2.000488"]["payment_stage"] == "result"
+    assert '"when":{"field":"reduced","equals":"co"}' in rows["2.000488"]["fees"]
+    for data, fmt in ((json_file, "json"), (csv_file, "csv")):
+        await transfer.import_catalogue(data, fmt)  # type: ignore[arg-type]
+        assert await transfer.export_catalogue() == exported
+    procedure = await service.get_procedure("2.000635")
+    assert procedure.fees[0].per_field == "copies" and procedure.payment_stage == "reception"
+
+
+async def test_files_from_before_fee_conditions_still_import(own: object) -> None:
+    old_fee = {"kind": "phi", "label_vi": "Phí", "label_en": "Fee", "amount": 5000}
+    item = _procedure("9.500001", fees=[old_fee])
+    item.pop("payment_stage", None)
+    await transfer.import_catalogue(json.dumps({"procedures": [item]}).encode(), "json")
+    procedure = await service.get_procedure("9.500001")
+    assert procedure.payment_stage == "reception"
+    assert [(f.amount, f.when, f.per_field) for f in procedure.fees] == [(5000, None, None)]
+
+    # A CSV written before the payment_stage column, and one with that cell left empty.
+    old_columns = [c for c in transfer.CSV_COLUMNS if c != "payment_stage"]
+    cells = {
+        c: json.dumps(item.get(c, [])) if c in transfer._JSON_COLUMNS else str(item.get(c, ""))
+        for c in old_columns
+    }
+    for header, code in ((old_columns, "9.500002"), (transfer.CSV_COLUMNS, "9.500003")):
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=header, restval="")
+        writer.writeheader()
+        writer.writerow({**cells, "code": code})
+        await transfer.import_catalogue(out.getvalue().encode(), "csv")
+        assert (await service.get_procedure(code)).payment_stage == "reception"
+    for code in ("9.500001", "9.500002", "9.500003"):
+        await transfer.delete_procedure(code)
+
+
+async def test_a_bad_fee_condition_rejects_the_file(own: object) -> None:
+    before = await dump()
+    bad_fee = {
+        "kind": "phi",
+        "label_vi": "Phí",
+        "label_en": "Fee",
+        "amount": 5000,
+        "when": {"field": "nobody", "equals": "x"},
+    }
+    with pytest.raises(transfer.ImportRejected) as caught:
+        await transfer.import_catalogue(
+            json.dumps(
+                {
+                    "procedures": [
+                        _procedure("9.500010", fees=[bad_fee]),
+                        _procedure("9.500011", payment_stage="later"),
+                    ]
+                }
+            ).encode(),
+            "json",
+        )
+    assert {(e.row, e.field) for e in caught.value.errors} == {(1, "fees"), (2, "payment_stage")}
+    [condition] = [e for e in caught.value.errors if e.field == "fees"]
+    assert "“nobody”" in condition.message_vi and "“nobody”" in condition.message_en
+    assert await dump() == before

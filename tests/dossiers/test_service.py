@@ -95,7 +95,11 @@ async def test_the_whole_life_of_a_dossier(
     assert citizen_view.actions == [] and staff_view.actions == []
 
     notices = await outbox.messages_for(f"dossier:{dossier.id}")
-    assert [m["kind"] for m in notices] == ["dossier.received", "dossier.result_ready"]
+    assert [m["kind"] for m in notices] == [
+        "dossier.received",
+        "dossier.result_ready",
+        "dossier.returned",
+    ]
     assert all(m["account_ids"] == [citizen.account_id] for m in notices)
     assert notices[0]["payload"] == {
         "dossier_id": dossier.id,
@@ -189,7 +193,9 @@ async def test_supplement_stops_the_clock(
         runtime,
         citizen,
         draft.id,
-        DraftUpdate(form_data={"purpose": "so1", "copies": "1", "residence": "Thôn 3"}),
+        DraftUpdate(
+            form_data={"purpose": "so1", "copies": "1", "residence": "Thôn 3", "reduced": "khong"}
+        ),
     )
     dossier = await service.submit(runtime, citizen, draft.id)
     dossier = await step(runtime, reception, dossier.id, "receive")
@@ -242,7 +248,7 @@ async def test_apology_only_when_late_and_for_a_working_day(
         runtime,
         citizen,
         draft.id,
-        DraftUpdate(form_data={"purpose": "so2", "copies": "2", "residence": "x"}),
+        DraftUpdate(form_data={"purpose": "so2", "copies": "2", "residence": "x", "reduced": "co"}),
     )
     dossier = await service.submit(runtime, citizen, draft.id)
     dossier = await step(runtime, reception, dossier.id, "receive")

@@ -1,0 +1,253 @@
+"""The electronic receipt of fees and charges (biên lai điện tử thu phí, lệ phí) of one
+payment, as an A4 PDF.
+
+The layout follows the receipts agencies issue: the collecting agency at top left and
+the receipt's number at top right, the title, the payer (a person, or a business with
+its tax code), the items collected with their dossiers, the total in figures and in
+words, how it was paid and the transaction's reference, and a QR code leading to the
+page where anyone can check the receipt. Everything is in Vietnamese, in Noto Sans
+(Vietnamese glyphs), like the dossier forms. Long names wrap and a long list of items
+flows onto further pages, its headings repeated.
+
+Rendering is synchronous and CPU-bound: callers run it in a thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from backend.catalogue.qr import draw_qr, short_address
+from backend.payments.words import vnd_in_words
+from backend.pdf import FONT, a4_sheet
+from backend.vietnam import VIETNAM
+
+TITLE = "BIÊN LAI THU PHÍ, LỆ PHÍ"
+SUBTITLE = "(Biên lai điện tử)"
+QR_CAPTION = "Quét mã để kiểm tra biên lai"
+
+BODY = 11.0
+LINE = 5.6
+LEFT, TOP, RIGHT, BOTTOM = 20.0, 15.0, 15.0, 18.0
+QR_SIDE = 32.0
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptLine:
+    dossier_code: str
+    label: str  # the fee or charge, e.g. "Lệ phí cấp bản sao trích lục hộ tịch"
+    amount_vnd: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptView:
+    number: str
+    issued_at: dt.datetime
+    agency_name: str  # the agency collecting the fees
+    province_name: str  # e.g. "Tỉnh Thanh Hóa"
+    payer_name: str
+    payer_tax_code: str | None  # businesses only
+    payer_address: str
+    items: list[ReceiptLine]
+    total_vnd: int
+    method: str  # e.g. "VNPay", "Chuyển khoản VietQR", "Tiền mặt tại quầy"
+    transaction_ref: str
+    verify_url: str  # the public page that confirms the receipt, for the QR code
+    refunded_vnd: int = 0
+
+
+def figures(amount: int) -> str:
+    """115000 → "115.000": thousands separated by dots, as Vietnamese writes them."""
+    return f"{amount:,}".replace(",", ".")
+
+
+def money(amount: int) -> str:
+    """115000 → "115.000 đ"."""
+    return f"{figures(amount)} đ"
+
+
+def render_receipt(view: ReceiptView) -> bytes:
+    """The receipt as a PDF. The total must be the sum of the items, and the refund
+    no more than the total: a receipt contradicting itself is refused (ValueError)."""
+    if not view.items:
+        raise ValueError("a receipt lists at least one item")
+    if view.total_vnd != sum(item.amount_vnd for item in view.items):
+        raise ValueError("the receipt's total is not the sum of its items")
+    if not 0 <= view.refunded_vnd <= view.total_vnd:
+        raise ValueError("the refund must be between nothing and the total")
+    receipt = _Receipt(view)
+    receipt.draw()
+    return bytes(receipt.pdf.output())
+
+
+def _local(at: dt.datetime) -> dt.datetime:
+    # Naive timestamps are UTC, as the database stores them.
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(VIETNAM)
+
+
+def _clean(text: str) -> str:
+    """People's text on one line: control characters (which have no glyph) and runs
+    of white space become single spaces."""
+    return " ".join("".join(c if c >= " " else " " for c in text).split())
+
+
+class _Receipt:
+    def __init__(self, view: ReceiptView) -> None:
+        self.view = view
+        self.issued = _local(view.issued_at)
+        self.pdf = pdf = a4_sheet(
+            f"Biên lai số {view.number}",
+            title=f"Biên lai thu phí, lệ phí số {view.number}",
+            author=view.agency_name,
+            created=self.issued,
+            margins=(LEFT, TOP, RIGHT, BOTTOM),
+        )
+        self.width = pdf.w - LEFT - RIGHT
+
+    def text(
+        self,
+        text: str,
+        *,
+        width: float | None = None,
+        height: float = LINE,
+        style: str = "",
+        size: float = BODY,
+        align: str = "L",
+    ) -> None:
+        """Wrapped text from the current position, then on to the next line at the
+        same left edge."""
+        self.pdf.set_font(FONT, style, size)
+        self.pdf.multi_cell(
+            width if width is not None else self.width,
+            height,
+            text,
+            align=align,
+            new_x=XPos.LEFT,
+            new_y=YPos.NEXT,
+        )
+
+    def field(self, label: str, value: str, *, bold: bool = False) -> None:
+        """“Label: value”, the value wrapping under the label."""
+        pdf = self.pdf
+        pdf.set_x(LEFT)
+        pdf.set_font(FONT, "", BODY)
+        pdf.write(LINE, f"{label}: ")
+        pdf.set_font(FONT, "B" if bold else "", BODY)
+        pdf.write(LINE, _clean(value) or "…")
+        pdf.ln(LINE + 0.8)
+
+    def draw(self) -> None:
+        self.header()
+        self.payer()
+        self.items()
+        self.payment()
+        self.check()
+
+    def header(self) -> None:
+        """The agency at top left, the number at top right, then the title."""
+        pdf, view = self.pdf, self.view
+        left_width = 95.0
+        right_x = LEFT + left_width + 5
+        right_width = self.width - left_width - 5
+        self.text(view.province_name.upper(), width=left_width, height=5, size=10.5, align="C")
+        self.text(
+            view.agency_name.upper(), width=left_width, height=5, style="B", size=10.5, align="C"
+        )
+        rule, y = 24.0, pdf.get_y() + 0.8
+        pdf.line(LEFT + (left_width - rule) / 2, y, LEFT + (left_width + rule) / 2, y)
+        left_bottom = pdf.get_y() + 1
+
+        pdf.set_xy(right_x, TOP)
+        pdf.set_font(FONT, "", 10.5)
+        pdf.write(5, "Số: ")
+        pdf.set_font(FONT, "B", 10.5)
+        pdf.multi_cell(right_width - pdf.get_string_width("Số: "), 5, view.number)
+        pdf.set_xy(LEFT, max(left_bottom, pdf.get_y()) + 6)
+
+        self.text(TITLE, height=7.5, style="B", size=15, align="C")
+        self.text(SUBTITLE, style="I", align="C")
+        self.text(
+            f"Ngày {self.issued:%d} tháng {self.issued:%m} năm {self.issued:%Y}, "
+            f"lúc {self.issued:%H:%M}",
+            style="I",
+            size=10.5,
+            align="C",
+        )
+        pdf.ln(5)
+
+    def payer(self) -> None:
+        view = self.view
+        self.field("Tên đơn vị hoặc người nộp tiền", view.payer_name, bold=True)
+        if view.payer_tax_code:
+            self.field("Mã số thuế", view.payer_tax_code)
+        # Online payers may give none: an electronic receipt is not filled in by hand.
+        if _clean(view.payer_address):
+            self.field("Địa chỉ", view.payer_address)
+        self.pdf.ln(2)
+
+    def items(self) -> None:
+        """The items collected, headings repeated on every page, and the total."""
+        pdf = self.pdf
+        pdf.set_font(FONT, "", 9.5)
+        bold = FontFace(emphasis="BOLD")
+        with pdf.table(
+            col_widths=(10, 52, 80, 33),
+            line_height=4.8,
+            padding=1.2,
+            text_align=("CENTER", "LEFT", "LEFT", "RIGHT"),
+            v_align="TOP",
+            repeat_headings=1,
+            headings_style=bold,
+        ) as table:
+            heading = table.row()
+            for title in ("STT", "Mã hồ sơ", "Tên loại phí, lệ phí", "Số tiền (đồng)"):
+                heading.cell(title, align="C")
+            for number, item in enumerate(self.view.items, start=1):
+                row = table.row()
+                row.cell(str(number))
+                row.cell(_clean(item.dossier_code))
+                row.cell(_clean(item.label))
+                row.cell(figures(item.amount_vnd))
+            total = table.row()
+            total.cell("Tổng cộng", colspan=3, align="R", style=bold)
+            total.cell(figures(self.view.total_vnd), style=bold)
+        pdf.ln(3)
+
+    def payment(self) -> None:
+        view = self.view
+        self.field("Số tiền bằng chữ", vnd_in_words(view.total_vnd), bold=True)
+        self.field("Hình thức thanh toán", view.method)
+        self.field("Mã giao dịch", view.transaction_ref)
+        if view.refunded_vnd:
+            self.field(
+                "Đã hoàn",
+                f"{money(view.refunded_vnd)} ({vnd_in_words(view.refunded_vnd)})",
+                bold=True,
+            )
+
+    def check(self) -> None:
+        """The QR code of the checking page with its address, kept together."""
+        pdf, url = self.pdf, self.view.verify_url
+        pdf.ln(3)
+        if pdf.will_page_break(QR_SIDE + 2):
+            pdf.add_page()
+        top = pdf.get_y()
+        # The quiet zone hangs into the margin, so the modules line up with the text.
+        draw_qr(pdf, url, LEFT - 3, top, QR_SIDE)
+        beside = self.width - QR_SIDE - 2
+        pdf.set_xy(LEFT + QR_SIDE + 2, top + 4)
+        self.text(QR_CAPTION, width=beside, style="B", size=10.5)
+        self.text(
+            "Quét mã QR bằng camera điện thoại, hoặc nhập địa chỉ dưới đây, để xem biên "
+            f"lai số {self.view.number} trên hệ thống của cơ quan thu.",
+            width=beside,
+            height=5,
+            size=10,
+        )
+        self.text(short_address(url), width=beside, height=4.2, size=8.5)
+        pdf.set_xy(LEFT, max(pdf.get_y(), top + QR_SIDE))

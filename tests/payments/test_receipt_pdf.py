@@ -1,0 +1,150 @@
+"""The electronic receipt as a PDF, read back with pypdf (its text) and pdfium with a
+real QR decoder (its code)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import re
+import unicodedata
+from typing import Any
+
+import pypdf
+import pypdfium2
+import pytest
+import zxingcpp
+
+from backend.payments.receipt_pdf import ReceiptLine, ReceiptView, money, render_receipt
+
+VERIFY = "http://localhost:8000/bien-lai/BL26-000123?s=Zk3p9QwErTy-12345_abcdeFGHIJ"
+VIEW = ReceiptView(
+    number="BL26-000123",
+    # 01:30 UTC is 08:30 in Vietnam.
+    issued_at=dt.datetime(2026, 11, 22, 1, 30, tzinfo=dt.UTC),
+    agency_name="Sở Tư pháp tỉnh Thanh Hóa",
+    province_name="Tỉnh Thanh Hóa",
+    payer_name="Công ty TNHH Thương mại Hồng Phát",
+    payer_tax_code="0101234567",
+    payer_address="15 Hạc Thành, phường Hạc Thành, tỉnh Thanh Hóa",
+    items=[
+        ReceiptLine("000.00.12.H56-261122-0001", "Lệ phí cấp bản sao trích lục hộ tịch", 8_000),
+        ReceiptLine("000.00.12.H56-261122-0002", "Phí thẩm định hồ sơ cấp giấy phép", 107_000),
+    ],
+    total_vnd=115_000,
+    method="VNPay",
+    transaction_ref="MCABCD234567 / 14226112",
+    verify_url=VERIFY,
+)
+
+
+def pages(data: bytes) -> list[str]:
+    """Each page's text, NFC, white space collapsed."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return [
+        " ".join(unicodedata.normalize("NFC", page.extract_text()).split()) for page in reader.pages
+    ]
+
+
+def test_money() -> None:
+    assert money(115_000) == "115.000 đ"
+    assert money(0) == "0 đ"
+    assert money(500) == "500 đ"
+    assert money(1_234_567_890) == "1.234.567.890 đ"
+
+
+def test_the_receipt_says_everything() -> None:
+    data = render_receipt(VIEW)
+    assert data.startswith(b"%PDF-")
+    [text] = pages(data)
+    for expected in (
+        "TỈNH THANH HÓA",
+        "SỞ TƯ PHÁP TỈNH THANH HÓA",
+        "BIÊN LAI THU PHÍ, LỆ PHÍ",
+        "(Biên lai điện tử)",
+        "BL26-000123",
+        "Ngày 22 tháng 11 năm 2026, lúc 08:30",
+        "Công ty TNHH Thương mại Hồng Phát",
+        "Mã số thuế: 0101234567",
+        "15 Hạc Thành, phường Hạc Thành",
+        "Lệ phí cấp bản sao trích lục hộ tịch",
+        "8.000",
+        "107.000",
+        "Tổng cộng",
+        "115.000",
+        "Số tiền bằng chữ: Một trăm mười lăm nghìn đồng",
+        "Hình thức thanh toán: VNPay",
+        "MCABCD234567 / 14226112",
+        "Quét mã để kiểm tra biên lai",
+        "Trang 1/1",
+    ):
+        assert expected in text, expected
+    assert "Đã hoàn" not in text
+
+
+def test_a_person_without_tax_code_nor_address_and_a_refund() -> None:
+    view = dataclasses.replace(
+        VIEW,
+        payer_name="Nguyễn Thị Lan",
+        payer_tax_code=None,
+        payer_address=" ",
+        refunded_vnd=8_000,
+    )
+    [text] = pages(render_receipt(view))
+    assert "Nguyễn Thị Lan" in text
+    assert "Mã số thuế" not in text
+    assert "Địa chỉ" not in text
+    assert "Đã hoàn: 8.000 đ (Tám nghìn đồng)" in text
+
+
+def test_the_qr_code_leads_to_the_checking_page() -> None:
+    page = pypdfium2.PdfDocument(render_receipt(VIEW))[0]
+    image = page.render(scale=4).to_pil()
+    decoded = [result.text for result in zxingcpp.read_barcodes(image)]
+    assert decoded == [VERIFY]
+
+
+def test_the_same_receipt_gives_the_same_bytes() -> None:
+    assert render_receipt(VIEW) == render_receipt(VIEW)
+
+
+def test_long_names_and_many_items_flow_onto_further_pages() -> None:
+    items = [
+        ReceiptLine(
+            f"000.00.12.H56-261122-{number:04d}",
+            "Lệ phí đăng ký kinh doanh và phí cung cấp thông tin doanh nghiệp " * (number % 3 + 1),
+            10_000 + number * 500,
+        )
+        for number in range(1, 31)
+    ]
+    view = dataclasses.replace(
+        VIEW,
+        payer_name="Công ty Cổ phần Đầu tư Xây dựng và Phát triển Hạ tầng Kỹ thuật " * 6,
+        payer_address="Thôn Đông, xã Quảng Phú, tỉnh Thanh Hóa " * 4,
+        items=items,
+        total_vnd=sum(item.amount_vnd for item in items),
+    )
+    texts = pages(render_receipt(view))
+    assert len(texts) >= 2
+    whole = " ".join(texts)
+    # The headings repeat on every page the table reaches.
+    assert all("Tên loại phí, lệ phí" in text for text in texts[:2])
+    for item in items:
+        assert item.dossier_code in whole
+    assert f"Tổng cộng {money(view.total_vnd)[:-2]}" in whole
+    assert re.search(r"Trang 2/\d", whole)
+    assert "Quét mã để kiểm tra biên lai" in texts[-1]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"total_vnd": 115_001},
+        {"items": []},
+        {"refunded_vnd": 115_001},
+        {"refunded_vnd": -1},
+    ],
+)
+def test_a_contradictory_receipt_is_refused(change: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        render_receipt(dataclasses.replace(VIEW, **change))
