@@ -44,7 +44,7 @@ class Payment(Table, tablename="payments_payment"):
     expires_ms = BigInt()
     # When reconciliation next asks the gateway about a pending order.
     check_ms = BigInt(index=True)
-    paid_at = Timestamptz(null=True, default=None)
+    paid_at = Timestamptz(null=True, default=None, index=True)  # the figures read by it
     transaction_no = Varchar(length=64, default="")
     bank_code = Varchar(length=32, default="")
     # The gateway's code when it failed ("24": cancelled by the person).

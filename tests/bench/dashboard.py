@@ -25,8 +25,7 @@ autovacuum would); then, in simulated time, five rounds of: 100 dossiers of the 
 20 days get their result, 20 ratings, 5 feedback and 10 payments change; the refresh
 after them; the next one (it looks at the same rows again: they are within the
 two-minute margin); and one with nothing new. SQLite gets no ANALYZE (the app never
-runs it). ``--paid-at-index`` first indexes ``payments_payment.paid_at``, which the
-payments schema does not (yet). Then ``--samples`` runs (after 10 warm-up runs) of
+runs it). Then ``--samples`` runs (after 10 warm-up runs) of
 each dashboard read, in this process, one at a time:
 
 | read | what |
@@ -505,9 +504,6 @@ async def run(kind: str, args: argparse.Namespace) -> tuple[list[tuple[str, str]
                 flush=True,
             )
             results.append(("load (rows/s)", f"{len(data.dossiers) / loaded_s:,.0f} dossiers/s"))
-            if args.paid_at_index:
-                # What `paid_at = Timestamptz(index=True)` in backend/payments/tables.py gives.
-                await fetch("CREATE INDEX bench_payments_paid_at ON payments_payment (paid_at)")
             facts = Facts.of(data)
             del data
             gc.collect()
@@ -607,17 +603,11 @@ def main() -> int:
     parser.add_argument("--ratings", type=int, default=200_000)
     parser.add_argument("--feedback", type=int, default=50_000)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument(
-        "--paid-at-index",
-        action="store_true",
-        help="index payments_payment.paid_at first (the payments schema does not, yet)",
-    )
     args = parser.parse_args()
     kinds = ("sqlite", "postgres") if args.database == "both" else (args.database,)
     print(
         f"motcua dashboard benchmark: {args.dossiers:,} dossiers, {args.payments:,} payments, "
         f"{args.ratings:,} ratings, {args.feedback:,} feedback; {args.samples} samples a read; "
-        f"{'with' if args.paid_at_index else 'without'} an index on payments' paid_at; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
         flush=True,
     )
