@@ -229,22 +229,25 @@ def choose(
                 "Hãy nhập ngày kết thúc, ví dụ 31/10/2026.",
                 "Enter the last day, for example 31/10/2026.",
             )
-        if parsed_start is None or parsed_end is None:
-            pass
-        elif parsed_start > parsed_end:
-            error(
-                "end",
-                "Ngày kết thúc phải sau ngày bắt đầu.",
-                "The last day must come after the first.",
-            )
-        elif (parsed_end - parsed_start).days >= MAX_DAYS:
-            error(
-                "start", "Khoảng thời gian tối đa là 5 năm.", "The period may be at most 5 years."
-            )
-        elif parsed_start < EARLIEST or parsed_end > today + dt.timedelta(days=366):
-            error("start", "Ngày nằm ngoài khoảng cho phép.", "A day is out of the range allowed.")
-        else:
-            first, last = parsed_start, parsed_end
+        if parsed_start is not None and parsed_end is not None:
+            if parsed_start > parsed_end:
+                error(
+                    "end",
+                    "Ngày kết thúc phải sau ngày bắt đầu.",
+                    "The last day must come after the first.",
+                )
+            elif (parsed_end - parsed_start).days >= MAX_DAYS:
+                error(
+                    "start",
+                    "Khoảng thời gian tối đa là 5 năm.",
+                    "The period may be at most 5 years.",
+                )
+            elif parsed_start < EARLIEST or parsed_end > today + dt.timedelta(days=366):
+                error(
+                    "start", "Ngày nằm ngoài khoảng cho phép.", "A day is out of the range allowed."
+                )
+            else:
+                first, last = parsed_start, parsed_end
     wanted: Step = step if step in STEPS else default_step(first, last)
     chosen_step = wanted
     for candidate in STEPS[STEPS.index(wanted) :]:

@@ -41,8 +41,9 @@ def stats_app(app: Litestar) -> Litestar:
 async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Litestar]:
     settings, database = await open_database(tmp_path_factory.mktemp("stats_pages"), "stats_pages")
     await build_world()
-    while not (await service.refresh_once(NOW, budget_s=60)).done:
-        pass
+    done = False
+    while not done:
+        done = (await service.refresh_once(NOW, budget_s=60)).done
     yield stats_app(create_app(settings))
     await database.close()
 
