@@ -28,6 +28,7 @@ from backend.catalogue.admin import CatalogueAdminApi
 from backend.catalogue.admin_pages import CatalogueAdminPages
 from backend.catalogue.api import ProcedureApi
 from backend.catalogue.pages import CataloguePages, VendorFiles
+from backend.clock import utc_now
 from backend.db import Database
 from backend.dossiers.api import DOSSIER_API
 from backend.dossiers.console import CONSOLE_PAGES
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return await payments_service.reconcile(payments)
 
     async def refresh_figures() -> int:
-        return await stats_service.refresh(dossiers.now())
+        return await stats_service.refresh(utc_now())
 
     @asynccontextmanager
     async def open_database(_: Litestar) -> AsyncIterator[None]:

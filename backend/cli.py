@@ -104,6 +104,7 @@ def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) ->
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.clock import utc_now
     from backend.notifications.push import PushSender
     from backend.notifications.runtime import NotificationsRuntime
     from backend.notifications.worker import Worker
@@ -118,7 +119,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         return await payments.reconcile(payments_runtime)
 
     async def refresh_figures() -> int:
-        return await stats.refresh(payments_runtime.now())
+        return await stats.refresh(utc_now())
 
     async def work(database: Any) -> int:
         if await database.pending_migrations():

@@ -19,6 +19,7 @@ from backend.accounts.ratelimit import (
     RedisCounters,
     parse_networks,
 )
+from backend.clock import utc_now
 from backend.settings import Settings
 
 SESSION_COOKIE = "motcua_session"
@@ -28,10 +29,6 @@ ENROLMENT_TTL = dt.timedelta(hours=24)
 INVITATION_TTL = dt.timedelta(days=7)
 # A session's last-seen time is written at most this often (it is one write a request).
 TOUCH_EVERY = dt.timedelta(seconds=60)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(slots=True)

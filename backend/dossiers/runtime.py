@@ -11,13 +11,10 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
+from backend.clock import utc_now
 from backend.dossiers.storage import Storage, storage_for
 from backend.settings import Settings
 from backend.vietnam import VIETNAM
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(slots=True)

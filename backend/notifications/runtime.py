@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from litestar.connection import ASGIConnection
 
+from backend.clock import epoch_ms, utc_now
 from backend.notifications import vapid
 from backend.settings import Settings
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(slots=True)
@@ -44,9 +40,7 @@ class NotificationsRuntime:
         return vapid.public_key(self.vapid_private_key)
 
     def now_ms(self) -> int:
-        if self.now is utc_now:
-            return time.time_ns() // 1_000_000
-        return int(self.now().timestamp() * 1000)
+        return epoch_ms(self.now)
 
 
 def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> NotificationsRuntime:

@@ -7,7 +7,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,16 +14,13 @@ from typing import Any
 import httpx
 from litestar.connection import ASGIConnection
 
+from backend.clock import epoch_ms, utc_now
 from backend.payments.gateways import Gateway, VietqrConfig, VietqrGateway, VnpayGateway
 from backend.payments.vnpay import VnpayClient, VnpayConfig
 from backend.settings import Settings
 
 SANDBOX_PATH = "/cong-thanh-toan-thu"
 SANDBOX_TMN_CODE = "MOTCUA01"
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def sandbox_config(public_url: str, secret_key: str) -> VnpayConfig:
@@ -85,9 +81,7 @@ class PaymentsRuntime:
         )
 
     def now_ms(self) -> int:
-        if self.now is utc_now:
-            return time.time_ns() // 1_000_000
-        return int(self.now().timestamp() * 1000)
+        return epoch_ms(self.now)
 
     @contextlib.asynccontextmanager
     async def connected(self, app: Any = None) -> AsyncIterator[None]:

@@ -146,14 +146,21 @@ def _citizens_only(principal: Principal) -> None:
 
 async def quote(runtime: PaymentsRuntime, principal: Principal, dossier_ids: list[int]) -> Quote:
     _citizens_only(principal)
-    return await _quote(runtime, await _dossiers_due(principal, dossier_ids))
+    rows = await _dossiers_due(principal, dossier_ids)
+    return _quote(runtime, rows, await _payer_card(rows))
 
 
-async def _quote(runtime: PaymentsRuntime, rows: list[dict[str, Any]]) -> Quote:
+async def _payer_card(rows: list[dict[str, Any]]) -> dict[str, str] | None:
+    """The organisation that may pay: the one all these dossiers belong to, if any."""
     organisations = {row["organisation_id"] for row in rows}
-    card = None
-    if len(organisations) == 1 and None not in organisations:
-        card = await accounts.organisation_card(cast(int, rows[0]["organisation_id"]))
+    if len(organisations) != 1 or None in organisations:
+        return None
+    return await accounts.organisation_card(cast(int, rows[0]["organisation_id"]))
+
+
+def _quote(
+    runtime: PaymentsRuntime, rows: list[dict[str, Any]], card: dict[str, str] | None
+) -> Quote:
     dues = [_due(row) for row in rows]
     return Quote(
         dossiers=dues,
@@ -181,7 +188,8 @@ async def start(
     """Make an order for these dossiers' fees, and the way to pay it."""
     _citizens_only(principal)
     rows = await _dossiers_due(principal, data.dossier_ids)
-    offer = await _quote(runtime, rows)
+    card = await _payer_card(rows)
+    offer = _quote(runtime, rows, card)
     if data.provider not in offer.providers:
         raise InvalidInput(
             "Cách thanh toán này hiện không dùng được. Hãy chọn cách khác.",
@@ -194,10 +202,8 @@ async def start(
             "Only dossiers of one organisation can be paid in its name.",
             field="payer",
         )
-    if data.payer == "organisation":
-        payer_name, tax_code = cast(str, offer.organisation_name), offer.organisation_tax_code
-        card = await accounts.organisation_card(cast(int, rows[0]["organisation_id"]))
-        address = card["address"] if card else ""
+    if card is not None and data.payer == "organisation":
+        payer_name, tax_code, address = card["name"], card["tax_code"], card["address"]
     else:
         account = await accounts.get_account(principal.account_id)
         payer_name, tax_code, address = account.full_name, None, ""

@@ -24,7 +24,11 @@ logger = logging.getLogger("motcua.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-def content_security_policy(settings: Settings, *, wasm: bool = False) -> str:
+def content_security_policy(
+    settings: Settings, *, wasm: bool = False, form_to: tuple[str, ...] = ()
+) -> str:
+    """The site's policy. ``form_to``: other origins a form may lead to (a browser also
+    checks the redirect that follows a submission, e.g. to a payment gateway)."""
     directives = [
         "default-src 'self'",
         # 'wasm-unsafe-eval' (WebAssembly compilation, not JavaScript eval) only on the
@@ -39,7 +43,7 @@ def content_security_policy(settings: Settings, *, wasm: bool = False) -> str:
         "worker-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        " ".join(("form-action 'self'", *form_to)),
         "frame-ancestors 'none'",
     ]
     if settings.is_https:
