@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,37 +25,45 @@ from backend.accounts.guards import (
 )
 from backend.accounts.pages import ACCOUNT_PAGES
 from backend.accounts.runtime import AccountsRuntime
+from backend.attachments import Attachments
 from backend.catalogue.admin import CatalogueAdminApi
 from backend.catalogue.admin_pages import CatalogueAdminPages
 from backend.catalogue.api import ProcedureApi
 from backend.catalogue.pages import CataloguePages, VendorFiles
+from backend.catalogue.service import get_agency
 from backend.clock import utc_now
 from backend.db import Database
 from backend.dossiers.api import DOSSIER_API
 from backend.dossiers.console import CONSOLE_PAGES
+from backend.dossiers.console import register as register_dossiers
 from backend.dossiers.pages import DOSSIER_PAGES
 from backend.dossiers.runtime import DossiersRuntime
 from backend.feedback.api import FEEDBACK_API
 from backend.feedback.pages import FEEDBACK_PAGES
+from backend.feedback.pages import register as register_feedback
 from backend.feedback.runtime import FeedbackRuntime
 from backend.home.api import HealthApi
 from backend.home.pages import HomePages, ShellFiles
-from backend.notifications import worker
+from backend.jobs import Chore, Job, in_process
 from backend.notifications.api import CHANGE_PATH, NOTIFICATION_API
 from backend.notifications.pages import NOTIFICATION_PAGES
 from backend.notifications.runtime import NotificationsRuntime
+from backend.notifications.worker import Notifier
 from backend.payments import service as payments_service
 from backend.payments.api import PAYMENT_API, WEBHOOK_PATH
 from backend.payments.pages import PAYMENT_PAGES
+from backend.payments.pages import register as register_payments
 from backend.payments.runtime import PaymentsRuntime
 from backend.payments.sandbox import API_PATH as SANDBOX_API_PATH
 from backend.payments.sandbox import SANDBOX_HANDLERS
 from backend.settings import Settings
 from backend.stats import service as stats_service
 from backend.stats.pages import STATS_PAGES
+from backend.stats.pages import register as register_stats
 from backend.web.assets import PUBLIC_DIR, Assets
+from backend.web.blocks import Blocks
+from backend.web.console import Console
 from backend.web.errors import EXCEPTION_HANDLERS
-from backend.web.i18n import Translator, load_catalogues
 from backend.web.middleware import EdgeMiddleware, configure_logging
 from backend.web.templates import template_config
 from backend.workdays.api import WORKDAY_HANDLERS
@@ -73,22 +82,35 @@ def freeze_start_up_objects() -> None:
     gc.freeze()
 
 
+def background_jobs(notifications: NotificationsRuntime, payments: PaymentsRuntime) -> list[Job]:
+    """What the worker does, in the app (embedded) or in ``motcua worker`` processes:
+    the outbox's notices and pushes each round, the chores every 30 s."""
+    return [
+        Notifier(notifications),
+        Chore("payments.reconcile", functools.partial(payments_service.reconcile, payments)),
+        Chore("stats.refresh", lambda: stats_service.refresh(utc_now())),
+    ]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
     database = Database(settings)
     assets = Assets()
-    accounts = AccountsRuntime.from_settings(settings)
-    dossiers = DossiersRuntime.from_settings(settings)
+    attachments = Attachments.in_folder(settings.data_dir)
+    accounts = AccountsRuntime.from_settings(settings, find_agency=get_agency)
+    dossiers = DossiersRuntime.from_settings(settings, attachments)
     notifications = NotificationsRuntime.from_settings(settings)
     payments = PaymentsRuntime.from_settings(settings)
-    feedback = FeedbackRuntime.from_settings(settings)
-
-    async def reconcile() -> int:
-        return await payments_service.reconcile(payments)
-
-    async def refresh_figures() -> int:
-        return await stats_service.refresh(utc_now())
+    feedback = FeedbackRuntime.from_settings(settings, attachments)
+    # Pages made of other domains' parts, and the officials' console: each domain
+    # registers its own below.
+    blocks = Blocks()
+    console = Console()
+    register_dossiers(blocks, console)
+    register_payments(blocks, console)
+    register_feedback(blocks, console)
+    register_stats(blocks, console)
 
     @asynccontextmanager
     async def open_database(_: Litestar) -> AsyncIterator[None]:
@@ -145,7 +167,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             accounts.lifespan,
             payments.lifespan,
             *(
-                [worker.in_process(notifications, chores=[reconcile, refresh_figures])]
+                [in_process(background_jobs(notifications, payments))]
                 if settings.worker_in_process
                 else []
             ),
@@ -158,6 +180,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "notifications": notifications,
                 "payments": payments,
                 "feedback": feedback,
+                "blocks": blocks,
+                "console": console,
             }
         ),
         csrf_config=CSRFConfig(
@@ -171,7 +195,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=512, gzip_compress_level=6
         ),
-        template_config=template_config(assets, Translator(load_catalogues()), settings.public_url),
+        template_config=template_config(assets, settings.public_url),
         openapi_config=OpenAPIConfig(
             title="Một Cửa API",
             version=version("motcua"),

@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "vapid-keys":
         # Needs no settings: it is how one gets the key the settings require.
-        from backend.notifications import vapid
+        from backend import vapid
 
         private, public = vapid.new_key_pair()
         print(f"MOTCUA_VAPID_PRIVATE_KEY={private}")
@@ -104,22 +104,13 @@ def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) ->
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.clock import utc_now
-    from backend.notifications.push import PushSender
+    from backend.app import background_jobs
+    from backend.jobs import Runner
     from backend.notifications.runtime import NotificationsRuntime
-    from backend.notifications.worker import Worker
-    from backend.payments import service as payments
     from backend.payments.runtime import PaymentsRuntime
-    from backend.stats import service as stats
 
-    runtime = NotificationsRuntime.from_settings(settings)
-    payments_runtime = PaymentsRuntime.from_settings(settings)
-
-    async def reconcile() -> int:
-        return await payments.reconcile(payments_runtime)
-
-    async def refresh_figures() -> int:
-        return await stats.refresh(utc_now())
+    payments = PaymentsRuntime.from_settings(settings)
+    jobs = background_jobs(NotificationsRuntime.from_settings(settings), payments)
 
     async def work(database: Any) -> int:
         if await database.pending_migrations():
@@ -127,19 +118,17 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
                 "motcua: the database has pending migrations: run `motcua migrate`", file=sys.stderr
             )
             return 1
-        worker = Worker(runtime, chores=[reconcile, refresh_figures])
-        async with payments_runtime.connected():
+        async with payments.connected(), Runner(jobs) as runner:
             if args.once:
-                async with PushSender(runtime) as sender:
-                    await worker.do_chores()
-                    await worker.drain(sender)
+                await runner.run_once(every_job=True)
+                await runner.drain()
                 return 0
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
             print("motcua: worker running", flush=True)
-            await worker.run(stop)
+            await runner.run(stop)
         return 0
 
     return _with_database(settings, work)
@@ -273,7 +262,7 @@ def _qr_posters(settings: Settings, args: argparse.Namespace) -> int:
                 progress=bar,
             )
         except NotFound as error:
-            print(f"motcua: {error.message_en}", file=sys.stderr)
+            print(f"motcua: {error.message('en')}", file=sys.stderr)
             return 1
         print(f"motcua: {len(written)} poster(s) written to {args.out} (PDF and SVG each)")
         return 0
@@ -286,16 +275,17 @@ def _create_staff(settings: Settings, args: argparse.Namespace) -> int:
         from backend.accounts import service
         from backend.accounts.runtime import AccountsRuntime
         from backend.accounts.schemas import StaffCreate
+        from backend.catalogue.service import get_agency
         from backend.errors import AppError
 
         await database.migrate()
-        runtime = AccountsRuntime.from_settings(settings)
+        runtime = AccountsRuntime.from_settings(settings, find_agency=get_agency)
         try:
             created = await service.create_staff(
                 runtime, StaffCreate(full_name=args.name, role=args.role, agency_code=args.agency)
             )
         except AppError as error:
-            print(f"motcua: {error.message_en}", file=sys.stderr)
+            print(f"motcua: {error.message('en')}", file=sys.stderr)
             return 2
         finally:
             await runtime.limiter.close()
@@ -312,10 +302,10 @@ def _create_staff(settings: Settings, args: argparse.Namespace) -> int:
 def _catalogue_import(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from backend.catalogue import transfer
+    from backend.catalogue import service
 
     path = Path(args.file)
-    fmt: transfer.Format = args.format or ("csv" if path.suffix.lower() == ".csv" else "json")
+    fmt: service.FileFormat = args.format or ("csv" if path.suffix.lower() == ".csv" else "json")
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -325,12 +315,12 @@ def _catalogue_import(settings: Settings, args: argparse.Namespace) -> int:
     async def work(database: Any) -> int:
         await database.migrate()
         try:
-            result = await transfer.import_catalogue(data, fmt)
-        except transfer.ImportRejected as error:
-            print(f"motcua: {error.message_en}", file=sys.stderr)
+            result = await service.import_catalogue(data, fmt)
+        except service.ImportRejected as error:
+            print(f"motcua: {error.message('en')}", file=sys.stderr)
             for row in error.errors:
                 field = f" {row.field}" if row.field else ""
-                print(f"  {row.section} row {row.row}{field}: {row.message_en}", file=sys.stderr)
+                print(f"  {row.section} row {row.row}{field}: {row.message('en')}", file=sys.stderr)
             return 1
         print(
             f"motcua: imported {result.procedures_added} new and {result.procedures_updated} "
@@ -345,11 +335,11 @@ def _catalogue_import(settings: Settings, args: argparse.Namespace) -> int:
 def _catalogue_export(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from backend.catalogue import transfer
+    from backend.catalogue import service
 
     async def work(_: Any) -> int:
-        catalogue = await transfer.export_catalogue()
-        body = transfer.to_json(catalogue) if args.format == "json" else transfer.to_csv(catalogue)
+        catalogue = await service.export_catalogue()
+        body = service.to_json(catalogue) if args.format == "json" else service.to_csv(catalogue)
         if args.out:
             await asyncio.to_thread(Path(args.out).write_bytes, body)
         else:

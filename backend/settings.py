@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from backend.notifications import vapid
+from backend import vapid
 
 DatabaseKind = Literal["sqlite", "postgresql"]
 

@@ -157,7 +157,7 @@ async def test_an_unreachable_redis_is_named(tmp_path: Path) -> None:
 
 
 def test_vapid_keys_prints_a_usable_pair_without_any_settings() -> None:
-    from backend.notifications import vapid
+    from backend import vapid
 
     result = run(["vapid-keys"], {"PATH": "/usr/bin:/bin", "MOTCUA_ENV": "production"})
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.notifications import vapid
+from backend import vapid
 from backend.settings import Settings, SettingsError
 
 

@@ -291,7 +291,7 @@ class AccountApi(Controller):
 
     @get("/sessions", operation_id="listMySessions", summary="My active sessions")
     async def sessions(self, principal: NamedDependency[Principal]) -> list[SessionRead]:
-        return await sessions.list_for(principal.account_id, principal.session_id)
+        return await service.list_sessions(principal.account_id, principal.session_id)
 
     @delete("/sessions/{session_id:str}", operation_id="endSession", summary="End a session")
     async def end_session(

@@ -24,7 +24,7 @@ from litestar.response import Redirect
 from backend.accounts import sessions
 from backend.accounts.ratelimit import client_address
 from backend.accounts.runtime import AccountsRuntime
-from backend.accounts.schemas import Principal
+from backend.accounts.schemas import OFFICIAL_ROLES, Principal
 from backend.accounts.service import Client
 from backend.web.errors import EXCEPTION_HANDLERS
 
@@ -35,6 +35,7 @@ __all__ = [
     "current_principal",
     "provide_principal",
     "require_citizen",
+    "require_official",
     "require_signed_in",
     "require_staff",
     "runtime_of",
@@ -121,6 +122,20 @@ def require_staff(*roles: str) -> Guard:
             raise PermissionDeniedException()
 
     return guard
+
+
+async def require_official(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Reception, processing and leader officials of an agency (the console's work);
+    not administrators."""
+    principal = await _signed_in(connection)
+    if (
+        principal.kind != "staff"
+        or principal.role not in OFFICIAL_ROLES
+        or not principal.agency_code
+    ):
+        raise PermissionDeniedException()
 
 
 def sign_in_redirect(request: Request[Any, Any, Any], error: SignInRequired) -> Response[Any]:

@@ -2,19 +2,21 @@
 sign-up, sign-in and enrolment pages say so plainly when it is off; everything else
 (sign-out, renaming or removing a passkey, ending a session, organisations,
 invitations, re-enrolment at a counter) is a plain HTML form that works without it.
+
+Every page here shows someone's data: none is cached (``forms.render``). A refused
+form comes back with the service's problems next to their inputs.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from backend.accounts import service, sessions
+from backend.accounts import service
 from backend.accounts.api import clear_session_cookie
 from backend.accounts.guards import (
     client_of,
@@ -25,33 +27,28 @@ from backend.accounts.guards import (
 )
 from backend.accounts.schemas import OrganisationCreate, Principal, ReenrolmentIn
 from backend.errors import AppError
+from backend.i18n import N_, Text
+from backend.web import forms
+from backend.web.forms import FormErrors
 from backend.web.paths import local_path
-from backend.web.templates import page
+from backend.web.templates import language
 
 ACCOUNT_HOME = "/tai-khoan/thiet-bi"
 NextPath = Annotated[str, QueryParameter(name="next", max_length=2000)]
+ORGANISATION_FIELDS = ("name", "tax_code", "address")
+# The fields as the forms call them, for the messages of forms.convert.
+LABELS: dict[str, Text] = {
+    "name": N_("Tên tổ chức, doanh nghiệp hoặc hộ kinh doanh"),
+    "tax_code": N_("Mã số thuế"),
+    "address": N_("Địa chỉ trụ sở"),
+    "phone": N_("Số điện thoại của tài khoản"),
+    "identity_checked": N_("Tôi đã đối chiếu căn cước công dân của người này"),
+}
 
 
-def tax_code(code: str) -> str:
+def shown_tax_code(code: str) -> str:
+    """A branch's 13 digits as printed: 0100233488-001."""
     return f"{code[:10]}-{code[10:]}" if len(code) == 13 else code
-
-
-def render(
-    request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any
-) -> Template:
-    """A page with personal data: never cached, not even by the service worker."""
-    template = page(request, name, status_code, tax_code=tax_code, **context)
-    template.headers["Cache-Control"] = "no-store"
-    return template
-
-
-class RenameForm(msgspec.Struct):
-    name: str = ""
-
-
-class ReenrolForm(msgspec.Struct):
-    phone: str = ""
-    identity_checked: str = ""
 
 
 class AccountPages(Controller):
@@ -63,7 +60,7 @@ class AccountPages(Controller):
     ) -> Template | Redirect:
         if principal is not None:
             return Redirect(ACCOUNT_HOME, status_code=303)
-        return render(request, "accounts/sign_up.html")
+        return forms.render(request, "accounts/sign_up.html")
 
     @get("/dang-nhap", name="sign-in")
     async def sign_in(
@@ -75,16 +72,16 @@ class AccountPages(Controller):
         target = local_path(next_path, ACCOUNT_HOME)
         if principal is not None:
             return Redirect(target, status_code=303)
-        return render(request, "accounts/sign_in.html", next_path=target)
+        return forms.render(request, "accounts/sign_in.html", next_path=target)
 
     @get("/khoi-phuc", name="recovery")
     async def recovery(self, request: Request[Any, Any, Any]) -> Template:
-        return render(request, "accounts/recovery.html")
+        return forms.render(request, "accounts/recovery.html")
 
     @get("/kich-hoat/{token:str}", name="enrolment")
     async def enrolment(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
         info = await service.enrolment_info(runtime_of(request), token)
-        return render(request, "accounts/enrol.html", info=info, token=token)
+        return forms.render(request, "accounts/enrol.html", info=info, token=token)
 
     @get("/tai-khoan", name="account")
     async def account(self) -> Redirect:
@@ -106,14 +103,21 @@ class AccountPages(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         passkey_id: FromPath[int],
-        data: URLEncodedBody[RenameForm],
     ) -> Template | Redirect:
+        name = forms.text(await request.form(), "name", 200)
         try:
             await service.rename_passkey(
-                runtime_of(request), principal, passkey_id, data.name, client_of(request)
+                runtime_of(request), principal, passkey_id, name, client_of(request)
             )
         except AppError as error:
-            return await _devices(request, principal, error=error, status_code=400)
+            if error.status_code == 404:
+                raise
+
+            def target(field: str | None) -> str:
+                return f"name-{passkey_id}" if field == "name" else forms.SUMMARY
+
+            errors = FormErrors.of_error(error, language(request), target)
+            return await _devices(request, principal, errors=errors, status_code=error.status_code)
         return Redirect(f"{ACCOUNT_HOME}?xong=doi-ten", status_code=303)
 
     @post(ACCOUNT_HOME + "/khoa/{passkey_id:int}/xoa", guards=[require_signed_in])
@@ -130,7 +134,8 @@ class AccountPages(Controller):
         except AppError as error:
             if error.status_code == 404:
                 raise
-            return await _devices(request, principal, error=error, status_code=409)
+            errors = FormErrors.of_error(error, language(request), lambda _: forms.SUMMARY)
+            return await _devices(request, principal, errors=errors, status_code=error.status_code)
         return Redirect(f"{ACCOUNT_HOME}?xong=xoa-khoa", status_code=303)
 
     @post(ACCOUNT_HOME + "/phien/{session_id:str}/ket-thuc", guards=[require_signed_in])
@@ -173,24 +178,24 @@ async def _devices(
     *,
     done: str = "",
     add: bool = False,
-    error: AppError | None = None,
+    errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Template:
-    return render(
+    return forms.render(
         request,
         "accounts/devices.html",
         status_code,
+        errors=errors or (),
         principal=principal,
         account=await service.get_account(principal.account_id),
         passkeys=await service.list_passkeys(principal),
-        sessions=await sessions.list_for(principal.account_id, principal.session_id),
+        sessions=await service.list_sessions(principal.account_id, principal.session_id),
         codes_left=await service.recovery_codes_left(principal),
         organisations=await service.my_organisations(principal)
         if principal.kind == "citizen"
         else [],
         done=done,
         add=add,
-        error=error,
     )
 
 
@@ -205,17 +210,25 @@ class OrganisationPages(Controller):
 
     @post("/to-chuc", guards=[require_citizen])
     async def register(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        data: URLEncodedBody[OrganisationCreate],
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
     ) -> Template | Redirect:
+        form = await request.form()
+        values = {name: forms.text(form, name) for name in ORGANISATION_FIELDS}
         try:
             organisation = await service.register_organisation(
-                runtime_of(request), principal, data, client_of(request)
+                runtime_of(request),
+                principal,
+                forms.convert(values, OrganisationCreate, LABELS),
+                client_of(request),
             )
         except AppError as error:
-            return await _organisations(request, principal, form=data, error=error, status_code=400)
+            return await _organisations(
+                request,
+                principal,
+                values=values,
+                errors=FormErrors.of_error(error, language(request)),
+                status_code=error.status_code,
+            )
         return Redirect(f"/to-chuc/{organisation.id}", status_code=303)
 
     @get("/to-chuc/{organisation_id:int}", name="organisation", guards=[require_citizen])
@@ -226,7 +239,9 @@ class OrganisationPages(Controller):
         organisation_id: FromPath[int],
     ) -> Template:
         detail = await service.get_organisation(principal, organisation_id)
-        return render(request, "accounts/organisation.html", organisation=detail)
+        return forms.render(
+            request, "accounts/organisation.html", organisation=detail, tax_code=shown_tax_code
+        )
 
     @post("/to-chuc/{organisation_id:int}/loi-moi", guards=[require_citizen])
     async def invite(
@@ -239,7 +254,13 @@ class OrganisationPages(Controller):
             runtime_of(request), principal, organisation_id, client_of(request)
         )
         detail = await service.get_organisation(principal, organisation_id)
-        return render(request, "accounts/organisation.html", organisation=detail, invitation=link)
+        return forms.render(
+            request,
+            "accounts/organisation.html",
+            organisation=detail,
+            invitation=link,
+            tax_code=shown_tax_code,
+        )
 
     @post(
         "/to-chuc/{organisation_id:int}/thanh-vien/{account_id:int}/xoa",
@@ -267,7 +288,13 @@ class OrganisationPages(Controller):
         runtime = runtime_of(request)
         await runtime.limiter.check_address("invitation", client_of(request).address)
         info = await service.invitation_info(runtime, token)
-        return render(request, "accounts/invitation.html", invitation=info, principal=principal)
+        return forms.render(
+            request,
+            "accounts/invitation.html",
+            invitation=info,
+            principal=principal,
+            tax_code=shown_tax_code,
+        )
 
     @post("/moi/{token:str}", guards=[require_citizen])
     async def accept(
@@ -288,17 +315,18 @@ async def _organisations(
     request: Request[Any, Any, Any],
     principal: Principal,
     *,
-    form: OrganisationCreate | None = None,
-    error: AppError | None = None,
+    values: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Template:
-    return render(
+    return forms.render(
         request,
         "accounts/organisations.html",
         status_code,
+        errors=errors or (),
         organisations=await service.my_organisations(principal),
-        form=form,
-        error=error,
+        values=values or dict.fromkeys(ORGANISATION_FIELDS, ""),
+        tax_code=shown_tax_code,
     )
 
 
@@ -307,25 +335,32 @@ class StaffPages(Controller):
 
     @get("/can-bo/cap-lai", name="reenrolment", guards=[require_staff("reception")])
     async def reenrolment(self, request: Request[Any, Any, Any]) -> Template:
-        return render(request, "accounts/reenrol.html")
+        return forms.render(request, "accounts/reenrol.html", phone="")
 
     @post("/can-bo/cap-lai", guards=[require_staff("reception")])
     async def issue(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        data: URLEncodedBody[ReenrolForm],
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
     ) -> Template:
+        form = await request.form()
+        phone = forms.text(form, "phone", 200)
         try:
+            data = forms.convert(
+                {"phone": phone, "identity_checked": form.get("identity_checked") == "on"},
+                ReenrolmentIn,
+                LABELS,
+            )
             issued = await service.issue_reenrolment(
-                runtime_of(request),
-                principal,
-                ReenrolmentIn(phone=data.phone, identity_checked=data.identity_checked == "on"),
-                client_of(request),
+                runtime_of(request), principal, data, client_of(request)
             )
         except AppError as error:
-            return render(request, "accounts/reenrol.html", 400, form=data, error=error)
-        return render(request, "accounts/reenrol.html", issued=issued)
+            return forms.render(
+                request,
+                "accounts/reenrol.html",
+                error.status_code,
+                errors=FormErrors.of_error(error, language(request)),
+                phone=phone,
+            )
+        return forms.render(request, "accounts/reenrol.html", issued=issued, phone="")
 
 
 ACCOUNT_PAGES = [AccountPages, OrganisationPages, StaffPages]

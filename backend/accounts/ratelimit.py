@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 
 from backend.errors import TooManyRequests
+from backend.i18n import ngettext
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -99,8 +100,11 @@ class RateLimiter:
             retry_after = max(1, (window + 1) * window_s - epoch)
             minutes = max(1, round(retry_after / 60))
             raise TooManyRequests(
-                f"Có quá nhiều lần thử. Vui lòng đợi khoảng {minutes} phút rồi thử lại.",
-                f"Too many attempts. Please wait about {minutes} minute(s) and try again.",
+                ngettext(
+                    "Có quá nhiều lần thử. Vui lòng đợi khoảng %(num)d phút rồi thử lại.",
+                    "Có quá nhiều lần thử. Vui lòng đợi khoảng %(num)d phút rồi thử lại.",
+                    minutes,
+                ),
                 retry_after=retry_after,
             )
 

@@ -1,10 +1,11 @@
 """The accounts domain's configuration for one app: relying party, session lengths,
-rate limiter, recovery-code hasher and the clock (replaceable in tests)."""
+rate limiter, recovery-code hasher, the agency lookup and the clock (replaceable in
+tests)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,8 @@ from backend.accounts.ratelimit import (
     parse_networks,
 )
 from backend.clock import utc_now
+from backend.errors import NotFound
+from backend.i18n import N_
 from backend.settings import Settings
 
 SESSION_COOKIE = "motcua_session"
@@ -29,6 +32,16 @@ ENROLMENT_TTL = dt.timedelta(hours=24)
 INVITATION_TTL = dt.timedelta(days=7)
 # A session's last-seen time is written at most this often (it is one write a request).
 TOUCH_EVERY = dt.timedelta(seconds=60)
+
+# Finds an agency by its code, raising NotFound when there is none. The catalogue owns
+# agencies (``catalogue.service.get_agency``); create_app and the CLI hand it in, so
+# that accounts, which the catalogue's guards depend on, does not import the catalogue.
+AgencyLookup = Callable[[str], Awaitable[object]]
+
+
+async def no_agencies(code: str) -> object:
+    """The lookup of a runtime given none: it knows no agency, so creates no official."""
+    raise NotFound(N_("Không có cơ quan nào có mã %(code)s.", code=code), field="agency_code")
 
 
 @dataclass(slots=True)
@@ -44,10 +57,13 @@ class AccountsRuntime:
     trusted_proxies: tuple[Network, ...]
     hasher: PasswordHasher
     limiter: RateLimiter
+    find_agency: AgencyLookup = no_agencies
     now: Callable[[], dt.datetime] = field(default=utc_now)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> AccountsRuntime:
+    def from_settings(
+        cls, settings: Settings, *, find_agency: AgencyLookup = no_agencies
+    ) -> AccountsRuntime:
         store: CounterStore = (
             RedisCounters(settings.redis_url) if settings.redis_url else MemoryCounters()
         )
@@ -72,6 +88,7 @@ class AccountsRuntime:
                 per_address=settings.auth_rate_per_address,
                 per_account=settings.auth_rate_per_account,
             ),
+            find_agency=find_agency,
         )
         runtime.limiter.now = runtime.clock
         return runtime

@@ -10,6 +10,8 @@ import msgspec
 Kind = Literal["citizen", "staff"]
 Role = Literal["reception", "processing", "leader", "admin"]
 ROLES: tuple[Role, ...] = ("reception", "processing", "leader", "admin")
+# The roles that handle dossiers and feedback at a one-stop counter (not administrators).
+OFFICIAL_ROLES: frozenset[str] = frozenset({"reception", "processing", "leader"})
 MemberRole = Literal["owner", "member"]
 
 ShortText = Annotated[str, msgspec.Meta(max_length=200)]

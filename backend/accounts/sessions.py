@@ -10,16 +10,18 @@ of a disabled account is refused even if one slipped through.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
 import msgspec
 
 from backend.accounts.runtime import TOUCH_EVERY, AccountsRuntime
-from backend.accounts.schemas import Principal, SessionRead
+from backend.accounts.schemas import Kind, Principal, Role, SessionRead
 from backend.accounts.tables import Session
 from backend.db import fetch, write_transaction
 from backend.errors import NotFound
+from backend.i18n import N_
 
 # Browsers keep a cookie at most 400 days; the server decides when a session ends.
 COOKIE_MAX_AGE = 400 * 24 * 3600
@@ -56,31 +58,46 @@ _RESOLVE = (
 )
 
 
+class _Resolved(msgspec.Struct, frozen=True):
+    """A session row with its account, as ``_RESOLVE`` reads it."""
+
+    id: int
+    public_id: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    account_id: int
+    kind: Kind
+    name: str
+    role: Role | None
+    agency_code: str | None
+    disabled_at: dt.datetime | None
+
+
 async def resolve(runtime: AccountsRuntime, token: str) -> Principal | None:
     rows = await fetch(_RESOLVE, token_digest(token))
     if not rows:
         return None
-    row = rows[0]
+    row = msgspec.convert(rows[0], _Resolved)
     now = runtime.clock()
-    idle = now - row["last_seen_at"]
-    if row["kind"] == "staff":
-        expired = idle > runtime.staff_idle or now - row["created_at"] > runtime.staff_absolute
+    idle = now - row.last_seen_at
+    if row.kind == "staff":
+        expired = idle > runtime.staff_idle or now - row.created_at > runtime.staff_absolute
     else:
         expired = idle > runtime.citizen_idle
-    if expired or row["disabled_at"] is not None:
+    if expired or row.disabled_at is not None:
         async with write_transaction():
-            await Session.delete().where(Session.id == row["id"])
+            await Session.delete().where(Session.id == row.id)
         return None
     if idle >= TOUCH_EVERY:
         async with write_transaction():
-            await Session.update({Session.last_seen_at: now}).where(Session.id == row["id"])
+            await Session.update({Session.last_seen_at: now}).where(Session.id == row.id)
     return Principal(
-        account_id=row["account_id"],
-        kind=row["kind"],
-        name=row["name"],
-        role=row["role"],
-        agency_code=row["agency_code"],
-        session_id=row["public_id"],
+        account_id=row.account_id,
+        kind=row.kind,
+        name=row.name,
+        role=row.role,
+        agency_code=row.agency_code,
+        session_id=row.public_id,
     )
 
 
@@ -103,9 +120,7 @@ async def end_for_account(account_id: int, public_id: str) -> None:
             .returning(Session.id)
         )
     if not rows:
-        raise NotFound(
-            "Không tìm thấy phiên đăng nhập này.", "No such sign-in session.", field="id"
-        )
+        raise NotFound(N_("Không tìm thấy phiên đăng nhập này."), field="id")
 
 
 async def end_all(account_id: int, *, keep: str | None = None) -> int:
@@ -115,6 +130,17 @@ async def end_all(account_id: int, *, keep: str | None = None) -> int:
             query = query.where(Session.public_id != keep)
         rows = await query.returning(Session.id)
     return len(rows)
+
+
+async def live_sessions(public_ids: set[str]) -> set[str]:
+    """Which of these sessions still exist (for other domains' per-device records:
+    signing out of a device ends what was tied to it)."""
+    if not public_ids:
+        return set()
+    rows = await Session.select(Session.public_id).where(
+        Session.public_id.is_in(sorted(public_ids))
+    )
+    return {str(row["public_id"]) for row in rows}
 
 
 async def list_for(account_id: int, current: str) -> list[SessionRead]:

@@ -5,19 +5,21 @@
   that names it, whatever the outcome: a replayed response always fails, even from
   a synced passkey whose sign counter stays 0.
 - User verification and resident keys are required; ES256, EdDSA and RS256.
-- Each way a response can be wrong gets its own reason and a message in Vietnamese
-  and English; the checks py_webauthn would also make are made first, here, so
-  that the person is told what went wrong rather than "verification failed".
+- Each way a response can be wrong gets its own reason and its own message; the
+  checks py_webauthn would also make are made first, here, so that the person is
+  told what went wrong rather than "verification failed".
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -53,6 +55,7 @@ from backend.accounts.runtime import CHALLENGE_TTL, AccountsRuntime
 from backend.accounts.tables import Challenge
 from backend.db import write_transaction
 from backend.errors import AppError
+from backend.i18n import N_, Text
 
 ALGORITHMS = [
     COSEAlgorithmIdentifier.ECDSA_SHA_256,
@@ -61,61 +64,30 @@ ALGORITHMS = [
 ]
 TIMEOUT_MS = int(CHALLENGE_TTL.total_seconds() * 1000)
 
-_REASONS: dict[str, tuple[str, str]] = {
-    "malformed": (
-        "Phản hồi từ thiết bị không hợp lệ hoặc bị thiếu. Vui lòng thử lại.",
-        "The response from your device is malformed or incomplete. Please try again.",
+_REASONS: dict[str, Text] = {
+    "malformed": N_("Phản hồi từ thiết bị không hợp lệ hoặc bị thiếu. Vui lòng thử lại."),
+    "challenge_unknown": N_(
+        "Yêu cầu này đã được dùng hoặc không còn hiệu lực. Vui lòng thử lại từ đầu."
     ),
-    "challenge_unknown": (
-        "Yêu cầu này đã được dùng hoặc không còn hiệu lực. Vui lòng thử lại từ đầu.",
-        "This request was already used or is no longer valid. Please start again.",
-    ),
-    "challenge_expired": (
-        "Yêu cầu đã hết hạn (quá 5 phút). Vui lòng thử lại.",
-        "The request has expired (after 5 minutes). Please try again.",
-    ),
-    "wrong_flow": (
-        "Phản hồi này thuộc về một thao tác khác. Vui lòng thử lại từ đầu.",
-        "This response belongs to another action. Please start again.",
-    ),
-    "wrong_origin": (
-        "Phản hồi được tạo cho một trang web khác, không phải Một Cửa.",
-        "The response was made for another website, not Một Cửa.",
-    ),
-    "wrong_rp_id": (
-        "Khóa truy cập này được tạo cho một trang web khác, không phải Một Cửa.",
-        "This passkey was made for another website, not Một Cửa.",
-    ),
-    "user_not_verified": (
+    "challenge_expired": N_("Yêu cầu đã hết hạn (quá 5 phút). Vui lòng thử lại."),
+    "wrong_flow": N_("Phản hồi này thuộc về một thao tác khác. Vui lòng thử lại từ đầu."),
+    "wrong_origin": N_("Phản hồi được tạo cho một trang web khác, không phải Một Cửa."),
+    "wrong_rp_id": N_("Khóa truy cập này được tạo cho một trang web khác, không phải Một Cửa."),
+    "user_not_verified": N_(
         "Thiết bị chưa xác minh bạn bằng vân tay, khuôn mặt hoặc mã PIN. "
-        "Hãy bật khóa màn hình trên điện thoại rồi thử lại.",
-        "Your device did not verify you with a fingerprint, face or PIN. "
-        "Turn on the screen lock of your phone and try again.",
+        "Hãy bật khóa màn hình trên điện thoại rồi thử lại."
     ),
-    "bad_signature": (
-        "Không xác minh được khóa truy cập (chữ ký không hợp lệ).",
-        "The passkey could not be verified (its signature is not valid).",
-    ),
-    "unknown_credential": (
+    "bad_signature": N_("Không xác minh được khóa truy cập (chữ ký không hợp lệ)."),
+    "unknown_credential": N_(
         "Khóa truy cập này không thuộc tài khoản nào trên Một Cửa. "
-        "Nếu đã xóa nó, hãy dùng mã khôi phục hoặc đăng ký tài khoản.",
-        "This passkey does not belong to any Một Cửa account. If you removed it, "
-        "use a recovery code or sign up.",
+        "Nếu đã xóa nó, hãy dùng mã khôi phục hoặc đăng ký tài khoản."
     ),
-    "wrong_account": (
-        "Khóa truy cập này không thuộc tài khoản đang dùng.",
-        "This passkey does not belong to the account in use.",
-    ),
-    "cloned_authenticator": (
+    "wrong_account": N_("Khóa truy cập này không thuộc tài khoản đang dùng."),
+    "cloned_authenticator": N_(
         "Khóa truy cập này có dấu hiệu bị sao chép nên đã bị từ chối. "
-        "Hãy dùng khóa khác hoặc mã khôi phục, rồi xóa khóa này trong “Thiết bị đăng nhập”.",
-        "This passkey looks cloned, so it was refused. Use another passkey or a recovery "
-        "code, then remove this one in “Sign-in devices”.",
+        "Hãy dùng khóa khác hoặc mã khôi phục, rồi xóa khóa này trong “Thiết bị đăng nhập”."
     ),
-    "already_registered": (
-        "Khóa truy cập này đã được đăng ký rồi.",
-        "This passkey is already registered.",
-    ),
+    "already_registered": N_("Khóa truy cập này đã được đăng ký rồi."),
 }
 
 
@@ -125,10 +97,18 @@ class PasskeyRejected(AppError):
     status_code = 400
 
     def __init__(self, reason: str, *, status_code: int = 400) -> None:
-        vi, en = _REASONS[reason]
-        super().__init__(vi, en, field="credential")
+        super().__init__(_REASONS[reason], field="credential")
         self.code = reason
         self.status_code = status_code
+
+
+class _ChallengeRow(msgspec.Struct, frozen=True):
+    """What a challenge was issued for (JSON ``data`` is text on SQLite)."""
+
+    flow: str
+    account_id: int | None
+    data: str | dict[str, Any] | None
+    expires_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,19 +156,18 @@ async def consume_challenge(
         )
     if not rows:
         raise PasskeyRejected("challenge_unknown")
-    row = rows[0]
-    if row["flow"] != flow:
+    row = msgspec.convert(rows[0], _ChallengeRow)
+    if row.flow != flow:
         raise PasskeyRejected("wrong_flow")
-    if row["expires_at"] <= runtime.clock():
+    if row.expires_at <= runtime.clock():
         raise PasskeyRejected("challenge_expired")
-    if row["account_id"] != account_id:
+    if row.account_id != account_id:
         raise PasskeyRejected("wrong_account")
-    data = row["data"]
     return ConsumedChallenge(
         challenge=challenge,
         flow=flow,
         account_id=account_id,
-        data=json.loads(data) if isinstance(data, str) else dict(data or {}),
+        data=json.loads(row.data) if isinstance(row.data, str) else dict(row.data or {}),
     )
 
 

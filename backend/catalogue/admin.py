@@ -7,53 +7,55 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.accounts.guards import require_staff
-from backend.catalogue import service, transfer
-from backend.catalogue.api import CODE
-from backend.catalogue.schemas import DemoProcedure
+from backend.catalogue import service
+from backend.catalogue.schemas import DemoProcedure, ProcedureCodeParam, ProcedureRead
 from backend.errors import InvalidInput
+from backend.i18n import N_
+from backend.web.errors import PROBLEM_JSON, problem_body
+from backend.web.templates import language
 
 FORMAT = QueryParameter(name="format", description="json or csv")
 
 
-class ImportSummary(msgspec.Struct, kw_only=True):
-    agencies_added: int
-    agencies_updated: int
-    procedures_added: int
-    procedures_updated: int
-    counters_added: int
-    counters_updated: int
-
-
-def _rejected(error: transfer.ImportRejected) -> Response[Any]:
-    body = {
-        "error": {
-            "code": error.code,
-            "message_vi": error.message_vi,
-            "message_en": error.message_en,
-            "field": None,
-            "rows": msgspec.to_builtins(error.errors),
+def _rejected(request: Request[Any, Any, Any], error: service.ImportRejected) -> Response[Any]:
+    """A refused file as problem details, with every bad row (``rows``; also in the
+    ``error`` member, where clients written before problem details read them)."""
+    lang = language(request)
+    body = problem_body(error, error.status_code, lang)
+    rows = [
+        {
+            "row": row.row,
+            "section": row.section,
+            "field": row.field,
+            "name": row.name,
+            "message": row.message(lang),
+            "message_vi": row.message("vi"),
+            "message_en": row.message("en"),
         }
-    }
-    return Response(body, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
+        for row in error.errors
+    ]
+    body["rows"] = rows
+    body["error"]["rows"] = rows
+    return Response(body, status_code=error.status_code, media_type=PROBLEM_JSON)
 
 
 class CatalogueAdminApi(Controller):
     path = "/api/admin/catalogue"
     tags = ["catalogue administration"]
     guards = [require_staff()]
+    exception_handlers = {service.ImportRejected: _rejected}
 
     @get("/export", operation_id="exportCatalogue", summary="The whole catalogue as a file")
     async def export(
         self, fmt: Annotated[Literal["json", "csv"], FORMAT] = "json"
     ) -> Response[bytes]:
-        catalogue = await transfer.export_catalogue()
-        body = transfer.to_json(catalogue) if fmt == "json" else transfer.to_csv(catalogue)
+        catalogue = await service.export_catalogue()
+        body = service.to_json(catalogue) if fmt == "json" else service.to_csv(catalogue)
         media_type = "application/json" if fmt == "json" else "text/csv; charset=utf-8"
         return Response(
             body,
@@ -74,14 +76,10 @@ class CatalogueAdminApi(Controller):
         self,
         request: Request[Any, Any, Any],
         fmt: Annotated[Literal["json", "csv"], FORMAT] = "json",
-    ) -> Response[Any]:
+    ) -> service.ImportResult:
         """The body is the file itself (any content type); at most 1 MiB here, the
         application's request limit (larger catalogues: ``motcua catalogue-import``)."""
-        try:
-            result = await transfer.import_catalogue(await request.body(), fmt)
-        except transfer.ImportRejected as error:
-            return _rejected(error)
-        return Response(msgspec.convert(result, ImportSummary, from_attributes=True))
+        return await service.import_catalogue(await request.body(), fmt)
 
     @put(
         "/procedures/{code:str}",
@@ -90,21 +88,16 @@ class CatalogueAdminApi(Controller):
         status_code=HTTP_200_OK,
     )
     async def save_procedure(
-        self, code: Annotated[str, CODE], data: JSONBody[DemoProcedure]
-    ) -> Response[Any]:
+        self, code: ProcedureCodeParam, data: JSONBody[DemoProcedure]
+    ) -> Response[ProcedureRead]:
         if data.code != code:
             raise InvalidInput(
-                "Mã thủ tục trong địa chỉ và trong dữ liệu phải trùng nhau.",
-                "The procedure code in the address and in the data must be the same.",
-                field="code",
+                N_("Mã thủ tục trong địa chỉ và trong dữ liệu phải trùng nhau."), field="code"
             )
-        try:
-            created = await transfer.save_procedure(data)
-        except transfer.ImportRejected as error:
-            return _rejected(error)
+        created = await service.save_procedure(data)
         procedure = await service.get_procedure(code)
         return Response(procedure, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @delete("/procedures/{code:str}", operation_id="deleteProcedure", summary="Remove one")
-    async def delete_procedure(self, code: Annotated[str, CODE]) -> None:
-        await transfer.delete_procedure(code)
+    async def delete_procedure(self, code: ProcedureCodeParam) -> None:
+        await service.delete_procedure(code)

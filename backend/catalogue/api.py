@@ -8,14 +8,20 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import QueryParameter
 
-from backend.catalogue import qr, service
-from backend.catalogue.schemas import Level, OnlineLevel, ProcedurePage, ProcedureRead
+from backend.catalogue import service
+from backend.catalogue.schemas import (
+    Level,
+    OnlineLevel,
+    ProcedureCodeParam,
+    ProcedurePage,
+    ProcedureRead,
+)
+from backend.documents import qr_png, qr_svg
 from backend.settings import Settings
 
 CACHE_CONTROL = "public, max-age=60"
-CODE = PathParameter(max_length=32, pattern=r"^[0-9A-Za-z.\-]+$")
 
 
 def etag_for(body: bytes) -> str:
@@ -77,7 +83,7 @@ class ProcedureApi(Controller):
         response_description="The procedure (with an ETag)",
     )
     async def get_procedure(
-        self, request: Request[Any, Any, Any], code: Annotated[str, CODE]
+        self, request: Request[Any, Any, Any], code: ProcedureCodeParam
     ) -> Response[bytes]:
         procedure: ProcedureRead = await service.get_procedure(code)
         return cached(request, msgspec.json.encode(procedure), "application/json")
@@ -87,22 +93,22 @@ class ProcedureApi(Controller):
         self,
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
-        code: Annotated[str, CODE],
+        code: ProcedureCodeParam,
     ) -> Response[bytes]:
         procedure = await service.get_procedure(code)
         url = service.procedure_url(settings.public_url, procedure.code)
-        return cached(request, qr.qr_svg(url, title=url), "image/svg+xml")
+        return cached(request, qr_svg(url, title=url), "image/svg+xml")
 
     @get("/{code:str}/qr.png", operation_id="getProcedureQrPng", summary="QR code (PNG)")
     async def qr_png(
         self,
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
-        code: Annotated[str, CODE],
+        code: ProcedureCodeParam,
     ) -> Response[bytes]:
         procedure = await service.get_procedure(code)
         url = service.procedure_url(settings.public_url, procedure.code)
-        return cached(request, qr.qr_png(url), "image/png")
+        return cached(request, qr_png(url), "image/png")
 
     @get(
         "/{code:str}/poster.pdf",
@@ -112,7 +118,7 @@ class ProcedureApi(Controller):
     async def poster_pdf(
         self,
         settings: NamedDependency[Settings],
-        code: Annotated[str, CODE],
+        code: ProcedureCodeParam,
     ) -> Response[bytes]:
         procedure = await service.get_procedure(code)
         poster = service.procedure_poster(settings.public_url, procedure)

@@ -12,26 +12,12 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import msgspec
+from backend.catalogue.schemas import FeeLine
 
 # A per-copy line never multiplies by more than this, whatever the answer says (the
 # form's own limits are much lower; this only keeps a bad answer from making an
 # absurd amount).
 MAX_QUANTITY = 10_000
-
-
-class FeeLine(msgspec.Struct, kw_only=True):
-    """One fee line that applies. ``amount`` = ``unit_amount`` × ``quantity`` is what is
-    owed; ``full_amount`` is what the same line costs at the counter (no online
-    discount), so a page can show the saving."""
-
-    kind: str
-    label_vi: str
-    label_en: str
-    unit_amount: int
-    quantity: int
-    amount: int
-    full_amount: int
 
 
 def condition_holds(when: Any, answers: Mapping[str, str]) -> bool:

@@ -12,9 +12,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import File, Redirect, Template
 
 from backend.catalogue import service
-from backend.catalogue.api import CODE
-from backend.catalogue.schemas import Level, OnlineLevel
-from backend.catalogue.tokens import InvalidCounterToken, RevokedCounterToken
+from backend.catalogue.schemas import Level, OnlineLevel, ProcedureCodeParam
 from backend.settings import Settings
 from backend.web.assets import PUBLIC_DIR
 from backend.web.middleware import content_security_policy
@@ -62,7 +60,7 @@ class CataloguePages(Controller):
 
     @get("/p/{code:str}", name="procedure")
     async def procedure(
-        self, request: Request[Any, Any, Any], code: Annotated[str, CODE]
+        self, request: Request[Any, Any, Any], code: ProcedureCodeParam
     ) -> Template:
         procedure = await service.get_procedure(code)
         return page(
@@ -78,7 +76,7 @@ class CataloguePages(Controller):
         self,
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
-        code: Annotated[str, CODE],
+        code: ProcedureCodeParam,
     ) -> Template:
         procedure = await service.get_procedure(code)
         return page(
@@ -99,7 +97,7 @@ class CataloguePages(Controller):
             counter = await service.counter_for_token(
                 settings.secret_key, settings.counter_key_version, token
             )
-        except (InvalidCounterToken, RevokedCounterToken) as error:
+        except (service.InvalidCounterToken, service.RevokedCounterToken) as error:
             return page(
                 request,
                 "catalogue/counter.html",

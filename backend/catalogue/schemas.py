@@ -1,6 +1,11 @@
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.params import PathParameter
+
+# A procedure's code as an address carries it (/p/{code}): lenient on purpose, so that a
+# code of the wrong form is "not found" (404) like an unknown one, not a bad request.
+ProcedureCodeParam = Annotated[str, PathParameter(max_length=32, pattern=r"^[0-9A-Za-z.\-]+$")]
 
 Level = Literal["province", "commune"]
 OnlineLevel = Literal["full", "partial", "info"]
@@ -211,3 +216,17 @@ class DemoCatalogue(msgspec.Struct, kw_only=True):
     procedures: list[DemoProcedure]
     counters: list[DemoCounter] = msgspec.field(default_factory=list)
     counters_note: str = ""
+
+
+class FeeLine(msgspec.Struct, kw_only=True):
+    """One fee line that applies. ``amount`` = ``unit_amount`` × ``quantity`` is what is
+    owed; ``full_amount`` is what the same line costs at the counter (no online
+    discount), so a page can show the saving."""
+
+    kind: str
+    label_vi: str
+    label_en: str
+    unit_amount: int
+    quantity: int
+    amount: int
+    full_amount: int

@@ -12,6 +12,8 @@ go through the same three steps, stopping at the first that finds something:
 The engine returns up to ``MAX_RESULTS`` candidates in its own relevance order
 (FTS5 bm25 and ts_rank, both weighting the name far above the rest); they are then
 re-ranked so that names holding the words typed, whole and in order, come first.
+Candidates are converted to ``ProcedureSummary`` once, as they come from the engine;
+a ranked list is cached and shared.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
+
+from backend.catalogue.schemas import ProcedureSummary
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
@@ -83,29 +88,22 @@ SUMMARY_SQL = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    code: str
-    name: str
-    row: dict[str, Any]
-
-
-def _candidates(rows: list[dict[str, Any]]) -> list[Candidate]:
-    return [Candidate(row["code"], row["name_vi"], row) for row in rows]
+def _candidates(rows: list[dict[str, Any]]) -> list[ProcedureSummary]:
+    return msgspec.convert(rows, list[ProcedureSummary])
 
 
 def rerank(
-    words: Sequence[str], raw_query: str, candidates: Sequence[Candidate]
-) -> list[dict[str, Any]]:
-    """Summary rows in final order: the exact code, then names holding more of the words
+    words: Sequence[str], raw_query: str, candidates: Sequence[ProcedureSummary]
+) -> list[ProcedureSummary]:
+    """Summaries in final order: the exact code, then names holding more of the words
     (whole words above prefixes, the words in the order typed above any order),
     then the engine's own order."""
     phrase = " ".join(words)
     code = raw_query.strip()
 
-    def score(item: tuple[int, Candidate]) -> tuple[float, int]:
+    def score(item: tuple[int, ProcedureSummary]) -> tuple[float, int]:
         position, candidate = item
-        name = _name(candidate.name)
+        name = _name(candidate.name_vi)
         total = 0.0
         for word in words:
             if word in name.words:
@@ -118,7 +116,7 @@ def rerank(
             total += 100
         return (-total + 0.01 * name.length, position)
 
-    return [candidate.row for _, candidate in sorted(enumerate(candidates), key=score)]
+    return [candidate for _, candidate in sorted(enumerate(candidates), key=score)]
 
 
 # ---- SQLite -----------------------------------------------------------------------
@@ -215,7 +213,9 @@ def _filter_sql(filters: Filters, args: list[Any], placeholder: str) -> str:
     return "".join(f" AND {clause}" for clause in clauses)
 
 
-async def _sqlite_candidates(engine: Engine[Any], match: str, filters: Filters) -> list[Candidate]:
+async def _sqlite_candidates(
+    engine: Engine[Any], match: str, filters: Filters
+) -> list[ProcedureSummary]:
     args: list[Any] = [match]
     where = _filter_sql(filters, args, "{}")
     # Only fixed fragments are joined in; every value typed is a bound parameter.
@@ -231,7 +231,7 @@ async def _sqlite_candidates(engine: Engine[Any], match: str, filters: Filters) 
 
 async def _sqlite_search(
     engine: Engine[Any], words: list[str], filters: Filters, signature: tuple[Any, ...]
-) -> list[Candidate]:
+) -> list[ProcedureSummary]:
     found = await _sqlite_candidates(
         engine, " AND ".join(_fts_group([word]) for word in words), filters
     )
@@ -260,7 +260,7 @@ _PG_DOCUMENT = "p.search_document"
 
 async def _pg_candidates(
     engine: Engine[Any], condition: str, order: str, value: str, filters: Filters
-) -> list[Candidate]:
+) -> list[ProcedureSummary]:
     """``condition`` and ``order`` each hold one placeholder, both given ``value``."""
     args: list[Any] = [value]
     where = _filter_sql(filters, args, "{}")
@@ -274,7 +274,7 @@ async def _pg_candidates(
     return _candidates(await engine.run_querystring(QueryString(sql, *args)))
 
 
-async def _pg_text(engine: Engine[Any], tsquery: str, filters: Filters) -> list[Candidate]:
+async def _pg_text(engine: Engine[Any], tsquery: str, filters: Filters) -> list[ProcedureSummary]:
     return await _pg_candidates(
         engine,
         f"{_PG_DOCUMENT} @@ to_tsquery('simple', {{}})",
@@ -284,7 +284,9 @@ async def _pg_text(engine: Engine[Any], tsquery: str, filters: Filters) -> list[
     )
 
 
-async def _pg_search(engine: Engine[Any], words: list[str], filters: Filters) -> list[Candidate]:
+async def _pg_search(
+    engine: Engine[Any], words: list[str], filters: Filters
+) -> list[ProcedureSummary]:
     found = await _pg_text(engine, " & ".join(f"{word}:*" for word in words), filters)
     if found:
         return found
@@ -305,13 +307,15 @@ async def _pg_search(engine: Engine[Any], words: list[str], filters: Filters) ->
 # type the same few things, and a search costs up to three full-text queries and a
 # re-rank where checking the catalogue's signature costs one small query.
 RESULTS_CACHE_SIZE = 2048
-_results: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], list[dict[str, Any]]]] = OrderedDict()
+_results: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], list[ProcedureSummary]]] = (
+    OrderedDict()
+)
 
 
-async def search(engine: Engine[Any], q: str, filters: Filters) -> list[dict[str, Any]]:
-    """Summary rows of the procedures matching ``q``, best first (at most MAX_RESULTS).
+async def search(engine: Engine[Any], q: str, filters: Filters) -> list[ProcedureSummary]:
+    """The procedures matching ``q``, best first (at most MAX_RESULTS).
 
-    The rows may be shared with other callers: read them, never change them."""
+    The list and its items may be shared with other callers: read them, never change them."""
     words = query_words(q)
     if not words:
         return []

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from backend.errors import AppError
+from backend.i18n import N_
 
 MAX_TOKEN_LENGTH = 128
 _SIGNATURE_BYTES = 16
@@ -30,10 +31,10 @@ class InvalidCounterToken(AppError):
 
     def __init__(self) -> None:
         super().__init__(
-            "Mã QR này không phải của quầy nào trong hệ thống: có thể mã bị in sai, "
-            "bị sửa hoặc bị dán đè. Hãy báo cho cán bộ tại quầy.",
-            "This QR code is not one of our counters: it may be misprinted, altered or "
-            "stuck over the real one. Please tell the staff at the counter.",
+            N_(
+                "Mã QR này không phải của quầy nào trong hệ thống: có thể mã bị in sai, "
+                "bị sửa hoặc bị dán đè. Hãy báo cho cán bộ tại quầy."
+            ),
             field="token",
         )
 
@@ -44,10 +45,10 @@ class RevokedCounterToken(AppError):
 
     def __init__(self) -> None:
         super().__init__(
-            "Mã QR này đã được thay bằng mã mới và không còn dùng được. "
-            "Hãy quét mã mới dán tại quầy hoặc hỏi cán bộ.",
-            "This QR code has been replaced by a new one and no longer works. "
-            "Scan the new code at the counter or ask the staff.",
+            N_(
+                "Mã QR này đã được thay bằng mã mới và không còn dùng được. "
+                "Hãy quét mã mới dán tại quầy hoặc hỏi cán bộ."
+            ),
             field="token",
         )
 

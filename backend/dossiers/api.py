@@ -3,10 +3,8 @@ counter entry; public tracking. Thin: every rule lives in the service."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
@@ -23,9 +21,10 @@ from backend.accounts.guards import (
 from backend.accounts.guards import (
     runtime_of as accounts_of,
 )
-from backend.dossiers import service, uploads
+from backend.attachments import MAX_FILE_BYTES, CheckedFile
+from backend.attachments import file_response as stored_file
+from backend.dossiers import service
 from backend.dossiers.forms import FormKind
-from backend.dossiers.runtime import runtime_of
 from backend.dossiers.schemas import (
     ActionIn,
     AssistedCreate,
@@ -41,17 +40,12 @@ from backend.dossiers.schemas import (
     TrackIn,
     TrackingRead,
 )
+from backend.dossiers.service import runtime_of
 from backend.errors import InvalidInput
+from backend.i18n import N_
 
 # An upload's body: the file (at most 10 MB) and the multipart framing around it.
-UPLOAD_BODY_LIMIT = uploads.MAX_FILE_BYTES + 64 * 1024
-# Files are never rendered by the browser as a page of ours: downloaded, sniffing off,
-# and sandboxed should anything still open them.
-FILE_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-    "Cache-Control": "private, no-store",
-}
+UPLOAD_BODY_LIMIT = MAX_FILE_BYTES + 64 * 1024
 TOKEN = PathParameter(max_length=120, pattern=r"^[0-9A-Za-z.\-]+$")
 
 
@@ -66,37 +60,19 @@ def _principal(principal: NamedDependency[Principal]) -> Principal:
     return principal
 
 
-async def read_upload(request: Request[Any, Any, Any], form: UploadForm) -> uploads.CheckedFile:
-    """Read at most the limit (the body limit already holds), then check the content
-    in a thread: decoding and re-encoding an image is CPU and memory work."""
-    data = await form.file.read(uploads.MAX_FILE_BYTES + 1)
+async def read_upload(request: Request[Any, Any, Any], form: UploadForm) -> CheckedFile:
+    """Read at most the limit (the body limit already holds), then check the content."""
+    data = await form.file.read(MAX_FILE_BYTES + 1)
     await form.file.close()
-    async with runtime_of(request).checks:
-        return await asyncio.to_thread(uploads.inspect_upload, data, form.file.filename or "")
+    return await runtime_of(request).attachments.check(data, form.file.filename or "")
 
 
 def file_response(file: FileRead, data: bytes) -> Response[bytes]:
-    return Response(
-        data,
-        media_type=file.media_type,
-        headers={
-            **FILE_HEADERS,
-            "Content-Disposition": _attachment(file.display_name),
-        },
-    )
-
-
-def _attachment(name: str) -> str:
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "").replace("?", "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return stored_file(data, file.media_type, file.display_name)
 
 
 def pdf_response(name: str, pdf: bytes) -> Response[bytes]:
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={**FILE_HEADERS, "Content-Disposition": _attachment(name)},
-    )
+    return stored_file(pdf, "application/pdf", name)
 
 
 class DossierApi(Controller):
@@ -164,7 +140,7 @@ class DossierApi(Controller):
         principal: NamedDependency[Principal],
         dossier_id: FromPath[int],
     ) -> None:
-        await service.delete_draft(principal, dossier_id, runtime_of(request).storage)
+        await service.delete_draft(principal, dossier_id, runtime_of(request).attachments.storage)
 
     @post(
         "/{dossier_id:int}/files",
@@ -215,9 +191,9 @@ class DossierApi(Controller):
     ) -> Response[bytes]:
         file, data = await service.open_file(runtime_of(request), principal, dossier_id, file_id)
         if file.media_type != "application/pdf":
-            raise InvalidInput("Tệp này không phải PDF.", "This file is not a PDF.", field="file")
-        png = await asyncio.to_thread(uploads.pdf_page_png, data, page)
-        return Response(png, media_type="image/png", headers=FILE_HEADERS)
+            raise InvalidInput(N_("Tệp này không phải PDF."), field="file")
+        png = await runtime_of(request).attachments.preview(data, page)
+        return stored_file(png, "image/png", None)
 
     @delete(
         "/{dossier_id:int}/files/{file_id:int}",

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from backend.errors import Conflict, Forbidden
+from backend.i18n import N_, Text
 
 Status = Literal[
     "draft",
@@ -142,47 +143,37 @@ class ActionForbidden(Forbidden):
     code = "action_forbidden"
 
 
-STATUS_LABELS: dict[Status, tuple[str, str]] = {
-    "draft": ("Bản nháp", "Draft"),
-    "submitted": ("Đã nộp, chờ tiếp nhận", "Submitted, awaiting reception"),
-    "received": ("Đã tiếp nhận", "Received"),
-    "supplement_requested": ("Cần bổ sung", "Supplement needed"),
-    "refused": ("Từ chối tiếp nhận", "Refused"),
-    "processing": ("Đang giải quyết", "Being processed"),
-    "proposed": ("Chờ lãnh đạo phê duyệt", "Awaiting the leader's decision"),
-    "approved": ("Đã phê duyệt", "Approved"),
-    "rejected": ("Không được chấp thuận", "Not approved"),
-    "result_ready": ("Có kết quả, chờ trả", "Result ready"),
-    "returned": ("Đã trả kết quả", "Result returned"),
-    "withdrawn": ("Đã rút hồ sơ", "Withdrawn"),
+STATUS_LABELS: dict[Status, Text] = {
+    "draft": N_("Bản nháp"),
+    "submitted": N_("Đã nộp, chờ tiếp nhận"),
+    "received": N_("Đã tiếp nhận"),
+    "supplement_requested": N_("Cần bổ sung"),
+    "refused": N_("Từ chối tiếp nhận"),
+    "processing": N_("Đang giải quyết"),
+    "proposed": N_("Chờ lãnh đạo phê duyệt"),
+    "approved": N_("Đã phê duyệt"),
+    "rejected": N_("Không được chấp thuận"),
+    "result_ready": N_("Có kết quả, chờ trả"),
+    "returned": N_("Đã trả kết quả"),
+    "withdrawn": N_("Đã rút hồ sơ"),
 }
 
-ACTION_LABELS: dict[Action, tuple[str, str]] = {
-    "submit": ("Nộp hồ sơ", "Submitted"),
-    "receive": ("Tiếp nhận hồ sơ", "Received"),
-    "request_supplement": ("Yêu cầu bổ sung", "Supplement requested"),
-    "supplement": ("Bổ sung hồ sơ", "Supplement sent"),
-    "refuse": ("Từ chối tiếp nhận", "Refused"),
-    "assign": ("Chuyển cán bộ xử lý", "Assigned for processing"),
-    "transfer": ("Chuyển cơ quan khác", "Passed to another agency"),
-    "propose": ("Trình lãnh đạo", "Proposed to the leader"),
-    "send_back": ("Trả lại để xử lý tiếp", "Sent back for more work"),
-    "decide": ("Lãnh đạo quyết định", "Leader's decision"),
-    "attach_result": ("Có kết quả", "Result attached"),
-    "return_result": ("Trả kết quả", "Result returned"),
-    "withdraw": ("Rút hồ sơ", "Withdrawn"),
-    "apologise": ("Xin lỗi, hẹn lại ngày trả", "Apology and new date"),
+ACTION_LABELS: dict[Action, Text] = {
+    "submit": N_("Nộp hồ sơ"),
+    "receive": N_("Tiếp nhận hồ sơ"),
+    "request_supplement": N_("Yêu cầu bổ sung"),
+    "supplement": N_("Bổ sung hồ sơ"),
+    "refuse": N_("Từ chối tiếp nhận"),
+    "assign": N_("Chuyển cán bộ xử lý"),
+    "transfer": N_("Chuyển cơ quan khác"),
+    "propose": N_("Trình lãnh đạo"),
+    "send_back": N_("Trả lại để xử lý tiếp"),
+    "decide": N_("Lãnh đạo quyết định"),
+    "attach_result": N_("Có kết quả"),
+    "return_result": N_("Trả kết quả"),
+    "withdraw": N_("Rút hồ sơ"),
+    "apologise": N_("Xin lỗi, hẹn lại ngày trả"),
 }
-
-
-def status_label(status: str, lang: str) -> str:
-    vi, en = STATUS_LABELS[status]  # type: ignore[index]
-    return vi if lang == "vi" else en
-
-
-def action_label(action: str, lang: str) -> str:
-    vi, en = ACTION_LABELS[action]  # type: ignore[index]
-    return vi if lang == "vi" else en
 
 
 def allowed(status: Status, action: Action, actor: Actor) -> bool:
@@ -209,15 +200,15 @@ def transition(
     rule = RULES[action]
     if actor not in rule.sources:
         raise ActionForbidden(
-            f"Bạn không có quyền thực hiện thao tác “{ACTION_LABELS[action][0]}”.",
-            f"You may not perform “{ACTION_LABELS[action][1]}”.",
+            N_("Bạn không có quyền thực hiện thao tác “%(action)s”.", action=ACTION_LABELS[action])
         )
     if status not in rule.sources[actor]:
         raise TransitionRefused(
-            f"Không thể “{ACTION_LABELS[action][0]}” khi hồ sơ đang ở trạng thái "
-            f"“{STATUS_LABELS[status][0]}”.",
-            f"“{ACTION_LABELS[action][1]}” is not possible while the dossier is "
-            f"“{STATUS_LABELS[status][1]}”.",
+            N_(
+                "Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.",
+                action=ACTION_LABELS[action],
+                status=STATUS_LABELS[status],
+            )
         )
     if rule.to is not None:
         return rule.to
@@ -225,9 +216,7 @@ def transition(
         return supplement_return(resume)
     if action == "decide":
         if decision is None:
-            raise TransitionRefused(
-                "Hãy chọn phê duyệt hoặc không phê duyệt.", "Choose approve or reject."
-            )
+            raise TransitionRefused(N_("Hãy chọn phê duyệt hoặc không phê duyệt."))
         return "approved" if decision == "approve" else "rejected"
     return status  # apologise: only the date changes
 

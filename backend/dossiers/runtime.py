@@ -1,9 +1,9 @@
-"""The dossiers domain's configuration for one app: file storage, the key of tracking
-links, the public address, and the clock (replaceable in tests)."""
+"""The dossiers domain's configuration for one app: the attachments (shared with the
+other domains that take files), the key of tracking links, the public address, and
+the clock (replaceable in tests)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,26 +11,24 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
+from backend.attachments import Attachments
 from backend.clock import utc_now
-from backend.dossiers.storage import Storage, storage_for
 from backend.settings import Settings
 from backend.vietnam import VIETNAM
 
 
 @dataclass(slots=True)
 class DossiersRuntime:
-    storage: Storage
+    attachments: Attachments
     secret_key: str
     public_url: str
     province_name: str = "Tỉnh Thanh Hóa"
     now: Callable[[], dt.datetime] = field(default=utc_now)
-    # Decoding a large image takes up to 200 MB for a moment: at most two at once.
-    checks: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DossiersRuntime:
+    def from_settings(cls, settings: Settings, attachments: Attachments) -> DossiersRuntime:
         return cls(
-            storage=storage_for(settings.data_dir),
+            attachments=attachments,
             secret_key=settings.secret_key,
             public_url=settings.public_url,
             province_name=settings.province_name,

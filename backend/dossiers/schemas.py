@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from backend.catalogue.fees import FeeLine
-from backend.catalogue.schemas import FormField, PaymentStage
+from backend.catalogue.schemas import FeeLine, FormField, PaymentStage
+from backend.dossiers.lifecycle import CLOCK_RUNNING as CLOCK_RUNNING  # for the figures
+from backend.dossiers.lifecycle import FINAL as FINAL
 from backend.dossiers.lifecycle import Action, Decision, Status
 
 Channel = Literal["online", "counter", "post", "assisted"]
@@ -137,6 +138,30 @@ class DossierRead(DossierSummary, kw_only=True):
     events: list[EventRead]
     # What the person looking may do now (the buttons to show).
     actions: list[Action]
+
+
+class DossierBrief(msgspec.Struct, kw_only=True):
+    """A dossier's key facts (state, parties, agency, fees) for another domain, read by
+    someone who may see it; ``may_act``: they may also act on it (citizens on their own
+    and their organisations' dossiers, officials on their agency's)."""
+
+    id: int
+    code: str | None
+    procedure_code: str
+    procedure_name_vi: str
+    procedure_name_en: str
+    agency_code: str
+    receiving_agency: str
+    status: Status
+    owner_id: int | None
+    organisation_id: int | None
+    applicant_name: str
+    applicant_address: str
+    fee_lines: list[FeeLine]
+    fee_total: int
+    payment_stage: PaymentStage
+    payment_status: PaymentStatus
+    may_act: bool = False
 
 
 class DossierPage(msgspec.Struct, kw_only=True):

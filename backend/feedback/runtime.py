@@ -1,5 +1,6 @@
-"""The feedback domain's configuration for one app: photo storage, the keys of
-tracking links and device cookies, the counter tokens' key version, and the clock."""
+"""The feedback domain's configuration for one app: photos (kept by the shared
+attachments), the keys of tracking links and device cookies, the counter tokens' key
+version, and the clock."""
 
 from __future__ import annotations
 
@@ -10,24 +11,24 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
+from backend.attachments import Attachments
 from backend.clock import utc_now
-from backend.dossiers.storage import Storage, storage_for
 from backend.settings import Settings
 from backend.vietnam import VIETNAM
 
 
 @dataclass(slots=True)
 class FeedbackRuntime:
-    storage: Storage
+    attachments: Attachments
     secret_key: str
     public_url: str
     counter_key_version: int
     now: Callable[[], dt.datetime] = field(default=utc_now)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> FeedbackRuntime:
+    def from_settings(cls, settings: Settings, attachments: Attachments) -> FeedbackRuntime:
         return cls(
-            storage=storage_for(settings.data_dir),
+            attachments=attachments,
             secret_key=settings.secret_key,
             public_url=settings.public_url,
             counter_key_version=settings.counter_key_version,

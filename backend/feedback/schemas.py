@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Stars = Annotated[int, msgspec.Meta(ge=1, le=5)]
+# The five levels of the scale (and the stars of an answer): a choice, not a number.
+Stars = Literal[1, 2, 3, 4, 5]
 Comment = Annotated[str, msgspec.Meta(max_length=1000)]
 Source = Literal["dossier", "counter"]
 Category = Literal["thu_tuc", "thoi_gian", "thai_do", "phi", "co_so", "khac"]
@@ -106,6 +107,20 @@ class FeedbackRead(msgspec.Struct, kw_only=True):
     publish_consent: bool
 
 
+class Forward(msgspec.Struct, kw_only=True):
+    """One pass of feedback from an agency to another."""
+
+    at: str  # Vietnam time, to the minute: "2026-10-05T15:04+07:00"
+    from_agency: str = msgspec.field(name="from")
+    to: str
+    by: str
+    note: str
+
+    @property
+    def moment(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.at)
+
+
 class FeedbackDetail(FeedbackRead, kw_only=True):
     """What the agency's officials see."""
 
@@ -120,7 +135,7 @@ class FeedbackDetail(FeedbackRead, kw_only=True):
     answered_by_name: str
     on_time: bool | None
     overdue: bool
-    history: list[dict[str, str]]
+    history: list[Forward]
 
 
 class FeedbackSent(msgspec.Struct, kw_only=True):
@@ -151,6 +166,7 @@ class PublishedAnswer(msgspec.Struct, kw_only=True):
     text: str
     answer: str
     answered_at: dt.datetime
+    answered_day: dt.date  # in Vietnam
 
 
 class FeedbackQueue(msgspec.Struct, kw_only=True):

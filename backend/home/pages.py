@@ -11,10 +11,10 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import File, Redirect, Template
 
 from backend.catalogue import service as catalogue
+from backend.i18n import LANGUAGES
 from backend.web.assets import PUBLIC_DIR, Assets
-from backend.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from backend.web.paths import local_path
-from backend.web.templates import page
+from backend.web.templates import LANGUAGE_COOKIE, page
 
 ICON_URLS = ["/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"]
 

@@ -20,32 +20,19 @@ from litestar.response import Redirect, Template
 
 from backend.accounts.guards import require_signed_in
 from backend.accounts.schemas import Principal
-from backend.errors import AppError, InvalidInput
+from backend.errors import InvalidInput
 from backend.notifications import service
 from backend.notifications.runtime import runtime_of
+from backend.web import forms
+from backend.web.forms import FormErrors
 from backend.web.paths import local_path
-from backend.web.templates import language, page
+from backend.web.templates import language
 
 INBOX = "/thong-bao"
 SETTINGS = "/tai-khoan/thong-bao"
 # Deep pages of an inbox are not worth a query each: a bound keeps OFFSET cheap.
 MAX_PAGE = 1000
 Done = Annotated[str, QueryParameter(name="xong", max_length=20)]
-
-
-def render(
-    request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any
-) -> Template:
-    """A page with personal data: never cached, not even by the service worker."""
-    template = page(request, name, status_code, **context)
-    template.headers["Cache-Control"] = "no-store"
-    return template
-
-
-def kind_labels(lang: str) -> list[tuple[str, str]]:
-    """(kind, its name in the page's language), in the service's order."""
-    index = 0 if lang == "vi" else 1
-    return [(kind, labels[index]) for kind, labels in service.KINDS.items()]
 
 
 class NotificationPages(Controller):
@@ -63,7 +50,7 @@ class NotificationPages(Controller):
         done: Done = "",
     ) -> Template:
         notices = await service.list_notices(principal, page_number, language(request))
-        return render(
+        return forms.render(
             request,
             "notifications/inbox.html",
             notices=notices,
@@ -109,23 +96,15 @@ class NotificationPages(Controller):
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
     ) -> Template | Redirect:
         """The form lists the kinds the person wants (ticked); the others are muted."""
-        form = await request.form()
-        wanted = [str(value)[:40] for value in form.getall("kind", [])][: len(service.KINDS) + 1]
+        wanted = forms.texts(await request.form(), "kind", limit=len(service.KINDS) + 1)
         try:
-            unknown = sorted(set(wanted) - set(service.KINDS))
-            if unknown:
-                raise InvalidInput(
-                    "Có loại thông báo không tồn tại. Hãy tải lại trang rồi chọn lại.",
-                    "There is no such kind of notice. Reload the page and choose again.",
-                    field="kinds",
-                )
-            await service.set_preferences(
-                principal, [kind for kind in service.KINDS if kind not in wanted]
-            )
-        except AppError as error:
-            muted = [kind for kind in service.KINDS if kind not in wanted]
+            await service.choose_kinds(principal, wanted)
+        except InvalidInput as error:
             return await _settings(
-                request, principal, muted=muted, error=error, status_code=error.status_code
+                request,
+                principal,
+                muted=[kind for kind in service.KINDS if kind not in wanted],
+                errors=FormErrors.of_error(error, language(request)),
             )
         return Redirect(f"{SETTINGS}?xong=luu", status_code=303)
 
@@ -136,15 +115,14 @@ async def _settings(
     *,
     muted: list[str],
     done: str = "",
-    error: AppError | None = None,
-    status_code: int = 200,
+    errors: FormErrors | None = None,
 ) -> Template:
-    lang = language(request)
-    return render(
+    return forms.render(
         request,
         "notifications/settings.html",
-        status_code,
-        kinds=kind_labels(lang),
+        forms.status_of(errors or ()),
+        errors=errors or (),
+        kinds=service.KINDS.items(),
         muted=set(muted),
         unread=await service.unread_count(principal.account_id),
         # The public id of this sign-in session (the devices page shows it too): the
@@ -152,7 +130,6 @@ async def _settings(
         # (signing out stops a device's notifications on the server).
         session_marker=principal.session_id,
         done=done,
-        error=error.message(lang) if error else "",
     )
 
 

@@ -5,16 +5,16 @@ encrypted for the device (aes128gcm, RFC 8291), signed for our server (VAPID, RF
 from __future__ import annotations
 
 import asyncio
-import json
 from types import TracebackType
 
 import aiohttp
+import msgspec
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush_async
 
-from backend.notifications import vapid
+from backend import vapid
 from backend.notifications.runtime import NotificationsRuntime
-from backend.notifications.service import TTL_S, Job, Outcome
+from backend.notifications.service.delivery import TTL_S, Job, Outcome
 
 
 class PushSender:
@@ -51,7 +51,7 @@ class PushSender:
                         "endpoint": job.endpoint,
                         "keys": {"p256dh": job.p256dh, "auth": job.auth},
                     },
-                    data=json.dumps(job.payload, ensure_ascii=False, separators=(",", ":")),
+                    data=msgspec.json.encode(job.payload).decode(),
                     vapid_private_key=self.key,
                     # pywebpush writes aud and exp into this dict: a fresh one each time.
                     vapid_claims={"sub": self.runtime.vapid_subject},

@@ -9,8 +9,8 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
+from backend import vapid
 from backend.clock import epoch_ms, utc_now
-from backend.notifications import vapid
 from backend.settings import Settings
 
 

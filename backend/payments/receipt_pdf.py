@@ -17,20 +17,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from fpdf.enums import XPos, YPos
+from babel.dates import format_datetime
 from fpdf.fonts import FontFace
 
-from backend.catalogue.qr import draw_qr, short_address
+from backend.documents import FONT, a4_sheet, draw_qr, one_line, short_address
+from backend.i18n import format_number, format_vnd, locale_of
 from backend.payments.words import vnd_in_words
-from backend.pdf import FONT, a4_sheet
 from backend.vietnam import VIETNAM
 
 TITLE = "BIÊN LAI THU PHÍ, LỆ PHÍ"
 SUBTITLE = "(Biên lai điện tử)"
 QR_CAPTION = "Quét mã để kiểm tra biên lai"
 
-BODY = 11.0
-LINE = 5.6
+# The date line of Vietnamese legal documents ("Ngày 22 tháng 11 năm 2026"), by Babel.
+ISSUED = "'Ngày' dd 'tháng' MM 'năm' y', lúc' HH:mm"
 LEFT, TOP, RIGHT, BOTTOM = 20.0, 15.0, 15.0, 18.0
 QR_SIDE = 32.0
 
@@ -59,16 +59,6 @@ class ReceiptView:
     refunded_vnd: int = 0
 
 
-def figures(amount: int) -> str:
-    """115000 → "115.000": thousands separated by dots, as Vietnamese writes them."""
-    return f"{amount:,}".replace(",", ".")
-
-
-def money(amount: int) -> str:
-    """115000 → "115.000 đ"."""
-    return f"{figures(amount)} đ"
-
-
 def render_receipt(view: ReceiptView) -> bytes:
     """The receipt as a PDF. The total must be the sum of the items, and the refund
     no more than the total: a receipt contradicting itself is refused (ValueError)."""
@@ -90,56 +80,18 @@ def _local(at: dt.datetime) -> dt.datetime:
     return at.astimezone(VIETNAM)
 
 
-def _clean(text: str) -> str:
-    """People's text on one line: control characters (which have no glyph) and runs
-    of white space become single spaces."""
-    return " ".join("".join(c if c >= " " else " " for c in text).split())
-
-
 class _Receipt:
     def __init__(self, view: ReceiptView) -> None:
         self.view = view
         self.issued = _local(view.issued_at)
-        self.pdf = pdf = a4_sheet(
+        self.pdf = a4_sheet(
             f"Biên lai số {view.number}",
             title=f"Biên lai thu phí, lệ phí số {view.number}",
             author=view.agency_name,
             created=self.issued,
             margins=(LEFT, TOP, RIGHT, BOTTOM),
         )
-        self.width = pdf.w - LEFT - RIGHT
-
-    def text(
-        self,
-        text: str,
-        *,
-        width: float | None = None,
-        height: float = LINE,
-        style: str = "",
-        size: float = BODY,
-        align: str = "L",
-    ) -> None:
-        """Wrapped text from the current position, then on to the next line at the
-        same left edge."""
-        self.pdf.set_font(FONT, style, size)
-        self.pdf.multi_cell(
-            width if width is not None else self.width,
-            height,
-            text,
-            align=align,
-            new_x=XPos.LEFT,
-            new_y=YPos.NEXT,
-        )
-
-    def field(self, label: str, value: str, *, bold: bool = False) -> None:
-        """“Label: value”, the value wrapping under the label."""
-        pdf = self.pdf
-        pdf.set_x(LEFT)
-        pdf.set_font(FONT, "", BODY)
-        pdf.write(LINE, f"{label}: ")
-        pdf.set_font(FONT, "B" if bold else "", BODY)
-        pdf.write(LINE, _clean(value) or "…")
-        pdf.ln(LINE + 0.8)
+        self.width = self.pdf.epw
 
     def draw(self) -> None:
         self.header()
@@ -154,8 +106,8 @@ class _Receipt:
         left_width = 95.0
         right_x = LEFT + left_width + 5
         right_width = self.width - left_width - 5
-        self.text(view.province_name.upper(), width=left_width, height=5, size=10.5, align="C")
-        self.text(
+        pdf.text_block(view.province_name.upper(), width=left_width, height=5, size=10.5, align="C")
+        pdf.text_block(
             view.agency_name.upper(), width=left_width, height=5, style="B", size=10.5, align="C"
         )
         rule, y = 24.0, pdf.get_y() + 0.8
@@ -169,11 +121,10 @@ class _Receipt:
         pdf.multi_cell(right_width - pdf.get_string_width("Số: "), 5, view.number)
         pdf.set_xy(LEFT, max(left_bottom, pdf.get_y()) + 6)
 
-        self.text(TITLE, height=7.5, style="B", size=15, align="C")
-        self.text(SUBTITLE, style="I", align="C")
-        self.text(
-            f"Ngày {self.issued:%d} tháng {self.issued:%m} năm {self.issued:%Y}, "
-            f"lúc {self.issued:%H:%M}",
+        pdf.text_block(TITLE, height=7.5, style="B", size=15, align="C")
+        pdf.text_block(SUBTITLE, style="I", align="C")
+        pdf.text_block(
+            format_datetime(self.issued, ISSUED, tzinfo=VIETNAM, locale=locale_of("vi")),
             style="I",
             size=10.5,
             align="C",
@@ -181,14 +132,14 @@ class _Receipt:
         pdf.ln(5)
 
     def payer(self) -> None:
-        view = self.view
-        self.field("Tên đơn vị hoặc người nộp tiền", view.payer_name, bold=True)
+        pdf, view = self.pdf, self.view
+        pdf.field_line("Tên đơn vị hoặc người nộp tiền", view.payer_name, bold=True)
         if view.payer_tax_code:
-            self.field("Mã số thuế", view.payer_tax_code)
+            pdf.field_line("Mã số thuế", view.payer_tax_code)
         # Online payers may give none: an electronic receipt is not filled in by hand.
-        if _clean(view.payer_address):
-            self.field("Địa chỉ", view.payer_address)
-        self.pdf.ln(2)
+        if one_line(view.payer_address):
+            pdf.field_line("Địa chỉ", view.payer_address)
+        pdf.ln(2)
 
     def items(self) -> None:
         """The items collected, headings repeated on every page, and the total."""
@@ -210,23 +161,23 @@ class _Receipt:
             for number, item in enumerate(self.view.items, start=1):
                 row = table.row()
                 row.cell(str(number))
-                row.cell(_clean(item.dossier_code))
-                row.cell(_clean(item.label))
-                row.cell(figures(item.amount_vnd))
+                row.cell(one_line(item.dossier_code))
+                row.cell(one_line(item.label))
+                row.cell(format_number(item.amount_vnd, "vi"))
             total = table.row()
             total.cell("Tổng cộng", colspan=3, align="R", style=bold)
-            total.cell(figures(self.view.total_vnd), style=bold)
+            total.cell(format_number(self.view.total_vnd, "vi"), style=bold)
         pdf.ln(3)
 
     def payment(self) -> None:
-        view = self.view
-        self.field("Số tiền bằng chữ", vnd_in_words(view.total_vnd), bold=True)
-        self.field("Hình thức thanh toán", view.method)
-        self.field("Mã giao dịch", view.transaction_ref)
+        pdf, view = self.pdf, self.view
+        pdf.field_line("Số tiền bằng chữ", vnd_in_words(view.total_vnd), bold=True)
+        pdf.field_line("Hình thức thanh toán", view.method)
+        pdf.field_line("Mã giao dịch", view.transaction_ref)
         if view.refunded_vnd:
-            self.field(
+            pdf.field_line(
                 "Đã hoàn",
-                f"{money(view.refunded_vnd)} ({vnd_in_words(view.refunded_vnd)})",
+                f"{format_vnd(view.refunded_vnd, 'vi')} ({vnd_in_words(view.refunded_vnd)})",
                 bold=True,
             )
 
@@ -241,13 +192,13 @@ class _Receipt:
         draw_qr(pdf, url, LEFT - 3, top, QR_SIDE)
         beside = self.width - QR_SIDE - 2
         pdf.set_xy(LEFT + QR_SIDE + 2, top + 4)
-        self.text(QR_CAPTION, width=beside, style="B", size=10.5)
-        self.text(
+        pdf.text_block(QR_CAPTION, width=beside, style="B", size=10.5)
+        pdf.text_block(
             "Quét mã QR bằng camera điện thoại, hoặc nhập địa chỉ dưới đây, để xem biên "
             f"lai số {self.view.number} trên hệ thống của cơ quan thu.",
             width=beside,
             height=5,
             size=10,
         )
-        self.text(short_address(url), width=beside, height=4.2, size=8.5)
+        pdf.text_block(short_address(url), width=beside, height=4.2, size=8.5)
         pdf.set_xy(LEFT, max(pdf.get_y(), top + QR_SIDE))

@@ -16,7 +16,7 @@ from litestar.connection import ASGIConnection
 
 from backend.clock import epoch_ms, utc_now
 from backend.payments.gateways import Gateway, VietqrConfig, VietqrGateway, VnpayGateway
-from backend.payments.vnpay import VnpayClient, VnpayConfig
+from backend.payments.gateways.vnpay import VnpayClient, VnpayConfig
 from backend.settings import Settings
 
 SANDBOX_PATH = "/cong-thanh-toan-thu"

@@ -18,12 +18,13 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 import httpx
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
 
 from backend.db import fetch, write_transaction
-from backend.payments import vnpay
+from backend.payments.gateways import vnpay
 from backend.payments.runtime import SANDBOX_PATH, PaymentsRuntime, runtime_of
 from backend.payments.tables import SandboxTransaction
 from backend.web.templates import page
@@ -38,6 +39,23 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "no_funds": ("51", "02"),
 }
 _FIELDS = 40  # a redirect has about 14 vnp_* fields
+
+
+class _Booked(msgspec.Struct):
+    """A transaction in the sandbox's books."""
+
+    id: int
+    transaction_no: str
+    amount: int
+    transaction_status: str
+    bank_code: str
+    pay_date: str
+
+
+_BOOKED = (
+    "SELECT id, transaction_no, amount, transaction_status, bank_code, pay_date"
+    " FROM payments_sandbox WHERE txn_ref = {}"
+)
 
 
 def _config(runtime: PaymentsRuntime) -> vnpay.VnpayConfig:
@@ -164,9 +182,7 @@ class SandboxGateway(Controller):
             return Response({"vnp_ResponseCode": "97", "vnp_Message": "Invalid signature"})
         except (vnpay.MalformedNotification, ValueError, TypeError):
             return Response({"vnp_ResponseCode": "03", "vnp_Message": "Invalid request"})
-        rows = await SandboxTransaction.select().where(
-            SandboxTransaction.txn_ref == body.get("vnp_TxnRef", "")
-        )
+        rows = msgspec.convert(await fetch(_BOOKED, body.get("vnp_TxnRef", "")), list[_Booked])
         row = rows[0] if rows else None
         if command == "querydr":
             values = _query_answer(config, body, row)
@@ -180,7 +196,7 @@ def _answer(
     body: dict[str, str],
     command: Literal["querydr", "refund"],
     code: str,
-    row: dict[str, Any] | None,
+    row: _Booked | None,
     **values: str,
 ) -> dict[str, str]:
     return {
@@ -190,19 +206,19 @@ def _answer(
         "vnp_Message": "Success" if code == "00" else "Error",
         "vnp_TmnCode": config.tmn_code,
         "vnp_TxnRef": body.get("vnp_TxnRef", ""),
-        "vnp_Amount": str(row["amount"] * 100) if row else "",
-        "vnp_BankCode": row["bank_code"] if row else "",
-        "vnp_PayDate": row["pay_date"] if row else "",
-        "vnp_TransactionNo": row["transaction_no"] if row else "",
+        "vnp_Amount": str(row.amount * 100) if row else "",
+        "vnp_BankCode": row.bank_code if row else "",
+        "vnp_PayDate": row.pay_date if row else "",
+        "vnp_TransactionNo": row.transaction_no if row else "",
         "vnp_TransactionType": "01",
-        "vnp_TransactionStatus": row["transaction_status"] if row else "",
+        "vnp_TransactionStatus": row.transaction_status if row else "",
         "vnp_OrderInfo": body.get("vnp_OrderInfo", ""),
         **values,
     }
 
 
 def _query_answer(
-    config: vnpay.VnpayConfig, body: dict[str, str], row: dict[str, Any] | None
+    config: vnpay.VnpayConfig, body: dict[str, str], row: _Booked | None
 ) -> dict[str, str]:
     return _answer(
         config,
@@ -216,11 +232,11 @@ def _query_answer(
 
 
 async def _refund(
-    config: vnpay.VnpayConfig, body: dict[str, str], row: dict[str, Any] | None
+    config: vnpay.VnpayConfig, body: dict[str, str], row: _Booked | None
 ) -> dict[str, str]:
     if row is None:
         return _answer(config, body, "refund", "91", row)
-    if row["transaction_status"] != "00":
+    if row.transaction_status != "00":
         return _answer(config, body, "refund", "95", row)  # VNPay: not a paid transaction
     try:
         amount = int(body.get("vnp_Amount", "")) // 100
@@ -231,7 +247,7 @@ async def _refund(
             "UPDATE payments_sandbox SET refunded = refunded + {}"
             " WHERE id = {} AND refunded + {} <= amount RETURNING id",
             amount,
-            row["id"],
+            row.id,
             amount,
         )
     if amount <= 0 or not updated:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.catalogue.fees import FeeLine
+from backend.catalogue.schemas import FeeLine
 
 Provider = Literal["vnpay", "vietqr", "sandbox"]
 PaymentStatus = Literal["pending", "paid", "failed", "expired"]

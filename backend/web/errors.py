@@ -1,58 +1,89 @@
-"""The one place where errors become HTTP responses: JSON under /api, a page elsewhere.
+"""The one place where errors become HTTP responses: problem details (RFC 9457) under
+/api, a page elsewhere.
 
-What a person reads is in their language and names the field at fault.
+What a person reads is in their language and names the field at fault. An API error
+is ``application/problem+json`` with ``invalid_params`` listing every field's problem
+(name and reason, in the reader's language and in both); the ``error`` member keeps
+the first one in the shape the page scripts and the service workers already installed
+on phones read.
 """
 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from backend.errors import AppError, InvalidInput, NotFound, TooManyRequests
+from backend.errors import AppError, FieldProblem, InvalidInput, NotFound, TooManyRequests
+from backend.i18n import N_, Text
 from backend.web.templates import language, page
 
 logger = logging.getLogger("motcua.errors")
+PROBLEM_JSON = "application/problem+json"
 
-_GENERIC = {
-    400: ("Yêu cầu không hợp lệ.", "The request is not valid."),
-    401: ("Bạn cần đăng nhập để tiếp tục.", "Please sign in to continue."),
-    403: (
+_GENERIC: dict[int, Text] = {
+    400: N_("Yêu cầu không hợp lệ."),
+    401: N_("Bạn cần đăng nhập để tiếp tục."),
+    403: N_(
         "Bạn không có quyền thực hiện việc này. "
-        "Nếu trang có biểu mẫu, hãy tải lại trang rồi thử lại.",
-        "You are not allowed to do this. If the page has a form, reload it and try again.",
+        "Nếu trang có biểu mẫu, hãy tải lại trang rồi thử lại."
     ),
-    404: ("Không tìm thấy trang bạn cần.", "We could not find that page."),
-    405: ("Cách gửi yêu cầu này không được hỗ trợ.", "This request method is not supported."),
-    413: ("Dữ liệu gửi lên quá lớn.", "What was sent is too large."),
-    429: (
-        "Bạn thao tác quá nhanh. Vui lòng đợi một chút rồi thử lại.",
-        "Too many requests. Please wait a moment and try again.",
-    ),
-    500: (
-        "Hệ thống đang gặp sự cố. Dữ liệu bạn đã lưu vẫn còn nguyên; vui lòng thử lại sau ít phút.",
-        "Something went wrong on our side. "
-        "What you saved is safe; please try again in a few minutes.",
+    404: N_("Không tìm thấy trang bạn cần."),
+    405: N_("Cách gửi yêu cầu này không được hỗ trợ."),
+    413: N_("Dữ liệu gửi lên quá lớn."),
+    429: N_("Bạn thao tác quá nhanh. Vui lòng đợi một chút rồi thử lại."),
+    500: N_(
+        "Hệ thống đang gặp sự cố. Dữ liệu bạn đã lưu vẫn còn nguyên; vui lòng thử lại sau ít phút."
     ),
 }
 
 
+def is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in {"/healthz", "/readyz"}
+
+
+def problem_body(error: AppError, status: int, lang: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": error.message(lang),
+        "code": error.code,
+        "error": {
+            "code": error.code,
+            "message": error.message(lang),
+            "message_vi": error.message("vi"),
+            "message_en": error.message("en"),
+            "field": error.field,
+        },
+    }
+    named = [problem for problem in error.problems if problem.field]
+    if named:
+        body["invalid_params"] = [_param(problem, lang) for problem in named]
+    return body
+
+
+def _param(problem: FieldProblem, lang: str) -> dict[str, str | None]:
+    return {
+        "name": problem.field,
+        "reason": problem.message.render(lang),
+        "reason_vi": problem.message.render("vi"),
+        "reason_en": problem.message.render("en"),
+    }
+
+
 def _respond(request: Request[Any, Any, Any], error: AppError, status: int) -> Response[Any]:
-    if request.url.path.startswith("/api/") or request.url.path in {"/healthz", "/readyz"}:
-        body = {
-            "error": {
-                "code": error.code,
-                "message": error.message(language(request)),
-                "message_vi": error.message_vi,
-                "message_en": error.message_en,
-                "field": error.field,
-            }
-        }
-        return Response(body, status_code=status, media_type=MediaType.JSON)
+    if is_api(request):
+        return Response(
+            problem_body(error, status, language(request)),
+            status_code=status,
+            media_type=PROBLEM_JSON,
+        )
     return page(request, "error.html", status_code=status, error=error, status=status)
 
 
@@ -64,24 +95,23 @@ def _app_error(request: Request[Any, Any, Any], error: AppError) -> Response[Any
 
 
 def _validation(request: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
-    field = None
-    if isinstance(error.extra, list) and error.extra:
-        first = error.extra[0]
-        if isinstance(first, dict):
-            field = first.get("key")
-    vi, en = "Dữ liệu không hợp lệ", "Invalid data"
-    if field:
-        vi, en = f"{vi} ở trường “{field}”.", f"{en} in the field “{field}”."
-    else:
-        vi, en = f"{vi}.", f"{en}."
-    return _respond(request, InvalidInput(vi, en, field=field), 400)
+    """Litestar's refusal of a body or parameter: a problem for each field it names."""
+    problems: list[FieldProblem] = []
+    for item in error.extra if isinstance(error.extra, list) else []:
+        field = item.get("key") if isinstance(item, dict) else None
+        if field:
+            problems.append(
+                FieldProblem(
+                    str(field), N_("Dữ liệu không hợp lệ ở trường “%(field)s”.", field=field)
+                )
+            )
+    return _respond(request, InvalidInput(problems=problems), 400)
 
 
 def _http(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     status = error.status_code
-    vi, en = _GENERIC.get(status, _GENERIC[400])
     kind = NotFound if isinstance(error, NotFoundException) else AppError
-    app_error = kind(vi, en)
+    app_error = kind(_GENERIC.get(status, _GENERIC[400]))
     if status != 404:
         app_error.code = "http_error"
     response = _respond(request, app_error, status)
@@ -95,8 +125,7 @@ def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[A
         "unhandled error",
         extra={"fields": {"path": request.url.path, "request_id": request.state.get("request_id")}},
     )
-    vi, en = _GENERIC[500]
-    app_error = AppError(vi, en)
+    app_error = AppError(_GENERIC[500])
     app_error.code = "server_error"
     return _respond(request, app_error, HTTP_500_INTERNAL_SERVER_ERROR)
 

@@ -3,8 +3,9 @@ a mark.
 
 Administrators only (``require_staff()`` lets no role but "admin" through). The page of
 ``pages.py`` does the same through the same service, for a browser. A day in the path is
-text, read by the service, so a date that does not exist is a 422 in both languages like
-any other wrong value, not a bare routing error."""
+text, read by the service, so a date that does not exist is a 422 in the reader's
+language like any other wrong value, not a bare routing error; every field's problem
+comes at once."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class WorkdayAdminApi(Controller):
         principal: NamedDependency[Principal],
     ) -> WorkdayRead:
         return await service.set_day(
-            principal.account_id, service.parse_day(day), data.kind, data.name_vi, data.name_en
+            principal.account_id, day, data.kind, data.name_vi, data.name_en
         )
 
     @delete(

@@ -3,13 +3,13 @@ working days, one form to add or change a day, a button to remove one.
 
 Administrators only (``require_staff()`` lets no role but "admin" through). Plain HTML
 forms with the CSRF token that work without JavaScript; "change" is a link that fills
-the form in. Saving goes through the same service and rules as the API."""
+the form in. Saving goes through the same service and rules as the API, which reports
+every field's problem at once."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -20,49 +20,53 @@ from litestar.response import Redirect, Template
 from backend.accounts.guards import require_staff
 from backend.accounts.schemas import Principal
 from backend.errors import InvalidInput, NotFound
-from backend.web.templates import page
+from backend.web import forms
+from backend.web.forms import FormErrors
+from backend.web.templates import language
 from backend.workdays import service
+from backend.workdays.schemas import WorkdayRead
 
 ADMIN_PAGE = "/quan-tri/ngay-nghi"
 FIELDS = ("day", "kind", "name_vi", "name_en")
 DAY = PathParameter(max_length=40)
 
 
-@dataclass(slots=True)
-class DayForm:
-    """What the person typed, as text, to show again after an error."""
-
-    values: dict[str, str] = field(default_factory=lambda: dict.fromkeys(FIELDS, ""))
-    error: InvalidInput | None = None
-
-    def failed(self, name: str) -> bool:
-        return self.error is not None and (self.error.field or "day") == name
-
-
 def _page(
-    request: Request[Any, Any, Any], year: int, rows: list[Any], form: DayForm, **context: Any
+    request: Request[Any, Any, Any],
+    year: int,
+    rows: list[WorkdayRead],
+    values: dict[str, str],
+    errors: FormErrors | None = None,
+    **context: Any,
 ) -> Template:
-    template = page(
+    return forms.render(
         request,
         "workdays/admin.html",
-        422 if form.error else 200,
+        forms.status_of(errors or ()),
+        errors=errors or (),
         year=year,
         rows=rows,
-        form=form,
+        values=values,
         min_year=service.MIN_YEAR,
         max_year=service.MAX_YEAR,
         **context,
     )
-    template.headers["Cache-Control"] = "no-store"
-    return template
 
 
 def _lenient_day(text: str) -> dt.date | None:
-    """A day from the query string, or None: a bad one there only means nothing to show."""
+    """A day from the query string or a refused form, or None: one that cannot be read
+    there only means there is nothing to show for it."""
     try:
         return service.parse_day(text) if text else None
     except InvalidInput:
         return None
+
+
+def _shown_year(text: str) -> int:
+    """The year the page showed when the form was sent (a hidden field)."""
+    if len(text) == 4 and text.isascii() and text.isdigit():
+        return min(max(int(text), service.MIN_YEAR), service.MAX_YEAR)
+    return service.current_year()
 
 
 class WorkdayAdminPages(Controller):
@@ -85,43 +89,39 @@ class WorkdayAdminPages(Controller):
         if year is None:
             year = day.year if day is not None else service.current_year()
         rows = await service.list_year(year)
-        form = DayForm()
+        values = dict.fromkeys(FIELDS, "")
         if day is not None and not done:
             # "Change" links here: the form starts from what the day has.
-            form.values["day"] = day.isoformat()
+            values["day"] = day.isoformat()
             for row in rows:
                 if row.day == day:
-                    form.values.update(kind=row.kind, name_vi=row.name_vi, name_en=row.name_en)
-        return _page(request, year, rows, form, done=done, done_day=day)
+                    values.update(kind=row.kind, name_vi=row.name_vi, name_en=row.name_en)
+        return _page(request, year, rows, values, done=done, done_day=day)
 
     @post("", name="workdays-admin-save")
     async def save(
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
     ) -> Template | Redirect:
-        submitted = await request.form()
-        form = DayForm()
-        for name in FIELDS:
-            value = submitted.get(name, "")
-            form.values[name] = value.strip()[:400] if isinstance(value, str) else ""
-        # The year on screen, shown again if the day itself cannot be read.
-        shown = submitted.get("nam", "")
-        year = service.current_year()
-        if isinstance(shown, str) and len(shown) == 4 and shown.isascii() and shown.isdigit():
-            year = min(max(int(shown), service.MIN_YEAR), service.MAX_YEAR)
+        form = await request.form()
+        values = {name: forms.text(form, name, 400, strip=True) for name in FIELDS}
         try:
-            day = service.parse_day(form.values["day"])
-            year = day.year
-            await service.set_day(
+            saved = await service.set_day(
                 principal.account_id,
-                day,
-                form.values["kind"],
-                form.values["name_vi"],
-                form.values["name_en"],
+                values["day"],
+                values["kind"],
+                values["name_vi"],
+                values["name_en"],
             )
         except InvalidInput as error:
-            form.error = error
-            return _page(request, year, await service.list_year(year), form)
-        return Redirect(f"{ADMIN_PAGE}?nam={year}&xong=luu&ngay={day.isoformat()}", status_code=303)
+            # The year of the day typed, or else the year on screen.
+            day = _lenient_day(values["day"])
+            year = day.year if day is not None else _shown_year(forms.text(form, "nam", 4))
+            errors = FormErrors.of_error(error, language(request), _target)
+            return _page(request, year, await service.list_year(year), values, errors)
+        day_iso = saved.day.isoformat()
+        return Redirect(
+            f"{ADMIN_PAGE}?nam={saved.day.year}&xong=luu&ngay={day_iso}", status_code=303
+        )
 
     @post("/{day_text:str}/xoa", name="workdays-admin-remove")
     async def remove(
@@ -134,3 +134,8 @@ class WorkdayAdminPages(Controller):
         return Redirect(
             f"{ADMIN_PAGE}?nam={day.year}&xong=xoa&ngay={day.isoformat()}", status_code=303
         )
+
+
+def _target(field: str | None) -> str:
+    """The input a problem is about (the kind's radio buttons are one fieldset)."""
+    return field if field in FIELDS else "day"

@@ -27,7 +27,7 @@ class WorkdayRead(msgspec.Struct, kw_only=True):
 class WorkdayWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """What an administrator sends to mark a day. The kind and the names are plain text
     here and checked by the service, so a wrong value is answered the way the admin page
-    answers it: 422, in both languages, naming the field."""
+    answers it: 422, in the reader's language, naming the field."""
 
     kind: Annotated[
         str, msgspec.Meta(description="holiday (a weekday off) or working (a weekend day worked)")

@@ -21,7 +21,8 @@ import msgspec
 
 from backend.db import write_transaction
 from backend.db.engine import active_engine
-from backend.errors import InvalidInput, NotFound
+from backend.errors import InvalidInput, NotFound, Problems
+from backend.i18n import N_, Moment, Number, Text, format_day
 from backend.vietnam import VIETNAM
 from backend.workdays.schemas import KINDS, SeedFile, WorkdayRead
 from backend.workdays.tables import WorkdayException
@@ -36,8 +37,6 @@ MAX_NAME_LENGTH = 200
 # How old this process's copy of the calendar may get before it is read again: the
 # bound on how long an edit made by another process goes unseen here.
 RELOAD_SECONDS = 60.0
-WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 _COLUMNS = (
     WorkdayException.day,
@@ -186,15 +185,27 @@ def current_year() -> int:
     return dt.datetime.now(VIETNAM).year
 
 
-def _show(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
+class _Day:
+    """A day inside a message with its weekday, as Babel writes them (Chủ Nhật,
+    08/03/2026; Sunday, 8 Mar 2026)."""
+
+    __slots__ = ("day",)
+
+    def __init__(self, day: dt.date) -> None:
+        self.day = day
+
+    def render(self, lang: str) -> str:
+        return format_day(self.day, lang)
 
 
 def _check_year(year: int, field: str) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidInput(
-            f"Lịch ngày làm việc chỉ gồm các năm từ {MIN_YEAR} đến {MAX_YEAR}.",
-            f"The working-day calendar covers the years {MIN_YEAR} to {MAX_YEAR} only.",
+            N_(
+                "Lịch ngày làm việc chỉ gồm các năm từ %(low)s đến %(high)s.",
+                low=MIN_YEAR,
+                high=MAX_YEAR,
+            ),
             field=field,
         )
 
@@ -217,12 +228,12 @@ def parse_day(text: str, field: str = "day") -> dt.date:
             raise ValueError(value)
         day = dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError:
-        shown = value[:40]
         raise InvalidInput(
-            f"“{shown}” không phải là một ngày có thật. Hãy viết ngày/tháng/năm, "
-            "ví dụ 27/04/2026, hoặc năm-tháng-ngày, ví dụ 2026-04-27.",
-            f"“{shown}” is not a real date. Write it as day/month/year, for example "
-            "27/04/2026, or year-month-day, for example 2026-04-27.",
+            N_(
+                "“%(text)s” không phải là một ngày có thật. Hãy viết ngày/tháng/năm, "
+                "ví dụ 27/04/2026, hoặc năm-tháng-ngày, ví dụ 2026-04-27.",
+                text=value[:40],
+            ),
             field=field,
         ) from None
     _check_year(day.year, field)
@@ -241,66 +252,78 @@ async def list_year(year: int) -> list[WorkdayRead]:
     return msgspec.convert(rows, list[WorkdayRead])
 
 
-def _name(value: str, field: str, label_vi: str, label_en: str) -> str:
+_NAME_VI = N_("Tên ngày (tiếng Việt)")
+_NAME_EN = N_("Tên ngày (tiếng Anh)")
+
+
+def _check_name(value: str, field: str, label: Text) -> None:
     name = value.strip()
     if not name:
-        raise InvalidInput(
-            f"{label_vi} không được để trống.", f"{label_en} must not be empty.", field=field
-        )
+        raise InvalidInput(N_("%(label)s không được để trống.", label=label), field=field)
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(
-            f"{label_vi} dài quá {MAX_NAME_LENGTH} ký tự.",
-            f"{label_en} is longer than {MAX_NAME_LENGTH} characters.",
+            N_(
+                "%(label)s dài quá %(limit)s ký tự.",
+                label=label,
+                limit=Number(MAX_NAME_LENGTH),
+            ),
             field=field,
         )
-    return name
 
 
-def _check_kind(day: dt.date, kind: str) -> None:
+def _check_kind(day: dt.date | None, kind: str) -> None:
+    """The kind, and (once the day is known) that it changes the weekly rule."""
     if kind not in KINDS:
         raise InvalidInput(
-            "Loại ngày phải là “holiday” (ngày nghỉ) hoặc “working” (ngày làm bù).",
-            "The kind must be “holiday” (a day off) or “working” (a make-up working day).",
+            N_("Loại ngày phải là “holiday” (ngày nghỉ) hoặc “working” (ngày làm bù)."),
             field="kind",
         )
-    weekday = day.weekday()
-    if kind == HOLIDAY and weekday >= 5:
+    if day is None:
+        return
+    if kind == HOLIDAY and day.weekday() >= 5:
         raise InvalidInput(
-            f"Ngày {_show(day)} là {WEEKDAYS_VI[weekday]}, vốn đã là ngày nghỉ: không cần ghi "
-            "là ngày nghỉ. Nếu ngày lễ trùng cuối tuần, hãy ghi ngày nghỉ bù (ngày làm việc "
-            "kế tiếp).",
-            f"{_show(day)} is a {WEEKDAYS_EN[weekday]}, already a day off: there is no need to "
-            "mark it. When a holiday falls on a weekend, mark the day off in lieu (the next "
-            "working day) instead.",
+            N_(
+                "%(day)s vốn đã là ngày nghỉ: không cần ghi là ngày nghỉ. Nếu ngày lễ trùng "
+                "cuối tuần, hãy ghi ngày nghỉ bù (ngày làm việc kế tiếp).",
+                day=_Day(day),
+            ),
             field="kind",
         )
-    if kind == WORKING and weekday < 5:
+    if kind == WORKING and day.weekday() < 5:
         raise InvalidInput(
-            f"Ngày {_show(day)} là {WEEKDAYS_VI[weekday]}, vốn đã là ngày làm việc: chỉ thứ Bảy "
-            "hoặc Chủ nhật mới là ngày làm bù.",
-            f"{_show(day)} is a {WEEKDAYS_EN[weekday]}, already a working day: only a Saturday "
-            "or a Sunday can be a make-up working day.",
+            N_(
+                "%(day)s vốn đã là ngày làm việc: chỉ thứ Bảy hoặc Chủ nhật mới là ngày làm bù.",
+                day=_Day(day),
+            ),
             field="kind",
         )
 
 
 async def set_day(
-    principal_account_id: int | None, day: dt.date, kind: str, name_vi: str, name_en: str
+    principal_account_id: int | None, day: str, kind: str, name_vi: str, name_en: str
 ) -> WorkdayRead:
-    """Mark a day as a weekday off ("holiday") or a weekend day worked ("working"),
-    replacing what the day had."""
-    _check_year(day.year, "day")
-    _check_kind(day, kind)
-    name_vi = _name(name_vi, "name_vi", "Tên ngày (tiếng Việt)", "The Vietnamese name")
-    name_en = _name(name_en, "name_en", "Tên ngày (tiếng Anh)", "The English name")
+    """Mark a day (as written: 2026-04-27 or 27/04/2026) as a weekday off ("holiday")
+    or a weekend day worked ("working"), replacing what the day had. Every field's
+    problem is reported at once."""
+    problems = Problems()
+    parsed: dt.date | None = None
+    with problems.noting():
+        parsed = parse_day(day)
+    with problems.noting():
+        _check_kind(parsed, kind)
+    for field, value, label in (("name_vi", name_vi, _NAME_VI), ("name_en", name_en, _NAME_EN)):
+        with problems.noting():
+            _check_name(value, field, label)
+    problems.raise_any()
+    assert parsed is not None  # a day that cannot be read is one of the problems
     async with write_transaction():
         rows = (
             await WorkdayException.insert(
                 WorkdayException(
-                    day=day,
+                    day=parsed,
                     kind=kind,
-                    name_vi=name_vi,
-                    name_en=name_en,
+                    name_vi=name_vi.strip(),
+                    name_en=name_en.strip(),
                     updated_at=dt.datetime.now(dt.UTC),
                     updated_by=principal_account_id,
                 )
@@ -316,7 +339,9 @@ async def set_day(
     _cache.invalidate()
     logger.info(
         "workday_saved",
-        extra={"fields": {"day": day.isoformat(), "kind": kind, "actor_id": principal_account_id}},
+        extra={
+            "fields": {"day": parsed.isoformat(), "kind": kind, "actor_id": principal_account_id}
+        },
     )
     return msgspec.convert(rows[0], WorkdayRead)
 
@@ -331,8 +356,7 @@ async def remove_day(day: dt.date, *, principal_account_id: int | None = None) -
         )
     if not rows:
         raise NotFound(
-            f"Ngày {_show(day)} không có trong lịch ngày nghỉ, ngày làm bù.",
-            f"{_show(day)} is not in the calendar of days off and make-up working days.",
+            N_("Ngày %(day)s không có trong lịch ngày nghỉ, ngày làm bù.", day=Moment(day)),
             field="day",
         )
     _cache.invalidate()

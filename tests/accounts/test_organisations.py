@@ -127,6 +127,17 @@ async def test_bad_organisations_change_nothing(citizen: CitizenFactory) -> None
     assert (await Organisation.count(), await Membership.count()) == before
 
 
+async def test_registration_reports_every_field_at_once(citizen: CitizenFactory) -> None:
+    owner, _ = await citizen()
+    response = await owner.post(
+        "/api/organisations", {"name": " A ", "tax_code": "0100233480", "address": "1"}
+    )
+    assert response.status_code == 422, response.text
+    problems = {p["name"]: p["reason_vi"] for p in response.json()["invalid_params"]}
+    assert list(problems) == ["name", "tax_code", "address"]
+    assert "chữ số kiểm tra" in problems["tax_code"]
+
+
 async def test_a_tax_code_is_registered_once(citizen: CitizenFactory) -> None:
     first, first_id = await citizen()
     second, _ = await citizen()

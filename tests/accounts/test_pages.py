@@ -83,7 +83,10 @@ async def test_devices_page_forms_work_without_javascript(
         f"/tai-khoan/thiet-bi/khoa/{passkeys[1]['id']}/doi-ten",
         data={**form_token(person), "name": ""},
     )
-    assert empty.status_code == 400 and 'role="alert"' in empty.text
+    assert empty.status_code == 422 and 'role="alert"' in empty.text
+    # The message sits next to the input it is about, and the summary links to it.
+    assert f'id="name-{passkeys[1]["id"]}-error"' in empty.text
+    assert f'href="#name-{passkeys[1]["id"]}"' in empty.text
 
     removed = await person.client.post(
         f"/tai-khoan/thiet-bi/khoa/{passkeys[1]['id']}/xoa", data=form_token(person)
@@ -126,9 +129,24 @@ async def test_organisation_pages_without_javascript(citizen: CitizenFactory) ->
             "address": "Xã Quảng Phú",
         },
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert 'role="alert"' in bad.text and 'href="#tax_code"' in bad.text
     assert 'value="Hợp tác xã Lúa Vàng"' in bad.text  # what was typed is kept
+
+    # Every field's problem at once, each next to its input.
+    several = await owner.client.post(
+        "/to-chuc",
+        data={**form_token(owner), "name": "A", "tax_code": "12345", "address": ""},
+    )
+    assert several.status_code == 422
+    for field in ("name", "tax_code", "address"):
+        assert f'href="#{field}"' in several.text and f'id="{field}-error"' in several.text
+    too_long = await owner.client.post(
+        "/to-chuc",
+        data={**form_token(owner), "name": "Hợp tác xã " * 30, "tax_code": "0100233488",
+              "address": "Xã Quảng Phú"},
+    )  # fmt: skip
+    assert too_long.status_code == 422 and 'href="#name"' in too_long.text
 
     from tests.accounts.test_organisations import valid_tax_code
 
@@ -165,7 +183,11 @@ async def test_reenrolment_page_at_the_counter(
     unchecked = await officer.client.post(
         "/can-bo/cap-lai", data={**form_token(officer), "phone": person.phone or ""}
     )
-    assert unchecked.status_code == 400 and "căn cước" in unchecked.text
+    assert unchecked.status_code == 422 and "căn cước" in unchecked.text
+    assert 'id="identity_checked-error"' in unchecked.text
+    both = await officer.client.post("/can-bo/cap-lai", data={**form_token(officer), "phone": "1"})
+    assert both.status_code == 422
+    assert 'href="#phone"' in both.text and 'href="#identity_checked"' in both.text
     issued = await officer.client.post(
         "/can-bo/cap-lai",
         data={**form_token(officer), "phone": person.phone or "", "identity_checked": "on"},

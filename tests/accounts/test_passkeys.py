@@ -240,6 +240,21 @@ async def test_sign_up_fields_are_checked(
     assert await counts() == before and await Challenge.count() == challenges
 
 
+async def test_sign_up_reports_every_field_at_once(browser: Browser) -> None:
+    challenges = await Challenge.count()
+    response = await browser.client.post(
+        "/api/auth/passkeys/register/options",
+        json={"full_name": "A", "phone": "0123", "email": "lan@", "citizen_id": "12345"},
+        headers={**await browser.headers(), "Accept-Language": "en"},
+    )
+    assert response.status_code == 422, response.text
+    problems = response.json()["invalid_params"]
+    assert [p["name"] for p in problems] == ["full_name", "phone", "email", "citizen_id"]
+    assert all(p["reason_vi"] != p["reason_en"] == p["reason"] for p in problems)
+    assert response.json()["error"]["field"] == "full_name"  # the first, for older scripts
+    assert await Challenge.count() == challenges
+
+
 async def test_a_phone_number_has_one_account(
     citizen: CitizenFactory, browsers: BrowserFactory
 ) -> None:

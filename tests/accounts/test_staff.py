@@ -4,10 +4,13 @@ administrator may do with the officials of their agency."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from backend.accounts import service
 from backend.accounts.runtime import AccountsRuntime
@@ -146,3 +149,31 @@ async def test_administrators_manage_officials_of_their_agency(
 
     relink = await admin.post(f"/api/staff/officials/{official_id}/enrolment")
     assert relink.status_code == 201 and "/kich-hoat/" in relink.json()["url"]
+
+
+async def test_officials_only_join_agencies_the_catalogue_knows(runtime: AccountsRuntime) -> None:
+    """Accounts asks the catalogue through the lookup create_app hands it; a runtime
+    made without one knows no agency, so it creates no official."""
+    from backend.accounts.runtime import no_agencies
+    from backend.errors import InvalidInput
+
+    def refused(error: InvalidInput) -> dict[str | None, str]:
+        return {problem.field: problem.message.render("en") for problem in error.problems}
+
+    with pytest.raises(InvalidInput) as unknown:
+        await service.create_staff(
+            runtime, StaffCreate(full_name="Vũ Minh", role="processing", agency_code="nope")
+        )
+    assert refused(unknown.value) == {"agency_code": "No agency has the code nope."}
+    bare = dataclasses.replace(runtime, find_agency=no_agencies)
+    with pytest.raises(InvalidInput) as unwired:
+        await service.create_staff(
+            bare, StaffCreate(full_name="Vũ Minh", role="processing", agency_code=AGENCY)
+        )
+    assert refused(unwired.value) == {"agency_code": f"No agency has the code {AGENCY}."}
+    # Every problem of the request at once: the name and the agency.
+    with pytest.raises(InvalidInput) as both:
+        await service.create_staff(
+            runtime, StaffCreate(full_name="X", role="processing", agency_code="nope")
+        )
+    assert list(refused(both.value)) == ["full_name", "agency_code"]

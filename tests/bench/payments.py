@@ -128,14 +128,15 @@ class Preparer:
     """Citizens, dossiers with fees and pending orders, through the services."""
 
     def __init__(self, settings: Any) -> None:
-        from backend.dossiers import uploads
+        from backend.attachments import Attachments, inspect_upload
         from backend.dossiers.runtime import DossiersRuntime
         from backend.payments.runtime import PaymentsRuntime
 
-        self.dossiers = DossiersRuntime.from_settings(settings)
+        attachments = Attachments.in_folder(settings.data_dir)
+        self.dossiers = DossiersRuntime.from_settings(settings, attachments)
         self.payments = PaymentsRuntime.from_settings(settings)
         self.citizens: list[Any] = []
-        self.document = uploads.inspect_upload(small_jpeg(), "giay-to.jpg")
+        self.document = inspect_upload(small_jpeg(), "giay-to.jpg")
         self.made = 0
 
     async def make_citizens(self, count: int) -> None:
@@ -172,7 +173,7 @@ class Preparer:
     async def order(self) -> Order:
         from backend.dossiers import service as dossiers
         from backend.dossiers.schemas import DraftCreate, DraftUpdate
-        from backend.payments import service, vnpay
+        from backend.payments import records, service, vnpay
         from backend.payments.schemas import PaymentStart
 
         number = self.made
@@ -217,8 +218,8 @@ class Preparer:
                 "vnp_TxnRef": payment.reference,
             },
         )
-        row = await service._payment_row(reference=payment.reference)
-        return Order(draft.id, int(row["id"]), payment.reference, f"{IPN}?{urlencode(signed)}")
+        row = await records.payment_row(reference=payment.reference)
+        return Order(draft.id, row.id, payment.reference, f"{IPN}?{urlencode(signed)}")
 
     async def orders(self, count: int) -> list[Order]:
         """``count`` orders, ``PREPARERS`` at a time."""

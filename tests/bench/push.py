@@ -669,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f}",
         flush=True,
     )
-    from backend.notifications import vapid
+    from backend import vapid
 
     phases: list[Phase] = []
     notes: list[str] = []

@@ -165,7 +165,8 @@ async def test_an_administrator_creates_edits_and_deletes_a_procedure(
     assert again.status_code == 303
     assert (await service.get_procedure("9.400001")).processing_days == 12
     duplicate = await post_form(client, f"{ADMIN}/moi", form_fields())
-    assert duplicate.status_code == 422 and "đã có thủ tục mang mã này" in text_of(duplicate)
+    assert duplicate.status_code == 422 and 'href="#code"' in duplicate.text
+    assert "Mã thủ tục: Đã có thủ tục mang mã 9.400001; hãy sửa thủ tục đó." in text_of(duplicate)
 
     added_row = await post_form(
         client, f"{ADMIN}/9.400001", {**form_fields(), "action": "add-component"}
@@ -208,6 +209,10 @@ async def test_a_validation_error_keeps_the_input_and_names_the_field(
     # The service's rules speak at the same time, naming the field.
     assert 'href="#name_en"' in page
     assert "Tên thủ tục (tiếng Anh): Trường “name_en” không được để trống." in page
+    # One summary, in the order of the page, whoever found the problem.
+    links = ["name_en", "processing_days", "components-0-originals", "components-1-copies"]
+    positions = [page.index(f'href="#{target}"') for target in [*links, "fees-0-label_en"]]
+    assert positions == sorted(positions)
     assert not await service.procedure_exists("9.400002")
 
     english(client)

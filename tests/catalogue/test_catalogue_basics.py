@@ -110,3 +110,20 @@ async def test_odd_query_strings_are_bounded(client: httpx.AsyncClient) -> None:
     assert wrong_type.json()["error"]["field"] == "page"
     symbols = await client.get("/api/procedures", params={"q": "%_'\";--"})
     assert symbols.status_code == 200
+
+
+async def test_the_dashboard_reads_agencies_and_online_levels(database: Database) -> None:
+    from backend.catalogue import service
+
+    catalogue = demo()
+    assert await service.agency_codes() == sorted(a.code for a in catalogue.agencies)
+    by_level = await service.procedures_by_level()
+    assert sum(by_level.values()) == len(catalogue.procedures)
+    assert set(by_level) <= {"full", "partial", "info"}
+    one = catalogue.procedures[0]
+    at_agency = await service.procedures_by_level(one.agency)
+    assert at_agency[one.online_level] >= 1
+    assert sum(at_agency.values()) == sum(p.agency == one.agency for p in catalogue.procedures)
+    codes = await service.procedure_codes_by_level()
+    assert one.code in codes[one.online_level]
+    assert {level: len(of) for level, of in codes.items()} == by_level

@@ -169,7 +169,7 @@ async def test_a_fee_must_name_questions_of_the_form(
     item = _with(fees=[_reduced_fee(**fee_changes)])
     errors = await transfer.check_procedure(item)
     assert [(e.section, e.field) for e in errors] == [("procedures", "fees")]
-    assert errors[0].message_vi.startswith(vi) and errors[0].message_en.startswith(en)
+    assert errors[0].message("vi").startswith(vi) and errors[0].message("en").startswith(en)
 
 
 async def test_good_conditions_and_quantities_pass(database: Database) -> None:

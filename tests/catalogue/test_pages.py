@@ -23,7 +23,7 @@ async def test_the_procedure_page_holds_everything_to_prepare(client: httpx.Asyn
     assert "Mẫu:" in html, "the template form is named"
     assert "ngày làm việc" in html
     # The fee and its lower online amount.
-    assert "135.000 ₫" in html and "nộp trực tuyến chỉ 115.000 ₫" in html
+    assert "135.000\u00a0₫" in html and "nộp trực tuyến chỉ 115.000\u00a0₫" in html
     assert api["legal_basis"][0] in html
     assert api["agency"]["address"] in html
     assert f'href="/p/{api["code"]}/nop"' in html and "Nộp trực tuyến" in html
@@ -164,20 +164,20 @@ async def test_the_procedure_page_explains_conditional_and_per_copy_fees(
 ) -> None:
     page = unescape((await client.get("/p/2.000488")).text)
     reduced = "Thuộc đối tượng được giảm phí (sinh viên, người có công, thân nhân liệt sĩ)"
-    assert f"(nếu {reduced}: Không): 200.000 ₫" in page
-    assert f"(nếu {reduced}: Có): 100.000 ₫" in page
+    assert f"(nếu {reduced}: Không): 200.000\u00a0₫" in page
+    assert f"(nếu {reduced}: Có): 100.000\u00a0₫" in page
     assert "Nộp phí trước khi nhận kết quả." in page
     assert "Nộp phí trước khi cơ quan tiếp nhận hồ sơ." not in page
 
     copies = unescape((await client.get("/p/2.000635")).text)
-    assert "8.000 ₫ / mỗi Số bản sao cần cấp" in copies
+    assert "8.000\u00a0₫ / mỗi Số bản sao cần cấp" in copies
     assert "Nộp phí trước khi cơ quan tiếp nhận hồ sơ." in copies
 
     english = unescape((await client.get("/p/2.000488", headers={"Cookie": "lang=en"})).text)
-    assert "(if Eligible for the reduced fee" in english and "): Yes): 100.000 ₫" in english
+    assert "(if Eligible for the reduced fee" in english and "): Yes): ₫100,000" in english
     assert "Pay the fees before you collect the result." in english
     english = unescape((await client.get("/p/2.000635", headers={"Cookie": "lang=en"})).text)
-    assert "8.000 ₫ per Number of copies" in english
+    assert "₫8,000 per Number of copies" in english
 
     free = await client.get("/p/1.001193")
     assert (

@@ -11,7 +11,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from backend.catalogue import qr
+from backend.documents import make_qr
 from tests.conftest import PUBLIC_URL
 
 CODES = ["1.001193", "2.000815", "1.012790"]
@@ -22,8 +22,8 @@ def decode(image: Image.Image) -> list[str]:
 
 
 def test_make_qr_never_gives_a_micro_qr() -> None:
-    assert qr.make_qr("1").designator.startswith(("1", "2", "3"))
-    assert "M" not in qr.make_qr("1").designator
+    assert make_qr("1").designator.startswith(("1", "2", "3"))
+    assert "M" not in make_qr("1").designator
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -75,3 +75,19 @@ async def test_unknown_codes_have_no_qr(client: httpx.AsyncClient) -> None:
         assert response.json()["error"]["field"] == "code"
     odd = await client.get("/api/procedures/%3Cscript%3E/qr.svg")
     assert odd.status_code in {400, 404}
+
+
+async def test_posters_speak_vietnamese_whatever_the_reader(
+    client: httpx.AsyncClient, database: object
+) -> None:
+    from backend.catalogue import service
+
+    procedure = await service.get_procedure("1.001193")
+    poster = service.procedure_poster(PUBLIC_URL, procedure)
+    assert poster.code_label == "Mã thủ tục: 1.001193"
+    assert poster.lines_title == "Cần mang theo:" and poster.lines
+    client.cookies.set("lang", "en")
+    page = await client.get("/p/1.001193/poster")
+    client.cookies.delete("lang")
+    assert page.status_code == 200
+    assert "Mã thủ tục: 1.001193" in page.text and "Cần mang theo:" in page.text

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from piccolo.querystring import QueryString
 
-from backend.catalogue import service
+from backend.catalogue import search, service
 from backend.catalogue.search import fold, query_words
 from backend.catalogue.tables import Procedure
 from backend.db import Database
@@ -166,6 +166,19 @@ async def test_pages(database: Database) -> None:
     assert not {p.code for p in searched.items} & {p.code for p in later.items}
     beyond = await service.list_procedures(q="dang ky", page=999)
     assert beyond.items == []
+
+
+async def test_a_search_returns_typed_summaries_shared_while_unchanged(database: Database) -> None:
+    from backend.catalogue.schemas import ProcedureSummary
+
+    first = await service.list_procedures(q="giay phep", page_size=3)
+    again = await service.list_procedures(q="giay phep", page=2, page_size=3)
+    assert first.items and all(isinstance(item, ProcedureSummary) for item in first.items)
+    assert first.items[0].agency_code and first.items[0].name_vi
+    # One ranked list, cached: the pages are slices of the same summaries.
+    ranked = await search.search(active_engine(), "giay phep", search.Filters())
+    assert ranked[:3] == first.items and ranked[3:6] == again.items
+    assert (await search.search(active_engine(), "giay phep", search.Filters())) is ranked
 
 
 async def test_api_filters_and_contract(client: httpx.AsyncClient) -> None:

@@ -22,6 +22,7 @@ from backend.accounts.runtime import AccountsRuntime
 from backend.accounts.tables import Account
 from backend.app import create_app
 from backend.catalogue import service, transfer
+from backend.catalogue.schemas import DemoProcedure
 from backend.catalogue.tables import Agency, Counter, Procedure, ProcedureComponent, ProcedureFee
 from backend.db import Database
 from tests.conftest import PUBLIC_URL, make_settings
@@ -124,7 +125,7 @@ async def test_a_file_with_bad_rows_changes_nothing_and_names_each_row(own: obje
         ("procedures", 10, "code"),
         ("counters", 1, "number"),
     }
-    assert all(e.message_vi and e.message_en for e in caught.value.errors)
+    assert all(e.message("vi") and e.message("en") for e in caught.value.errors)
     assert await dump() == before, "nothing, not even the good row, was written"
 
 
@@ -221,8 +222,13 @@ async def test_an_administrator_exports_imports_and_edits(
     bad = json.dumps({"procedures": [_procedure("9.300002"), _procedure("oops")]}).encode()
     rejected = await client.post("/api/admin/catalogue/import", content=bad)
     assert rejected.status_code == 422
+    assert rejected.headers["content-type"].startswith("application/problem+json")
     rows = rejected.json()["error"]["rows"]
     assert [(r["row"], r["field"]) for r in rows] == [(2, "code")]
+    assert rejected.json()["rows"] == rows
+    assert rows[0]["message_en"] == "The procedure code “oops” is not of the form 1.001193."
+    [param] = rejected.json()["invalid_params"]
+    assert param["name"] == "procedures[2].code" and "oops" in param["reason_vi"]
     assert await service.procedure_exists("9.300002") is False
 
     new = _procedure("9.300003", name_vi="Cấp giấy chứng nhận nuôi ong mật thử nghiệm")
@@ -330,7 +336,7 @@ async def test_files_from_before_fee_conditions_still_import(own: object) -> Non
     # A CSV written before the payment_stage column, and one with that cell left empty.
     old_columns = [c for c in transfer.CSV_COLUMNS if c != "payment_stage"]
     cells = {
-        c: json.dumps(item.get(c, [])) if c in transfer._JSON_COLUMNS else str(item.get(c, ""))
+        c: json.dumps(item.get(c, [])) if c in transfer.JSON_COLUMNS else str(item.get(c, ""))
         for c in old_columns
     }
     for header, code in ((old_columns, "9.500002"), (transfer.CSV_COLUMNS, "9.500003")):
@@ -367,5 +373,63 @@ async def test_a_bad_fee_condition_rejects_the_file(own: object) -> None:
         )
     assert {(e.row, e.field) for e in caught.value.errors} == {(1, "fees"), (2, "payment_stage")}
     [condition] = [e for e in caught.value.errors if e.field == "fees"]
-    assert "“nobody”" in condition.message_vi and "“nobody”" in condition.message_en
+    assert "“nobody”" in condition.message("vi") and "“nobody”" in condition.message("en")
     assert await dump() == before
+
+
+async def test_one_procedure_is_refused_with_every_problem_at_once(own: object) -> None:
+    """The rules of a procedure all speak in one refusal, each naming its field and, in
+    the documents and fees, the entry (the administrators' form points at the input)."""
+    item = msgspec.convert(
+        _procedure(
+            "9.600001",
+            name_en="",
+            processing_days=999,
+            components=[
+                {"name_vi": "Đơn", "name_en": "Form"},
+                {"name_vi": "Ảnh", "name_en": "", "copies": -1},
+            ],
+            fees=[
+                {"kind": "phi", "label_vi": "Phí", "label_en": "", "amount": 5000},
+                {"kind": "le_phi", "label_vi": "a", "label_en": "a", "amount": -1},
+            ],
+        ),
+        DemoProcedure,
+    )
+    found = await transfer.check_procedure(item)
+    assert [(e.field, e.entry, e.part) for e in found] == [
+        ("name_en", None, None),
+        ("processing_days", None, None),
+        ("components", 1, "name_en"),
+        ("components", 1, "copies"),
+        ("fees", 0, "label_en"),
+        ("fees", 1, "amount"),
+    ]
+    with pytest.raises(transfer.ImportRejected) as caught:
+        await transfer.save_procedure(item)
+    assert [p.field for p in caught.value.problems] == [
+        "procedures[1].name_en",
+        "procedures[1].processing_days",
+        "procedures[1].components[1].name_en",
+        "procedures[1].components[1].copies",
+        "procedures[1].fees[0].label_en",
+        "procedures[1].fees[1].amount",
+    ]
+    assert caught.value.problems[4].message.render("en") == (
+        "Each fee needs a Vietnamese and an English label."
+    )
+    assert not await service.procedure_exists("9.600001")
+
+
+async def test_a_new_procedure_cannot_take_a_code_in_use(own: object) -> None:
+    taken = msgspec.convert(_procedure("1.001193"), DemoProcedure)
+    [error] = await transfer.check_procedure(taken, new=True)
+    assert (error.field, error.message("en")) == (
+        "code",
+        "A procedure already has the code 1.001193; edit that one instead.",
+    )
+    before = await dump()
+    with pytest.raises(transfer.ImportRejected):
+        await transfer.save_procedure(taken, new=True)
+    assert await dump() == before
+    assert await transfer.check_procedure(taken) == [], "replacing it is allowed"

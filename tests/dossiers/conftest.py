@@ -15,8 +15,9 @@ from PIL import Image
 from backend.accounts.schemas import Principal
 from backend.accounts.tables import Account
 from backend.app import create_app
+from backend.attachments import CheckedFile, inspect_upload
 from backend.db import Database
-from backend.dossiers import service, uploads
+from backend.dossiers import service
 from backend.dossiers.runtime import DossiersRuntime, utc_now
 from backend.dossiers.schemas import DossierRead, DraftCreate, DraftUpdate
 from backend.settings import Settings
@@ -95,8 +96,8 @@ def jpeg(width: int = 64, height: int = 48) -> bytes:
     return buffer.getvalue()
 
 
-def photo() -> uploads.CheckedFile:
-    return uploads.inspect_upload(jpeg(), "anh.jpg")
+def photo() -> CheckedFile:
+    return inspect_upload(jpeg(), "anh.jpg")
 
 
 async def draft_with_files(

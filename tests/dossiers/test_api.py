@@ -146,6 +146,41 @@ async def test_a_citizen_submits_through_the_api(
     assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
 
 
+async def test_every_mistake_of_a_step_is_listed_at_once(
+    dossiers_app: Litestar, open_browsers: list[Browser]
+) -> None:
+    hoa = await citizen(dossiers_app, open_browsers)
+    dossier_id = (await draft(hoa, "api-all-at-once-001"))["id"]
+    bad = await hoa.patch(
+        f"/api/dossiers/{dossier_id}",
+        {
+            "applicant_phone": "12345",
+            "applicant_id_number": "0381",
+            "form_data": {
+                "case_summary": "Tranh chấp đất với hàng xóm",
+                "household_members": "nhiều",
+                "beneficiary_group": "vip",
+            },
+        },
+    )
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    problems = {param["name"]: param for param in bad.json()["invalid_params"]}
+    assert set(problems) == {
+        "applicant_phone",
+        "applicant_id_number",
+        "form_data.household_members",
+        "form_data.beneficiary_group",
+    }
+    assert "phải là một số" in problems["form_data.household_members"]["reason_vi"]
+    assert "must be a number" in problems["form_data.household_members"]["reason_en"]
+    assert bad.json()["error"]["field"] in problems  # the first, for older scripts
+    # What was right is kept; what was wrong is not.
+    saved = (await hoa.get(f"/api/dossiers/{dossier_id}")).json()
+    assert saved["form_data"] == {"case_summary": "Tranh chấp đất với hàng xóm"}
+    assert saved["applicant_phone"] == hoa.phone
+
+
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
     [

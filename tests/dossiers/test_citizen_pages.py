@@ -21,9 +21,9 @@ from backend.accounts.validation import tax_code_check_digit
 from backend.app import create_app
 from backend.db import Database
 from backend.dossiers import service
-from backend.dossiers.pages import day
 from backend.dossiers.runtime import DossiersRuntime
 from backend.dossiers.schemas import ActionIn, DraftCreate, DraftUpdate
+from backend.i18n import format_day
 from backend.settings import Settings
 from tests.accounts.conftest import fast_settings
 from tests.accounts.helpers import Browser, Clock, enrol, new_browser
@@ -323,7 +323,7 @@ async def test_the_whole_path_without_javascript(
     assert re.fullmatch(rf"^{re.escape(PROCEDURE_AGENCY)}-\d{{6}}-\d{{4}}$", code)
     dossier = await service.get_dossier(dossiers_app.state["dossiers"], hoa.principal, dossier_id)
     assert dossier.due_date is not None
-    assert f'<strong id="due-date">{day(dossier.due_date)}</strong>' in receipt.text
+    assert f'<strong id="due-date">{format_day(dossier.due_date, "vi")}</strong>' in receipt.text
     assert "<svg" in receipt.text and "segno" in receipt.text
     assert f'href="/api/dossiers/{dossier_id}/forms/01"' in receipt.text
     assert "Giấy khám sức khỏe" in receipt.text
@@ -594,7 +594,7 @@ async def test_a_counter_dossier_is_claimed(
     assert claimed.headers["location"] == f"/ho-so/{entered.json()['id']}?xong=nhan"
     page = await hoa.browser.get(claimed.headers["location"])
     assert "Đã thêm hồ sơ này vào tài khoản của bạn." in page.text
-    assert "Cơ quan nhận hồ sơ" in page.text and "Cơ quan đang xử lý, hẹn trả ngày" in page.text
+    assert "Cơ quan đã nhận hồ sơ" in page.text and "Cơ quan đang xử lý, hẹn trả ngày" in page.text
     assert code in (await hoa.browser.get("/ho-so")).text
 
 
@@ -631,7 +631,7 @@ async def test_the_result_is_offered_for_download(
     leader = await people("staff", "leader", LEGAL_AID_AGENCY)
     await act(runtime, reception, dossier_id, "receive")
     page = await hoa.browser.get(f"/ho-so/{dossier_id}")
-    assert "Cơ quan đang xử lý, hẹn trả ngày" in page.text and "Cơ quan nhận hồ sơ" in page.text
+    assert "Cơ quan đang xử lý, hẹn trả ngày" in page.text and "Cơ quan đã nhận hồ sơ" in page.text
     assert reception.name not in page.text, "no official's name"
     await act(runtime, reception, dossier_id, "assign", assignee_id=officer.account_id)
     await act(runtime, officer, dossier_id, "propose", decision="approve")

@@ -27,11 +27,12 @@ from PIL import Image
 from backend.accounts import service as accounts
 from backend.accounts.schemas import Principal, StaffCreate
 from backend.app import create_app
+from backend.attachments import inspect_upload
 from backend.catalogue import service as catalogue
 from backend.catalogue import transfer
 from backend.catalogue.schemas import DemoCatalogue
 from backend.db import Database
-from backend.dossiers import service, uploads
+from backend.dossiers import service
 from backend.dossiers.runtime import DossiersRuntime, utc_now
 from backend.dossiers.schemas import DossierRead, DraftCreate, DraftUpdate
 from backend.dossiers.tables import Dossier
@@ -172,7 +173,7 @@ async def submitted(runtime: DossiersRuntime, citizen: Person) -> DossierRead:
         DraftCreate(procedure_code=PROCEDURE, draft_key=f"console-draft-{next(_keys):08d}"),
     )
     await service.update_draft(runtime, citizen.principal, draft.id, DraftUpdate(form_data=ANSWERS))
-    photo = uploads.inspect_upload(jpeg(), "giay-to.jpg")
+    photo = inspect_upload(jpeg(), "giay-to.jpg")
     for component in draft.components:
         if component.required:
             await service.add_file(
@@ -732,7 +733,7 @@ async def test_counter_entry_creates_a_received_dossier(
         reception.browser, f"{CONSOLE}/nhap-ho-so", {**fields, "f-beneficiary_group": ""}
     )
     assert missing.status_code == 422
-    assert "Hãy điền “Bạn thuộc diện”." in text_of(missing)
+    assert "Hãy chọn một câu trả lời cho “Bạn thuộc diện”." in text_of(missing)
     assert 'href="#f-beneficiary_group"' in missing.text
     assert 'value="Hoàng Văn Minh"' in text_of(missing)  # nothing typed is lost
     bad_phone = await post_form(

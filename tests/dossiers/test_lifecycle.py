@@ -133,11 +133,11 @@ def test_refusals_say_why_in_both_languages() -> None:
     with pytest.raises(lifecycle.ActionForbidden) as forbidden:
         lifecycle.transition("proposed", "decide", "processing", decision="approve")
     assert forbidden.value.status_code == 403
-    assert "quyền" in forbidden.value.message_vi
+    assert "quyền" in forbidden.value.message("vi")
     with pytest.raises(lifecycle.TransitionRefused) as refused:
         lifecycle.transition("draft", "receive", "reception")
     assert refused.value.status_code == 409
-    assert "Bản nháp" in refused.value.message_vi
-    assert "Draft" in refused.value.message_en
+    assert "Bản nháp" in refused.value.message("vi")
+    assert "Draft" in refused.value.message("en")
     with pytest.raises(lifecycle.TransitionRefused):
         lifecycle.transition("proposed", "decide", "leader")  # no decision given

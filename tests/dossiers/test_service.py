@@ -135,7 +135,7 @@ async def test_a_second_submission_is_refused_and_changes_nothing(
     dossier = await submitted(runtime, citizen)
     with pytest.raises(Conflict) as refused:
         await service.submit(runtime, citizen, dossier.id)
-    assert dossier.code in refused.value.message_vi
+    assert dossier.code in refused.value.message("vi")
     again = await service.get_dossier(runtime, citizen, dossier.id)
     assert again.code == dossier.code and again.version == dossier.version
 
@@ -177,7 +177,7 @@ async def test_bad_answers_are_refused_and_saved_answers_stay(
     assert kept.form_data == ANSWERS
     with pytest.raises(InvalidInput) as missing:
         await service.submit(runtime, citizen, draft.id)
-    assert missing.value.field == "files" and "Còn thiếu giấy tờ" in missing.value.message_vi
+    assert missing.value.field == "files" and "Còn thiếu giấy tờ" in missing.value.message("vi")
     assert (await service.get_dossier(runtime, citizen, draft.id)).status == "draft"
 
 
@@ -227,7 +227,7 @@ async def test_supplement_stops_the_clock(
     )
     with pytest.raises(InvalidInput) as missing:
         await step(runtime, citizen, dossier.id, "supplement")
-    assert "Ảnh CCCD rõ hơn" in missing.value.message_vi
+    assert "Ảnh CCCD rõ hơn" in missing.value.message("vi")
     clock.advance(days=3)  # Thursday: three working days waited
     await service.add_file(runtime, citizen, dossier.id, photo(), component_id=component.id)
     dossier = await step(runtime, citizen, dossier.id, "supplement")
@@ -465,3 +465,119 @@ async def test_history_is_append_only(
         )
     with pytest.raises(Exception, match="append-only"):
         await DossierEvent.delete().where(DossierEvent.dossier == dossier.id)
+
+
+# ------------------------------------------------------------ every problem at once
+
+
+def fields_of(error: pytest.ExceptionInfo[InvalidInput]) -> set[str | None]:
+    return {problem.field for problem in error.value.problems}
+
+
+async def test_a_step_keeps_what_is_right_and_names_everything_wrong(
+    runtime: DossiersRuntime, people: PersonFactory
+) -> None:
+    citizen = await people()
+    data = DraftCreate(procedure_code=PROCEDURE, draft_key=f"all-once-{citizen.account_id:012d}")
+    draft, _ = await service.create_draft(runtime, citizen, data)
+    with pytest.raises(InvalidInput) as refused:
+        await service.update_draft(
+            runtime,
+            citizen,
+            draft.id,
+            DraftUpdate(
+                applicant_name="",
+                applicant_phone="0912 345 678",
+                applicant_id_number="0381",
+                applicant_address="  Thôn   Đông  ",
+                form_data={
+                    "case_summary": "",
+                    "beneficiary_group": "",
+                    "household_members": "3",
+                    "opponent_id": "1",
+                },
+            ),
+            complete=True,
+        )
+    assert fields_of(refused) == {
+        "applicant_name",
+        "applicant_id_number",
+        "form_data.case_summary",
+        "form_data.beneficiary_group",
+        "form_data.opponent_id",
+    }
+    by_field = {p.field: p.message.render("vi") for p in refused.value.problems}
+    assert by_field["applicant_name"] == "Hãy nhập họ và tên người nộp."
+    assert "Hãy chọn một câu trả lời" in by_field["form_data.beneficiary_group"]
+    kept = await service.get_dossier(runtime, citizen, draft.id)
+    assert kept.applicant_phone == "0912345678" and kept.applicant_address == "Thôn Đông"
+    assert kept.applicant_name == draft.applicant_name, "a refused value keeps the saved one"
+    assert kept.form_data == {"household_members": "3"}
+    # Without ``complete`` a step may be left half done; only what it asks is required.
+    saved = await service.update_draft(
+        runtime, citizen, draft.id, DraftUpdate(form_data={"case_summary": "Đất đai"})
+    )
+    assert saved.form_data == {"household_members": "3", "case_summary": "Đất đai"}
+
+
+async def test_submission_names_everything_missing_at_once(
+    runtime: DossiersRuntime, people: PersonFactory
+) -> None:
+    citizen = await people()
+    data = DraftCreate(procedure_code=PROCEDURE, draft_key=f"submit-all-{citizen.account_id:010d}")
+    draft, _ = await service.create_draft(runtime, citizen, data)
+    await service.update_draft(runtime, citizen, draft.id, DraftUpdate(applicant_phone=""))
+    with pytest.raises(InvalidInput) as refused:
+        await service.submit(runtime, citizen, draft.id)
+    assert fields_of(refused) == {
+        "applicant_phone",
+        "form_data.case_summary",
+        "form_data.beneficiary_group",
+        "files",
+    }
+    files = next(p for p in refused.value.problems if p.field == "files")
+    assert "Đơn yêu cầu trợ giúp pháp lý" in files.message.render("vi")
+    assert (await service.get_dossier(runtime, citizen, draft.id)).status == "draft"
+
+
+async def test_counter_entry_and_a_supplement_request_name_every_mistake(
+    runtime: DossiersRuntime, clock: Clock, people: PersonFactory
+) -> None:
+    reception = await people("staff", "reception")
+    with pytest.raises(InvalidInput) as refused:
+        await service.create_assisted(
+            runtime,
+            reception,
+            AssistedCreate(
+                procedure_code=PROCEDURE,
+                channel="counter",
+                applicant_name="",
+                applicant_phone="12",
+                form_data={"case_summary": "Đất đai", "household_members": "nhiều"},
+                components_received=[999_999],
+            ),
+        )
+    assert fields_of(refused) == {
+        "applicant_name",
+        "applicant_phone",
+        "form_data.beneficiary_group",
+        "form_data.household_members",
+        "components_received",
+    }
+    dossier = await submitted(runtime, await people())
+    with pytest.raises(InvalidInput) as asked:
+        await step(
+            runtime,
+            reception,
+            dossier.id,
+            "request_supplement",
+            items=[
+                SupplementItem(label="Giấy không có", component_id=999_999),
+                SupplementItem(label="Ô không có", field="not_a_field"),
+            ],
+        )
+    assert fields_of(asked) == {"items[0].component_id", "items[1].field"}
+    received = await step(runtime, reception, dossier.id, "receive")
+    with pytest.raises(InvalidInput) as apology:
+        await step(runtime, reception, received.id, "apologise", new_due_date=None, note=" ")
+    assert fields_of(apology) == {"new_due_date", "note"}

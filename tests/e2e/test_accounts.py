@@ -132,3 +132,31 @@ async def test_without_passkey_support_the_page_explains(
     await expect(page.locator("#no-passkeys")).to_be_visible()
     await expect(page.get_by_role("link", name="Tra cứu hồ sơ bằng mã hồ sơ")).to_be_visible()
     await expect(page.locator("#sign-in-form")).to_be_hidden()
+
+
+async def test_sign_up_shows_every_refused_field_at_once(
+    localhost_server: MotcuaServer, new_context: NewContext
+) -> None:
+    context = await new_context(localhost_server.url)
+    page = await context.new_page()
+    await virtual_authenticator(context, page)
+    await page.goto("/dang-ky")
+    await page.get_by_label("Họ và tên").fill("A")
+    await page.get_by_label("Số điện thoại di động").fill("0123")
+    await page.get_by_label("Số căn cước công dân (không bắt buộc)").fill("12345")
+    await page.get_by_role("button", name="Tạo tài khoản bằng khóa truy cập").click()
+
+    summary = page.locator("#script-error")
+    await expect(summary).to_be_visible()
+    links = page.locator("#script-error-list a")
+    await expect(links).to_have_count(3)
+    assert [await link.get_attribute("href") for link in await links.all()] == [
+        "#full_name",
+        "#phone",
+        "#citizen_id",
+    ]
+    await expect(links.nth(1)).to_contain_text("di động")
+    for field in ("full_name", "phone", "citizen_id"):
+        await expect(page.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#email")).not_to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#recovery-codes")).to_be_hidden()

@@ -19,8 +19,12 @@ from litestar import Litestar
 
 from backend.dossiers.runtime import DossiersRuntime
 from backend.feedback import service
+from backend.feedback.pages import register
 from backend.feedback.runtime import FeedbackRuntime
+from backend.feedback.service.labels import CATEGORIES, CRITERIA, SCALE
 from backend.feedback.tables import Feedback, Rating
+from backend.web.blocks import Blocks
+from backend.web.console import Console
 from tests.accounts.helpers import Browser, Clock
 from tests.dossiers.conftest import AGENCY, OTHER_AGENCY, PersonFactory, jpeg, submitted
 from tests.feedback.conftest import (
@@ -67,7 +71,7 @@ def pdf_bytes() -> bytes:
 
 
 def stored_files(feedback: FeedbackRuntime) -> int:
-    root: Path = feedback.storage.root  # type: ignore[attr-defined]
+    root: Path = feedback.attachments.storage.root  # type: ignore[attr-defined]
     return sum(1 for path in root.rglob("*") if path.is_file()) if root.exists() else 0
 
 
@@ -99,17 +103,22 @@ async def test_a_returned_dossier_is_rated_from_its_page(
     browser = hoa.browser
 
     page = await browser.get(f"/ho-so/{dossier.id}")
+    # The feedback domain's block of the dossier page: the rating, and the feedback link.
+    assert 'id="rate-dossier"' in page.text
     assert f'href="/ho-so/{dossier.id}/danh-gia"' in page.text
     assert f'href="/phan-anh/gui?ho-so={dossier.id}"' in page.text
+    # Not on the receipt, a paper to keep.
+    receipt = await browser.get(f"/ho-so/{dossier.id}/bien-nhan")
+    assert receipt.status_code == 200 and "/phan-anh/gui" not in receipt.text
 
     form = await browser.get(f"/ho-so/{dossier.id}/danh-gia")
     assert form.status_code == 200
     assert form.headers["cache-control"] == "no-store"
     body = text_of(form)
     assert 'name="_csrf_token"' in body
-    for level, (words, _) in service.SCALE.items():
-        assert f'id="overall-{level}"' in body and words in body
-    for name in service.CRITERIA:
+    for level, words in SCALE.items():
+        assert f'id="overall-{level}"' in body and words.render("vi") in body
+    for name in CRITERIA:
         assert f'name="{name}"' in body
     assert_no_inline_code(form.text)
     assert gzipped_kib(form) <= 20
@@ -118,7 +127,7 @@ async def test_a_returned_dossier_is_rated_from_its_page(
     wrong = await send_form(browser, f"/ho-so/{dossier.id}/danh-gia", rating_form(comment=LONG))
     assert wrong.status_code == 422
     errors = summary(wrong)
-    assert 'href="#overall-1"' in errors and "mức độ hài lòng chung" in errors
+    assert 'href="#overall-1"' in errors and "“Mức độ hài lòng chung”" in errors
     assert 'href="#comment"' in errors and "1.000 ký tự" in errors
     assert LONG.strip() in text_of(wrong)
     assert await Rating.count().where(Rating.dossier_id == dossier.id) == 0
@@ -171,6 +180,10 @@ async def test_a_dossier_is_rated_only_by_its_owner_once_it_is_returned(
     ):
         assert response.status_code == 404
     pending = await submitted(runtime, owner.principal)
+    # Its page offers feedback about it, but no rating yet.
+    pending_page = await owner.browser.get(f"/ho-so/{pending.id}")
+    assert 'id="dossier-feedback"' in pending_page.text
+    assert 'id="rate-dossier"' not in pending_page.text
     page = text_of(await owner.browser.get(f"/ho-so/{pending.id}/danh-gia"))
     assert "khi hồ sơ đã trả kết quả" in page and 'id="rating-form"' not in page
     early = await send_form(
@@ -288,7 +301,7 @@ async def test_feedback_from_a_counter_with_photos_gets_a_code_to_follow(
     body = text_of(form)
     assert f'name="counter_token" value="{token}"' in body and "Về quầy" in body
     assert 'enctype="multipart/form-data"' in body and 'name="_csrf_token"' in body
-    for key in service.CATEGORIES:
+    for key in CATEGORIES:
         assert f'id="category-{key}"' in body
     assert_no_inline_code(form.text)
     assert gzipped_kib(form) <= 20
@@ -418,6 +431,48 @@ async def test_mistakes_in_feedback_are_named_and_nothing_is_kept(
     assert await feedback_count() == before and stored_files(feedback) == files_before
 
 
+async def test_every_mistake_in_feedback_shows_at_once(
+    dossiers_app: Litestar,
+    feedback: FeedbackRuntime,
+    clock: Clock,
+    open_browsers: list[Browser],
+) -> None:
+    phone = await visitor(dossiers_app, open_browsers)
+    before, files_before = await feedback_count(), stored_files(feedback)
+    typed = "Cán bộ hướng dẫn mỗi lần một khác, tôi phải đi lại ba lần."
+    good, bad = ("tot.jpg", jpeg(), "image/jpeg"), ("giay.pdf", pdf_bytes(), "application/pdf")
+    # The form's own fields and the photos.
+    unchosen = await send_form(
+        phone,
+        "/phan-anh/gui",
+        {"procedure_code": PROCEDURE, "text": typed, "anonymous": "1"},
+        files=[("photos", good), ("photos", bad)],
+    )
+    assert unchosen.status_code == 422
+    errors = summary(unchosen)
+    assert 'href="#category-thu_tuc"' in errors and "“Loại phản ánh”" in errors
+    assert "giay.pdf" in errors and "tot.jpg" not in errors
+    # The service's rules and the photos.
+    ruled = await send_form(
+        phone,
+        "/phan-anh/gui",
+        {
+            "procedure_code": PROCEDURE,
+            "category": "thu_tuc",
+            "text": "Chậm quá",
+            "contact_name": "Bà Tư",
+            "contact_phone": "12345",
+        },
+        files=[("photos", good), ("photos", bad)],
+    )
+    assert ruled.status_code == 422
+    errors = summary(ruled)
+    for target in ("#text", "#photos", "#contact_phone"):
+        assert f'href="{target}"' in errors
+    assert "ít nhất 10 ký tự" in errors and "10 chữ số" in errors and "giay.pdf" in errors
+    assert await feedback_count() == before and stored_files(feedback) == files_before
+
+
 async def test_what_the_feedback_is_about_comes_from_the_link(
     dossiers_app: Litestar,
     runtime: DossiersRuntime,
@@ -497,6 +552,10 @@ async def test_an_official_answers_and_the_sender_rates_the_answer(
     clock.advance(days=16)  # past ten working days
     queue = await official.browser.get("/can-bo/phan-anh")
     assert queue.status_code == 200 and queue.headers["cache-control"] == "no-store"
+    # The console's shared navigation, this section current.
+    nav = re.search(r'<nav class="console-nav".*?</nav>', queue.text, re.S)
+    assert nav and 'href="/can-bo/phan-anh" id="nav-feedback" aria-current="page"' in nav.group(0)
+    assert 'href="/can-bo/danh-gia" id="nav-ratings"' in nav.group(0)
     row_html = re.search(
         rf"<tr[^>]*>\s*<th scope=\"row\"><a href=\"/can-bo/phan-anh/{feedback_id}\">.*?</tr>",
         queue.text,
@@ -608,6 +667,8 @@ async def test_publishing_needs_the_senders_consent_and_forwarding_moves_the_fee
     assert (await official.browser.get(f"/can-bo/phan-anh/{row['id']}")).status_code == 404
     there = text_of(await other.browser.get(f"/can-bo/phan-anh/{row['id']}"))
     assert "Thuộc Sở Tư pháp" in there
+    # When it was passed on, in Vietnam time, by Babel.
+    assert "05/10/2026 09:00" in there
     assert (
         f'href="/can-bo/phan-anh/{row["id"]}"' in (await other.browser.get("/can-bo/phan-anh")).text
     )
@@ -633,6 +694,7 @@ async def test_officials_see_the_ratings_of_their_work(
     official = await official_browser(dossiers_app, open_browsers, "leader", AGENCY)
     page = await official.browser.get("/can-bo/danh-gia")
     assert page.status_code == 200
+    assert 'id="nav-ratings" aria-current="page"' in page.text
     body = text_of(page)
     assert "Cả cơ quan" in body and "Đúng hẹn, chu đáo" in body
     mine = re.search(r'<section class="rating-summary" id="mine".*?</section>', body, re.S)
@@ -665,3 +727,18 @@ async def test_signing_in_comes_first(
     phone = await visitor(dossiers_app, open_browsers)
     response = await phone.get(path)
     assert response.status_code == 303 and response.headers["location"].startswith("/dang-nhap")
+
+
+def test_the_console_lists_feedback_and_ratings_for_officials() -> None:
+    console = Console()
+    register(Blocks(), console)
+    sections = console.nav("reception")
+    assert [(s.key, s.href) for s in sections] == [
+        ("feedback", "/can-bo/phan-anh"),
+        ("ratings", "/can-bo/danh-gia"),
+    ]
+    assert [s.label.render("en") for s in sections] == [
+        "Feedback and petitions",
+        "People's ratings",
+    ]
+    assert console.nav("admin") == [] and console.nav(None) == []

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from backend.catalogue.tokens import InvalidCounterToken, RevokedCounterToken
+from backend.catalogue.service import InvalidCounterToken, RevokedCounterToken
 from backend.dossiers.runtime import DossiersRuntime
 from backend.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.feedback import service
@@ -44,7 +44,7 @@ async def test_a_returned_dossier_is_rated_once_and_editable_for_a_week(
     clock.advance(days=2)
     with pytest.raises(Conflict) as late:
         await service.rate_dossier(feedback, citizen, dossier.id, GOOD)
-    assert "7 ngày" in late.value.message_vi
+    assert "7 ngày" in late.value.message("vi")
     # The officials who handled it see it among their own ratings.
     for official in officials:
         seen = await service.official_ratings(feedback, official)
@@ -232,7 +232,8 @@ async def test_forwarding_moves_it_to_the_other_agency(
         feedback, here, row["id"], ForwardIn(agency_code=OTHER_AGENCY, note="Thuộc thẩm quyền Sở")
     )
     assert moved.agency_code == OTHER_AGENCY and moved.first_agency == AGENCY
-    assert moved.history[-1]["to"] == OTHER_AGENCY and moved.history[-1]["note"]
+    assert moved.history[-1].to == OTHER_AGENCY and moved.history[-1].note
+    assert moved.history[-1].from_agency == AGENCY and moved.history[-1].by
     with pytest.raises(NotFound):
         await service.detail(feedback, here, row["id"])
     with pytest.raises(InvalidInput) as no_consent:
@@ -264,22 +265,70 @@ async def test_bad_feedback_is_refused_and_nothing_stored(
     assert await Feedback.count() == before
 
 
-def test_photos_are_checked_by_content() -> None:
-    assert [p.media_type for p in service.check_photos([(jpeg(), "anh.jpg")])] == ["image/jpeg"]
+async def test_photos_are_checked_by_content(feedback: FeedbackRuntime) -> None:
+    checked = await service.check_photos(feedback, [(jpeg(), "anh.jpg")])
+    assert [p.media_type for p in checked] == ["image/jpeg"]
     with pytest.raises(InvalidInput):
-        service.check_photos([(b"%PDF-1.4 not an image", "anh.jpg")])
+        await service.check_photos(feedback, [(b"%PDF-1.4 not an image", "anh.jpg")])
     with pytest.raises(InvalidInput):
-        service.check_photos([(jpeg(), f"anh{i}.jpg") for i in range(4)])
+        await service.check_photos(feedback, [(jpeg(), f"anh{i}.jpg") for i in range(4)])
     with pytest.raises(InvalidInput):
-        service.check_photos([(b"\xff\xd8" + b"\x00" * (11 * 1024 * 1024), "to.jpg")])
+        await service.check_photos(
+            feedback, [(b"\xff\xd8" + b"\x00" * (11 * 1024 * 1024), "to.jpg")]
+        )
+    # Every refused photo is named, the good ones are not.
+    with pytest.raises(InvalidInput) as refused:
+        await service.check_photos(
+            feedback, [(jpeg(), "tot.jpg"), (b"not an image", "a.jpg"), (b"", "b.jpg")]
+        )
+    messages = [p.message.render("vi") for p in refused.value.problems]
+    assert [p.field for p in refused.value.problems] == ["photos", "photos"]
+    assert messages[0].startswith("a.jpg: ") and messages[1].startswith("b.jpg: ")
+
+
+async def test_every_problem_of_a_feedback_is_reported_at_once(
+    feedback: FeedbackRuntime, clock: Clock
+) -> None:
+    before, files_before = await Feedback.count(), _stored(feedback)
+    with pytest.raises(InvalidInput) as refused:
+        await service.submit(
+            feedback,
+            None,
+            _feedback(
+                agency_code=None,
+                text="ngắn",
+                contact_name=" ",
+                contact_phone="123",
+                contact_email="khong-phai-thu",
+            ),
+            [(jpeg(), "tot.jpg"), (b"%PDF-1.4 not an image", "giay.jpg")],
+        )
+    assert [p.field for p in refused.value.problems] == [
+        "agency_code",
+        "text",
+        "photos",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+    ]
+    assert "giay.jpg" in refused.value.problems[2].message.render("vi")
+    assert refused.value.problems[3].message.render("en") == (
+        "Give your name, or send anonymously."
+    )
+    # Nothing kept, not even the good photo.
+    assert await Feedback.count() == before and _stored(feedback) == files_before
+
+
+def _stored(feedback: FeedbackRuntime) -> int:
+    root = feedback.attachments.storage.root  # type: ignore[attr-defined]
+    return sum(1 for path in root.rglob("*") if path.is_file()) if root.exists() else 0
 
 
 async def test_photos_are_kept_and_served_to_the_agency_only(
     feedback: FeedbackRuntime, clock: Clock, people: PersonFactory
 ) -> None:
     reception = await people("staff", "reception", agency=AGENCY)
-    photos = service.check_photos([(jpeg(), "anh.jpg")])
-    sent = await service.submit(feedback, None, _feedback(anonymous=True), photos)
+    sent = await service.submit(feedback, None, _feedback(anonymous=True), [(jpeg(), "anh.jpg")])
     assert sent.feedback.photos == 1
     row = (await Feedback.select(Feedback.id).where(Feedback.code == sent.feedback.code))[0]
     data, media_type = await service.photo(feedback, reception, row["id"], 0)

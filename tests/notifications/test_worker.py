@@ -13,17 +13,19 @@ from collections.abc import AsyncIterator
 import msgspec
 import pytest
 
+from backend import vapid
 from backend.accounts.schemas import Principal
 from backend.accounts.tables import Session
 from backend.dossiers import service as dossiers
 from backend.dossiers.runtime import DossiersRuntime
 from backend.dossiers.schemas import ActionIn, SupplementItem
-from backend.notifications import service, vapid
+from backend.jobs import Runner
+from backend.notifications import service
 from backend.notifications.push import PushSender
 from backend.notifications.runtime import NotificationsRuntime, utc_now
 from backend.notifications.schemas import SubscriptionIn, SubscriptionKeys
 from backend.notifications.tables import Delivery, PushJob, PushSubscription
-from backend.notifications.worker import Worker
+from backend.notifications.worker import Notifier
 from backend.outbox.tables import OutboxMessage
 from tests.dossiers.conftest import PersonFactory, submitted
 from tests.support.databases import POSTGRES_URL
@@ -82,9 +84,9 @@ async def device(
 
 
 async def drain(notify: NotificationsRuntime, rounds: int = 5) -> None:
-    async with PushSender(notify) as sender:
+    async with Runner([Notifier(notify)]) as runner:
         for _ in range(rounds):
-            if not await Worker(notify).run_once(sender):
+            if not await runner.run_once():
                 return
 
 
@@ -286,6 +288,21 @@ async def test_bad_subscriptions_are_refused(
     assert refused.value.field == field
 
 
+async def test_a_bad_endpoint_and_bad_keys_are_refused_together(
+    notify: NotificationsRuntime, people: PersonFactory
+) -> None:
+    from backend.errors import InvalidInput
+
+    citizen = await signed_in(people)
+    data = SubscriptionIn(
+        endpoint="https://evil.example.com/push/1",
+        keys=SubscriptionKeys(p256dh="B" + "A" * 86, auth=vapid.b64url(b"0" * 16)),
+    )
+    with pytest.raises(InvalidInput) as refused:
+        await service.subscribe(notify, citizen, data)
+    assert [problem.field for problem in refused.value.problems] == ["endpoint", "keys"]
+
+
 @pytest.mark.skipif(not POSTGRES_URL, reason="several workers run at once on PostgreSQL only")
 async def test_two_workers_never_send_the_same_notice_twice(
     runtime: DossiersRuntime,
@@ -302,8 +319,8 @@ async def test_two_workers_never_send_the_same_notice_twice(
         await step(runtime, reception, dossier.id, "receive")
 
     async def worker() -> None:
-        async with PushSender(notify) as sender:
-            await Worker(notify, batch=3).drain(sender)
+        async with Runner([Notifier(notify, batch=3)]) as runner:
+            await runner.drain()
 
     await asyncio.gather(worker(), worker(), worker())
     assert all(len(push.received_for(fake)) == 1 for fake in devices)

@@ -22,9 +22,11 @@ from backend.accounts.schemas import Principal, StaffCreate
 from backend.dossiers.runtime import DossiersRuntime
 from backend.payments import service
 from backend.payments.gateways import VnpayGateway
-from backend.payments.pages import masked_name, parse_amount, pay_form_policy
+from backend.payments.gateways.vnpay import VnpayClient, VnpayConfig
+from backend.payments.pages.console import parse_amount
+from backend.payments.pages.pay import pay_form_policy
+from backend.payments.pages.status import masked_name
 from backend.payments.runtime import PaymentsRuntime
-from backend.payments.vnpay import VnpayClient, VnpayConfig
 from backend.settings import Settings
 from tests.accounts.helpers import Browser, Clock, enrol, new_browser
 from tests.dossiers.conftest import submitted as submitted_free
@@ -146,7 +148,7 @@ async def test_the_pay_step_shows_the_fees_and_sends_to_the_gateway(
     # The dossier page says what is owed, and when.
     shown = await thong.browser.get(f"/ho-so/{dossier.id}")
     page = text_of(shown)
-    assert "Phí, lệ phí" in page and "115.000 ₫" in page and "Chưa thanh toán" in page
+    assert "Phí, lệ phí" in page and "115.000\u00a0₫" in page and "Chưa thanh toán" in page
     assert "Cần thanh toán để cơ quan tiếp nhận hồ sơ." in page
     assert f'href="/ho-so/{dossier.id}/thanh-toan"' in page
     receipt = text_of(await thong.browser.get(f"/ho-so/{dossier.id}/bien-nhan"))
@@ -158,9 +160,9 @@ async def test_the_pay_step_shows_the_fees_and_sends_to_the_gateway(
     page = text_of(pay)
     assert_no_inline_code(pay.text)
     assert "Lệ phí cấp giấy phép lái xe" in page
-    assert "Giảm khi nộp trực tuyến: −20.000 ₫" in page
-    assert re.search(r'id="total">115\.000 ₫<', page)
-    assert "Thanh toán 115.000 ₫" in page
+    assert "Giảm khi nộp trực tuyến: −20.000\u00a0₫" in page
+    assert re.search(r'id="total">115\.000\xa0₫<', page)
+    assert "Thanh toán 115.000\u00a0₫" in page
     assert "Cổng thanh toán thử nghiệm (bản trình diễn, không mất tiền)" in page
     assert "Chuyển khoản bằng ứng dụng ngân hàng (quét mã VietQR)" in page
     assert 'name="payer" value="person"' in page  # a person's dossier: no choice of payer
@@ -170,12 +172,14 @@ async def test_the_pay_step_shows_the_fees_and_sends_to_the_gateway(
     missing = await send(thong.browser, f"/ho-so/{dossier.id}/thanh-toan", {"payer": "person"})
     assert missing.status_code == 422
     assert 'href="#provider"' in summary(missing.text)
-    assert "Hãy chọn cách thanh toán." in summary(missing.text)
+    assert "Hãy chọn một câu trả lời cho “Cách thanh toán”." in summary(missing.text)
+    assert 'id="provider-error"' in missing.text
     assert "Lệ phí cấp giấy phép lái xe" in text_of(missing)
     odd = await send(
         thong.browser, f"/ho-so/{dossier.id}/thanh-toan", {"payer": "person", "provider": "bitcoin"}
     )
-    assert odd.status_code == 422 and "Lựa chọn này không hợp lệ" in summary(odd.text)
+    assert odd.status_code == 422 and 'href="#provider"' in summary(odd.text)
+    assert "“Cách thanh toán”" in summary(odd.text)
 
     started = await send(
         thong.browser,
@@ -214,7 +218,7 @@ async def test_a_bank_transfer_shows_its_qr_code(
     page = text_of(await thong.browser.get(location))
     assert "<svg" in page and "Vietcombank" in page and "0123456789" in page
     assert f'id="transfer-reference">{location.rsplit("/", 1)[-1]}<' in page
-    assert "Nội dung chuyển khoản" in page and "115.000 ₫" in page
+    assert "Nội dung chuyển khoản" in page and "115.000\u00a0₫" in page
 
 
 async def test_someone_elses_dossier_and_payment_are_not_found(
@@ -300,7 +304,7 @@ async def test_cancel_then_pay_again_then_the_receipt_and_its_check(
     reference = reference_of(second.headers["location"])
     back = await sandbox(thong.browser, second.headers["location"], "success")
     paid = text_of(await local(thong.browser, back.headers["location"]))
-    assert "Đã thanh toán" in paid and "Đã nhận 115.000 ₫" in paid
+    assert "Đã thanh toán" in paid and "Đã nhận 115.000\u00a0₫" in paid
     assert f'href="/thanh-toan/{reference}/bien-lai"' in paid
     # Nothing left to pay: the pay step says so and links back.
     done = text_of(await thong.browser.get(f"/ho-so/{dossier.id}/thanh-toan"))
@@ -326,7 +330,7 @@ async def test_cancel_then_pay_again_then_the_receipt_and_its_check(
     check = await local(anyone, verify_url.group(1))
     assert check.status_code == 200 and check.headers["x-robots-tag"] == "noindex"
     page = text_of(check)
-    assert "Biên lai hợp lệ" in page and "115.000 ₫" in page
+    assert "Biên lai hợp lệ" in page and "115.000\u00a0₫" in page
     assert "Đ* T** Thông" in page and "Đỗ Thị Thông" not in page
     assert dossier.code is not None and dossier.code in page
     forged = await anyone.get(httpx.URL(verify_url.group(1)).path, params={"k": "A" * 16})
@@ -365,11 +369,16 @@ async def test_a_business_pays_several_dossiers_in_its_name(
         "/thanh-toan/chon", params=[("ho-so", first.id), ("ho-so", second.id)]
     )
     page = text_of(chosen)
-    assert chosen.status_code == 200 and "Thanh toán 230.000 ₫" in page
+    assert chosen.status_code == 200 and "Thanh toán 230.000\u00a0₫" in page
     assert 'id="payer-organisation" name="payer" value="organisation" checked' in page
     assert "Tôi tự thanh toán" in page
     action = re.search(r'<form method="post" action="([^"]+)"', chosen.text)
     assert action
+    # Neither choice made: both are named at once.
+    both = await send(director.browser, html.unescape(action.group(1)), {})
+    assert both.status_code == 422
+    assert 'href="#payer"' in summary(both.text) and 'href="#provider"' in summary(both.text)
+    assert 'id="payer-error"' in both.text and 'id="provider-error"' in both.text
     started = await send(
         director.browser,
         html.unescape(action.group(1)),
@@ -399,7 +408,7 @@ async def test_cash_at_the_counter_then_reception(
     page = await reception.get(url)
     text = text_of(page)
     assert_no_inline_code(page.text)
-    assert 'id="form-cash"' in page.text and "Tôi đã thu đủ 115.000 ₫" in text
+    assert 'id="form-cash"' in page.text and "Tôi đã thu đủ 115.000\u00a0₫" in text
     assert "Chưa thanh toán" in text and "Trước khi tiếp nhận hồ sơ" in text
     unticked = await send(reception, f"{url}/thu-tien-mat", {})
     assert unticked.status_code == 422
@@ -421,7 +430,7 @@ async def test_cash_at_the_counter_then_reception(
     )
     assert received.status_code == 303
     box = text_of(await thong.browser.get(f"/ho-so/{dossier.id}"))
-    assert "Đã thanh toán" in box and "Biên lai thanh toán 115.000 ₫" in box
+    assert "Đã thanh toán" in box and "Biên lai thanh toán 115.000\u00a0₫" in box
 
 
 async def test_a_refund_larger_than_what_was_paid_is_refused_on_the_page(
@@ -451,7 +460,7 @@ async def test_a_refund_larger_than_what_was_paid_is_refused_on_the_page(
     too_much = await send(reception, f"{url}/hoan-phi", {"amount": "200.000", "reason": "Từ chối"})
     assert too_much.status_code == 422
     errors = summary(too_much.text)
-    assert 'href="#refund-amount"' in errors and "115.000 đồng" in errors
+    assert 'href="#refund-amount"' in errors and "115.000\u00a0₫" in errors
     assert 'value="200.000"' in too_much.text and ">Từ chối</textarea>" in too_much.text
     no_reason = await send(reception, f"{url}/hoan-phi", {"amount": "115000", "reason": ""})
     assert no_reason.status_code == 422 and 'href="#refund-reason"' in summary(no_reason.text)
@@ -475,10 +484,10 @@ async def test_the_pages_speak_english(
     dossier = await submitted_with_fees(runtime, thong.principal)
     thong.browser.client.cookies.set("lang", "en")
     page = text_of(await thong.browser.get(f"/ho-so/{dossier.id}/thanh-toan"))
-    assert "Pay 115.000 ₫" in page and "Online discount: −20.000 ₫" in page
+    assert "Pay ₫115,000" in page and "Online discount: −₫20,000" in page
     assert "How to pay" in page and "Test payment gateway" in page
     missing = await send(thong.browser, f"/ho-so/{dossier.id}/thanh-toan", {"payer": "person"})
-    assert "Choose how to pay." in summary(missing.text)
+    assert "Choose one of the answers to “How to pay”." in summary(missing.text)
     help_page = text_of(await thong.browser.get("/huong-dan/thanh-toan"))
     assert "Paying fees" in help_page
 

@@ -15,7 +15,8 @@ import pypdfium2
 import pytest
 import zxingcpp
 
-from backend.payments.receipt_pdf import ReceiptLine, ReceiptView, money, render_receipt
+from backend.i18n import format_number
+from backend.payments.receipt_pdf import ReceiptLine, ReceiptView, render_receipt
 
 VERIFY = "http://localhost:8000/bien-lai/BL26-000123?s=Zk3p9QwErTy-12345_abcdeFGHIJ"
 VIEW = ReceiptView(
@@ -46,11 +47,17 @@ def pages(data: bytes) -> list[str]:
     ]
 
 
-def test_money() -> None:
-    assert money(115_000) == "115.000 đ"
-    assert money(0) == "0 đ"
-    assert money(500) == "500 đ"
-    assert money(1_234_567_890) == "1.234.567.890 đ"
+def test_amounts_are_written_the_vietnamese_way_in_either_language() -> None:
+    # A receipt is a Vietnamese document: dots between thousands, the đồng sign after.
+    view = dataclasses.replace(
+        VIEW,
+        items=[ReceiptLine("000.00.12.H56-261122-0001", "Lệ phí", 1_234_567_890)],
+        total_vnd=1_234_567_890,
+        refunded_vnd=500,
+    )
+    [text] = pages(render_receipt(view))
+    assert "1.234.567.890" in text and "1,234,567,890" not in text
+    assert "Đã hoàn: 500 ₫ (Năm trăm đồng)" in text
 
 
 def test_the_receipt_says_everything() -> None:
@@ -94,7 +101,7 @@ def test_a_person_without_tax_code_nor_address_and_a_refund() -> None:
     assert "Nguyễn Thị Lan" in text
     assert "Mã số thuế" not in text
     assert "Địa chỉ" not in text
-    assert "Đã hoàn: 8.000 đ (Tám nghìn đồng)" in text
+    assert "Đã hoàn: 8.000 ₫ (Tám nghìn đồng)" in text
 
 
 def test_the_qr_code_leads_to_the_checking_page() -> None:
@@ -131,7 +138,7 @@ def test_long_names_and_many_items_flow_onto_further_pages() -> None:
     assert all("Tên loại phí, lệ phí" in text for text in texts[:2])
     for item in items:
         assert item.dossier_code in whole
-    assert f"Tổng cộng {money(view.total_vnd)[:-2]}" in whole
+    assert f"Tổng cộng {format_number(view.total_vnd, 'vi')}" in whole
     assert re.search(r"Trang 2/\d", whole)
     assert "Quét mã để kiểm tra biên lai" in texts[-1]
 

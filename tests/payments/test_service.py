@@ -13,15 +13,18 @@ import httpx
 import msgspec
 import pytest
 
+from backend.app import background_jobs
 from backend.dossiers import service as dossiers
 from backend.dossiers.runtime import DossiersRuntime
 from backend.dossiers.schemas import ActionIn
 from backend.errors import AppError, Forbidden, InvalidInput, NotFound
-from backend.notifications.worker import Worker
+from backend.jobs import Runner
 from backend.outbox import service as outbox
-from backend.payments import service, vietqr, vnpay
+from backend.payments import service
+from backend.payments.gateways import vietqr, vnpay
 from backend.payments.runtime import PaymentsRuntime
 from backend.payments.schemas import PaymentRead, PaymentStart, RefundIn
+from backend.payments.service import records
 from backend.payments.tables import GatewayNotice, Receipt
 from tests.accounts.helpers import Clock
 from tests.dossiers.conftest import PersonFactory
@@ -85,8 +88,8 @@ async def confirmed_notices(dossier_id: int) -> list[dict[str, Any]]:
 
 
 async def receipts_of(payment: PaymentRead) -> int:
-    row = await service._payment_row(reference=payment.reference)
-    return await Receipt.count().where(Receipt.payment == row["id"])
+    row = await records.payment_row(reference=payment.reference)
+    return await Receipt.count().where(Receipt.payment == row.id)
 
 
 # ------------------------------------------------------------------ the amount
@@ -154,7 +157,28 @@ async def test_reception_waits_for_the_fees(
         await dossiers.act(
             runtime, reception, dossier.id, ActionIn(action="receive", version=dossier.version)
         )
-    assert unpaid.value.field == "payment" and "115.000 đồng" in unpaid.value.message_vi
+    assert unpaid.value.field == "payment" and "115.000\u00a0₫" in unpaid.value.message("vi")
+
+
+async def test_an_order_names_every_wrong_choice_at_once(
+    runtime: DossiersRuntime, payments: PaymentsRuntime, clock: Clock, people: PersonFactory
+) -> None:
+    citizen = await people()
+    first = await submitted_with_fees(runtime, citizen)
+    second = await submitted_with_fees(runtime, citizen)
+    assert "vnpay" not in service.offered(payments)
+    with pytest.raises(InvalidInput) as wrong:
+        await pay_order(payments, citizen, [first.id], provider="vnpay", payer="organisation")
+    assert [problem.field for problem in wrong.value.problems] == ["provider", "payer"]
+    # Every dossier with nothing to pay is named, not only the first.
+    await pay_order(payments, citizen, [first.id, second.id], provider="vietqr")
+    for dossier in (first, second):
+        await dossiers.settle_fees([dossier.id])
+    with pytest.raises(InvalidInput) as paid:
+        await service.quote(payments, citizen, [first.id, second.id])
+    messages = [problem.message.render("vi") for problem in paid.value.problems]
+    assert len(messages) == 2
+    assert first.code in messages[0] and second.code in messages[1]  # type: ignore[operator]
 
 
 # ------------------------------------------------------------------------ IPN
@@ -351,11 +375,9 @@ async def test_a_lost_ipn_is_repaired_by_reconciliation(
         await service.get_payment(payments, citizen, payment.reference, "vi")
     ).status == "pending"
     clock.advance(minutes=5)
-    # The outbox worker runs reconciliation among its chores.
-    worker = Worker(
-        payments_app.state["notifications"], chores=[lambda: service.reconcile(payments)]
-    )
-    assert await worker.do_chores() >= 1
+    # The worker runs reconciliation among its chores.
+    async with Runner(background_jobs(payments_app.state["notifications"], payments)) as runner:
+        assert await runner.run_once(every_job=True) >= 1
     repaired = await service.get_payment(payments, citizen, payment.reference, "vi")
     assert repaired.status == "paid" and repaired.receipt_id
     assert len(await confirmed_notices(dossier.id)) == 1
@@ -522,7 +544,7 @@ async def test_refunds_of_a_refused_dossier(
     await _sandbox_pay(http, payment.redirect_url, "success")
     with pytest.raises(InvalidInput) as not_refused:
         await service.refund(payments, reception, dossier.id, RefundIn(amount=1, reason="x"), "vi")
-    assert "từ chối" in not_refused.value.message_vi
+    assert "từ chối" in not_refused.value.message("vi")
     dossier = await dossiers.get_dossier(runtime, reception, dossier.id)
     await dossiers.act(
         runtime,
@@ -534,7 +556,7 @@ async def test_refunds_of_a_refused_dossier(
         await service.refund(
             payments, reception, dossier.id, RefundIn(amount=115_001, reason="Từ chối"), "vi"
         )
-    assert too_much.value.field == "amount" and "115.000" in too_much.value.message_vi
+    assert too_much.value.field == "amount" and "115.000" in too_much.value.message("vi")
     state = await service.refund(
         payments, reception, dossier.id, RefundIn(amount=15_000, reason="Hoàn một phần"), "vi"
     )
@@ -548,6 +570,31 @@ async def test_refunds_of_a_refused_dossier(
         await service.refund(payments, reception, dossier.id, RefundIn(amount=1, reason="x"), "vi")
     kinds = [m["kind"] for m in await outbox.messages_for(f"dossier:{dossier.id}")]
     assert kinds.count("payment.refunded") == 1
+
+
+async def test_a_refund_names_every_field_at_fault_at_once(
+    runtime: DossiersRuntime, payments: PaymentsRuntime, clock: Clock, people: PersonFactory
+) -> None:
+    citizen = await people()
+    reception = await people("staff", "reception", agency=LICENCE_AGENCY)
+    dossier = await submitted_with_fees(runtime, citizen)
+    await service.record_cash(payments, reception, dossier.id, "vi")
+    dossier = await dossiers.get_dossier(runtime, reception, dossier.id)
+    await dossiers.act(
+        runtime,
+        reception,
+        dossier.id,
+        ActionIn(action="refuse", version=dossier.version, reasons=["Không thuộc thẩm quyền"]),
+    )
+    with pytest.raises(InvalidInput) as refused:
+        await service.refund(
+            payments, reception, dossier.id, RefundIn(amount=200_000, reason="   "), "vi"
+        )
+    assert [problem.field for problem in refused.value.problems] == ["amount", "reason"]
+    assert "115.000\u00a0₫" in refused.value.problems[0].message.render("vi")
+    assert "₫115,000" in refused.value.problems[0].message.render("en")
+    state = await service.dossier_payments(payments, reception, dossier.id, "vi")
+    assert state.refunds == [] and state.refundable == 115_000
 
 
 async def test_two_officials_refunding_at_once_never_exceed_what_was_paid(

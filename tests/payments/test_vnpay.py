@@ -14,8 +14,8 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from backend.payments import vnpay
-from backend.payments.vnpay import (
+from backend.payments.gateways import vnpay
+from backend.payments.gateways.vnpay import (
     IPN_MESSAGES,
     InvalidSignature,
     MalformedNotification,

@@ -98,9 +98,9 @@ async def test_a_leader_sees_their_own_agency(client: httpx.AsyncClient, app: Li
     assert "Ủy ban nhân dân phường Hạc Thành" in html
     assert 'name="co_quan"' not in html  # no choice of agency for a leader
     assert card(html, "Hồ sơ tiếp nhận") == "7"  # A's, not B's 4
-    assert card(html, "Giải quyết đúng hạn") == "60,0 %"
+    assert card(html, "Giải quyết đúng hạn") == "60,0%"
     assert card(html, "Đang quá hạn (hiện tại)") == "2"
-    assert card(html, "Tỷ lệ hồ sơ trực tuyến") == "42,9 %"
+    assert card(html, "Tỷ lệ hồ sơ trực tuyến") == "42,9%"
     assert card(html, "Thời gian giải quyết trung bình") == "2,0 ngày"
     # Charts: inline SVG named by its title and description, a caption, a table.
     assert html.count('role="img"') == 2
@@ -132,12 +132,12 @@ async def test_an_administrator_chooses_the_agency(
     province = (await client.get(LEADERS, params=OCTOBER)).text
     assert "Thống kê: Toàn tỉnh" in province
     assert card(province, "Hồ sơ tiếp nhận") == "11"
-    assert card(province, "Thanh toán trực tuyến") == "75,0 %"
-    assert card(province, "Tỷ lệ hài lòng") == "60,0 %"
+    assert card(province, "Thanh toán trực tuyến") == "75,0%"
+    assert card(province, "Tỷ lệ hài lòng") == "60,0%"
     assert 'name="co_quan"' in province
     b = (await client.get(LEADERS, params={**OCTOBER, "co_quan": B})).text
     assert card(b, "Hồ sơ tiếp nhận") == "4"
-    assert card(b, "Phản ánh, kiến nghị trả lời đúng hạn") == "100,0 %"
+    assert card(b, "Phản ánh, kiến nghị trả lời đúng hạn") == "100,0%"
     unknown = await client.get(LEADERS, params={**OCTOBER, "co_quan": "999.99.99.H56"})
     assert unknown.status_code == 422
     assert 'href="#agency"' in unknown.text and 'id="agency"' in unknown.text
@@ -151,6 +151,8 @@ async def test_a_wrong_period_is_named(client: httpx.AsyncClient, app: Litestar)
     assert response.status_code == 422
     assert "Ngày kết thúc phải sau ngày bắt đầu." in response.text
     assert 'value="1/10/2026"' in response.text  # what was typed stays
+    # The message is also next to its field, which points to it.
+    assert 'id="end-error"' in response.text and 'aria-describedby="end-error"' in response.text
     missing = await client.get(LEADERS, params={"ky": "custom", "tu": "", "den": "x"})
     assert 'href="#start"' in missing.text and 'href="#end"' in missing.text
 

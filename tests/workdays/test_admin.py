@@ -143,13 +143,13 @@ async def test_an_administrator_marks_and_unmarks_days_and_the_calendar_follows_
             "2026-03-07",
             {"kind": "holiday"},
             "kind",
-            "Ngày 07/03/2026 là thứ Bảy, vốn đã là ngày nghỉ",
+            "Thứ Bảy, 07/03/2026 vốn đã là ngày nghỉ",
         ),
         (
             "2026-03-03",
             {"kind": "working"},
             "kind",
-            "Ngày 03/03/2026 là thứ Ba, vốn đã là ngày làm",
+            "Thứ Ba, 03/03/2026 vốn đã là ngày làm",
         ),
         ("2026-03-03", {"kind": "nghi"}, "kind", "Loại ngày phải là “holiday”"),
         (
@@ -259,7 +259,7 @@ async def test_a_refused_form_says_why_and_keeps_the_input(person: Person) -> No
     assert refused.status_code == 422
     text = text_of(refused)
     assert 'role="alert"' in text and 'href="#kind"' in text
-    assert "Ngày 08/03/2026 là Chủ nhật, vốn đã là ngày nghỉ" in text
+    assert "Chủ Nhật, 08/03/2026 vốn đã là ngày nghỉ" in text
     assert 'value="Chủ nhật thử"' in text and 'value="2026-03-08"' in text
     assert "16/02/2026" in text  # the year's table is still there
 
@@ -270,7 +270,7 @@ async def test_a_refused_form_says_why_and_keeps_the_input(person: Person) -> No
     try:
         english = text_of(await post_form(admin, PAGE, fields))
         assert "Days off and make-up working days in 2026" in english
-        assert "08/03/2026 is a Sunday, already a day off" in english
+        assert "Sunday, 8 Mar 2026 is already a day off" in english
     finally:
         admin.client.cookies.delete("lang")
     assert await service.list_year(2026) == before
@@ -326,3 +326,20 @@ async def test_migrating_again_never_undoes_an_administrators_edit(
     days = {d.day: d for d in await service.list_year(2026) + await service.list_year(2027)}
     assert D(2026, 11, 24) not in days
     assert days[D(2027, 2, 4)].name_vi == "Tết (đã xác nhận)"
+
+
+async def test_every_problem_of_a_day_is_reported_at_once(person: Person) -> None:
+    admin, _ = await person("admin")
+    before = await service.list_year(2026)
+    response = await put(admin, "2026-03-08", kind="holiday", name_vi=" ", name_en="x" * 201)
+    assert response.status_code == 422, response.text
+    problems = response.json()["invalid_params"]
+    assert [p["name"] for p in problems] == ["kind", "name_vi", "name_en"]
+    assert "dài quá 200 ký tự" in problems[2]["reason_vi"]
+
+    fields = {"nam": "2026", "day": "31/02/2026", "kind": "nghi", "name_vi": "", "name_en": "Test"}
+    page = text_of(await post_form(admin, PAGE, fields))
+    for field in ("day", "kind", "name_vi"):
+        assert f'href="#{field}"' in page and f'id="{field}-error"' in page
+    assert 'href="#name_en"' not in page and 'value="Test"' in page
+    assert await service.list_year(2026) == before

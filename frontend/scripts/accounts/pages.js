@@ -14,18 +14,42 @@ import {
 const messages = document.getElementById("passkey-messages")?.dataset || {};
 const text = (key) => messages[key] || messages.failed || "";
 
-function showError(message) {
+// One message, or (the server refused several fields at once) a list of them, each a
+// link to its input, as the error summary of a page without script shows them.
+function showError(message, form, problems = []) {
   const box = document.getElementById("script-error");
   const body = document.getElementById("script-error-text");
+  const list = document.getElementById("script-error-list");
   if (!box || !body) return;
-  body.textContent = message;
+  const named = problems.filter((problem) => form?.querySelector(`[name="${problem.name}"]`));
+  body.textContent = named.length > 1 ? "" : message;
+  body.hidden = named.length > 1;
+  if (list) {
+    list.replaceChildren(
+      ...(named.length > 1 ? named : []).map((problem) => {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = `#${form.querySelector(`[name="${problem.name}"]`).id}`;
+        link.textContent = problem.reason;
+        item.append(link);
+        return item;
+      }),
+    );
+    list.hidden = named.length < 2;
+  }
+  for (const problem of named) {
+    form.querySelector(`[name="${problem.name}"]`).setAttribute("aria-invalid", "true");
+  }
   box.hidden = false;
   box.focus();
 }
 
-function clearError() {
+function clearError(form) {
   const box = document.getElementById("script-error");
   if (box) box.hidden = true;
+  for (const input of form?.querySelectorAll("[aria-invalid]") || []) {
+    input.removeAttribute("aria-invalid");
+  }
 }
 
 function explain(error) {
@@ -74,17 +98,17 @@ function fields(form) {
 function onSubmit(form, action) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    clearError();
+    clearError(form);
     busy(form, true);
     try {
       await action();
     } catch (error) {
       if (error && error.name === "AbortError") return;
-      showError(explain(error));
-      if (error instanceof ApiError && error.field) {
-        const input = form.querySelector(`[name="${error.field}"]`);
-        if (input) input.setAttribute("aria-invalid", "true");
+      const problems = error instanceof ApiError ? [...error.problems] : [];
+      if (error instanceof ApiError && error.field && !problems.length) {
+        problems.push({ name: error.field, reason: error.message });
       }
+      showError(explain(error), form, problems);
     } finally {
       busy(form, false);
     }

@@ -88,9 +88,11 @@ function csrfToken() {
 }
 
 export class ApiError extends Error {
-  constructor(message, field) {
+  /** ``problems``: every field the server refused, as [{name, reason}] (problem details). */
+  constructor(message, field, problems = []) {
     super(message);
     this.field = field;
+    this.problems = problems;
   }
 }
 
@@ -119,7 +121,8 @@ export async function postJSON(url, body, fallbackMessage) {
   }
   if (!response.ok) {
     const error = data && data.error;
-    throw new ApiError((error && error.message) || fallbackMessage, error && error.field);
+    const problems = (data && Array.isArray(data.invalid_params) && data.invalid_params) || [];
+    throw new ApiError((error && error.message) || fallbackMessage, error && error.field, problems);
   }
   return data;
 }

@@ -34,3 +34,14 @@ export async function sendJSON(method, url, body, options = {}) {
 export function errorOf(data) {
   return (data && data.error) || { message: "", field: null };
 }
+
+// Every field's problem of a refusal (problem details' invalid_params), each as
+// { field, message }; the one of the legacy error member when there is no list.
+export function problemsOf(data) {
+  const params = data && data.invalid_params;
+  if (Array.isArray(params) && params.length) {
+    return params.map((param) => ({ field: param.name, message: param.reason }));
+  }
+  const error = errorOf(data);
+  return error.field ? [error] : [];
+}

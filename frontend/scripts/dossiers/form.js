@@ -2,7 +2,7 @@
 // autosave of each step, uploads with progress (upload.js), offline drafts sent
 // when the network returns (queue.js), submission that survives a replay, and the
 // receipt's copy and print buttons. Every page works without this file.
-import { NetworkError, errorOf, sendJSON } from "./api.js";
+import { NetworkError, errorOf, problemsOf, sendJSON } from "./api.js";
 import { flush, forget, onOutbox, queue, waiting } from "./queue.js";
 import { setUpUploads } from "./upload.js";
 
@@ -90,9 +90,15 @@ function setUpAutosave(form) {
         status(text("saved"));
         for (const name of list) clearFieldError(kind === "applicant" ? name : `f-${name}`);
       } else if (code === 400 || code === 409 || code === 422) {
-        const error = errorOf(data);
-        showFieldError(error);
-        status(error.message || text("failed"), "error");
+        // The server kept every valid value and names each one it refused.
+        const problems = problemsOf(data);
+        const refused = new Set(problems.map((problem) => anchorOf(problem.field)));
+        for (const name of list) {
+          const id = kind === "applicant" ? name : `f-${name}`;
+          if (!refused.has(id)) clearFieldError(id);
+        }
+        problems.forEach(showFieldError);
+        status(errorOf(data).message || text("failed"), "error");
       } else {
         await keep(body);
       }

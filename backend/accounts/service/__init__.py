@@ -1,0 +1,116 @@
+"""Rules and queries of accounts, one module a part: sign-up (``signup``) and sign-in
+(``signin``) with passkeys, a person's passkeys (``passkeys``), recovery codes
+(``recovery``), enrolment links (``enrolment``), officials (``officials``),
+organisations and invitations (``organisations``), and the reads other domains make
+(``people``). Other domains import this package only.
+
+Every function that changes something records an audit event; every function that
+reads or changes an object of a person checks it is theirs and answers "not found"
+otherwise.
+"""
+
+from backend.accounts import validation
+from backend.accounts.service.enrolment import (
+    EnrolmentInfo,
+    enrolment_info,
+    enrolment_options,
+    finish_enrolment,
+    issue_reenrolment,
+)
+from backend.accounts.service.officials import (
+    create_staff,
+    issue_staff_enrolment,
+    list_staff,
+    set_disabled,
+    update_staff,
+)
+from backend.accounts.service.organisations import (
+    accept_invitation,
+    create_invitation,
+    get_organisation,
+    invitation_info,
+    member_ids,
+    membership_role,
+    my_organisations,
+    organisation_card,
+    organisation_ids_of,
+    register_organisation,
+    remove_member,
+)
+from backend.accounts.service.passkeys import (
+    add_passkey_options,
+    finish_add_passkey,
+    list_passkeys,
+    remove_passkey,
+    rename_passkey,
+)
+from backend.accounts.service.people import Client, get_account, names_of, officials_of
+from backend.accounts.service.recovery import (
+    AFTER_RECOVERY,
+    recover,
+    recovery_codes_left,
+    renew_recovery_codes,
+)
+from backend.accounts.service.signin import (
+    end_session,
+    finish_sign_in,
+    sign_in_options,
+    sign_out,
+    sign_out_everywhere,
+)
+from backend.accounts.service.signup import finish_sign_up, sign_up_options
+from backend.accounts.sessions import list_for as list_sessions
+from backend.accounts.sessions import live_sessions
+
+# For the domains that take a person's name or phone number (a dossier's applicant):
+# ``check_full_name(value, field)``, ``normalise_phone(value, field)``.
+check_full_name = validation.full_name
+normalise_phone = validation.phone
+
+__all__ = [
+    "AFTER_RECOVERY",
+    "Client",
+    "EnrolmentInfo",
+    "accept_invitation",
+    "add_passkey_options",
+    "check_full_name",
+    "create_invitation",
+    "create_staff",
+    "end_session",
+    "enrolment_info",
+    "enrolment_options",
+    "finish_add_passkey",
+    "finish_enrolment",
+    "finish_sign_in",
+    "finish_sign_up",
+    "get_account",
+    "get_organisation",
+    "invitation_info",
+    "issue_reenrolment",
+    "issue_staff_enrolment",
+    "list_passkeys",
+    "list_sessions",
+    "list_staff",
+    "live_sessions",
+    "member_ids",
+    "membership_role",
+    "my_organisations",
+    "names_of",
+    "normalise_phone",
+    "officials_of",
+    "organisation_card",
+    "organisation_ids_of",
+    "recover",
+    "recovery_codes_left",
+    "register_organisation",
+    "remove_member",
+    "remove_passkey",
+    "rename_passkey",
+    "renew_recovery_codes",
+    "set_disabled",
+    "sign_in_options",
+    "sign_out",
+    "sign_out_everywhere",
+    "sign_up_options",
+    "update_staff",
+]

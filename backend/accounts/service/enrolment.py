@@ -1,0 +1,197 @@
+"""Enrolment links: how an official registers their first passkey, and how a person
+who lost every passkey and recovery code registers a new one after an ID check at a
+counter (a re-enrolment, which replaces the old passkeys and codes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from backend.accounts import audit, sessions, validation
+from backend.accounts import webauthn as ceremony
+from backend.accounts.runtime import ENROLMENT_TTL, AccountsRuntime
+from backend.accounts.schemas import (
+    AccountRead,
+    EnrolmentIn,
+    LinkIssued,
+    Principal,
+    ReenrolmentIn,
+    ReenrolmentIssued,
+)
+from backend.accounts.service.links import link_token, link_used, usable
+from backend.accounts.service.passkeys import insert_passkey, refuse_known_credential
+from backend.accounts.service.people import Client, account_disabled, get_account, registering
+from backend.accounts.service.recovery import new_recovery_codes, store_recovery_codes
+from backend.accounts.tables import Account, EnrolmentLink, Passkey
+from backend.accounts.webauthn import PasskeyRejected
+from backend.db import write_transaction
+from backend.errors import AppError, NotFound, Problems
+from backend.i18n import N_
+
+
+class EnrolmentInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """An enrolment link and the account it is for."""
+
+    link_id: int
+    purpose: str  # "staff" (a new official) | "reenrol"
+    expires_at: dt.datetime
+    used_at: dt.datetime | None
+    account_id: int
+    full_name: str
+    kind: str
+    disabled_at: dt.datetime | None
+
+
+def enrolment_url(runtime: AccountsRuntime, token: str) -> str:
+    return f"{runtime.public_url}/kich-hoat/{token}"
+
+
+async def issue_enrolment(
+    runtime: AccountsRuntime, account_id: int, purpose: str, issued_by: int | None
+) -> LinkIssued:
+    token = link_token()
+    now = runtime.clock()
+    expires_at = now + ENROLMENT_TTL
+    async with write_transaction():
+        await EnrolmentLink.insert(
+            EnrolmentLink(
+                token_hash=sessions.token_digest(token),
+                account=account_id,
+                purpose=purpose,
+                issued_by=issued_by,
+                expires_at=expires_at,
+                created_at=now,
+            )
+        )
+    return LinkIssued(url=enrolment_url(runtime, token), expires_at=expires_at)
+
+
+async def enrolment_info(runtime: AccountsRuntime, token: str) -> EnrolmentInfo:
+    rows = await EnrolmentLink.select(
+        EnrolmentLink.id.as_alias("link_id"),
+        EnrolmentLink.purpose,
+        EnrolmentLink.expires_at,
+        EnrolmentLink.used_at,
+        EnrolmentLink.account.id.as_alias("account_id"),
+        EnrolmentLink.account.full_name.as_alias("full_name"),
+        EnrolmentLink.account.kind.as_alias("kind"),
+        EnrolmentLink.account.disabled_at.as_alias("disabled_at"),
+    ).where(EnrolmentLink.token_hash == sessions.token_digest(token))
+    info = usable(runtime, msgspec.convert(rows[0], EnrolmentInfo) if rows else None)
+    if info.disabled_at is not None:
+        raise account_disabled()
+    return info
+
+
+async def enrolment_options(runtime: AccountsRuntime, token: str, client: Client) -> bytes:
+    await runtime.limiter.check_address("enrol", client.address)
+    info = await enrolment_info(runtime, token)
+    account = await registering(info.account_id)
+    challenge = await ceremony.issue_challenge(
+        runtime, "enrol", account_id=info.account_id, data={"link_id": info.link_id}
+    )
+    return ceremony.registration_options(
+        runtime,
+        challenge,
+        user_handle=account.user_handle,
+        user_name=account.user_name,
+        display_name=account.full_name,
+    )
+
+
+async def finish_enrolment(
+    runtime: AccountsRuntime, data: EnrolmentIn, client: Client, old_session: str | None
+) -> tuple[AccountRead, list[str], str]:
+    """Register the passkey of an enrolment link; the link is spent. A re-enrolment
+    (a person who lost every passkey) also replaces the old passkeys and recovery codes.
+    Returns the account, new recovery codes (re-enrolment only) and the session token."""
+    await runtime.limiter.check_address("enrol", client.address)
+    try:
+        info = await enrolment_info(runtime, data.token)
+    except AppError as error:
+        await audit.record(runtime, "enrolment_failed", address=client.address, reason=error.code)
+        raise
+    try:
+        parsed, challenge = ceremony.parse_registration(data.credential)
+        consumed = await ceremony.consume_challenge(
+            runtime, challenge, "enrol", account_id=info.account_id
+        )
+        if consumed.data.get("link_id") != info.link_id:
+            raise PasskeyRejected("wrong_flow")
+        passkey = ceremony.verify_registration(runtime, parsed, consumed)
+    except PasskeyRejected as error:
+        await audit.record(
+            runtime,
+            "enrolment_failed",
+            subject_id=info.account_id,
+            address=client.address,
+            reason=error.code,
+        )
+        raise
+    reenrol = info.purpose == "reenrol"
+    codes, hashes = await new_recovery_codes(runtime) if reenrol else ([], [])
+    now = runtime.clock()
+    async with write_transaction():
+        spent = (
+            await EnrolmentLink.update({EnrolmentLink.used_at: now})
+            .where((EnrolmentLink.id == info.link_id) & EnrolmentLink.used_at.is_null())
+            .returning(EnrolmentLink.id)
+        )
+        if not spent:
+            raise link_used()
+        await refuse_known_credential(passkey.credential_id)
+        if reenrol:
+            await Passkey.delete().where(Passkey.account == info.account_id)
+            await store_recovery_codes(info.account_id, hashes, now)
+        await insert_passkey(info.account_id, passkey, data.name or client.device, now)
+    await sessions.end_all(info.account_id)
+    if old_session:
+        await sessions.end_by_token(old_session)
+    token = await sessions.start(runtime, info.account_id, client.device)
+    await audit.record(
+        runtime,
+        "enrolment_used",
+        actor_id=info.account_id,
+        subject_id=info.account_id,
+        address=client.address,
+        kind=info.purpose,
+    )
+    return await get_account(info.account_id), codes, token
+
+
+async def issue_reenrolment(
+    runtime: AccountsRuntime, official: Principal, data: ReenrolmentIn, client: Client
+) -> ReenrolmentIssued:
+    """At a counter, after checking the person's ID card: a one-time link to register
+    a new passkey for a person who lost every passkey and recovery code."""
+    problems = Problems()
+    with problems.noting():
+        phone = validation.phone(data.phone)
+    if not data.identity_checked:
+        problems.add(
+            "identity_checked",
+            N_("Hãy kiểm tra căn cước công dân của người dân trước khi cấp liên kết."),
+        )
+    problems.raise_any()
+    rows = await Account.select(Account.id, Account.full_name).where(
+        (Account.phone == phone) & (Account.kind == "citizen")
+    )
+    if not rows:
+        raise NotFound(N_("Không có tài khoản nào dùng số điện thoại này."), field="phone")
+    account_id = int(rows[0]["id"])
+    link = await issue_enrolment(runtime, account_id, "reenrol", official.account_id)
+    await audit.record(
+        runtime,
+        "reenrolment_issued",
+        actor_id=official.account_id,
+        subject_id=account_id,
+        address=client.address,
+        agency=official.agency_code,
+    )
+    return ReenrolmentIssued(
+        url=link.url,
+        expires_at=link.expires_at,
+        account_id=account_id,
+        full_name=str(rows[0]["full_name"]),
+    )

@@ -1,0 +1,119 @@
+"""Where attachment bytes are kept: a small interface, the local file system by default.
+
+Keys are random and ours alone; no part of a citizen's file name ever reaches a path.
+Files live under the data directory, outside ``public/``, and are only ever served
+through an API that checks who is asking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Final, Protocol
+
+from backend.errors import NotFound
+from backend.i18n import N_
+
+_KEY: Final = re.compile(r"[0-9a-f]{32}")
+
+
+class Storage(Protocol):
+    async def put(self, data: bytes) -> str:
+        """Keep ``data`` under a new random key (32 hexadecimal characters) and return it."""
+        ...
+
+    async def get(self, key: str) -> bytes:
+        """The bytes kept under ``key``; ``NotFound`` if there are none."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Forget ``key``; a key already gone is not an error."""
+        ...
+
+
+def _missing() -> NotFound:
+    return NotFound(N_("Không tìm thấy tệp này. Có thể tệp đã bị xóa."), field="file")
+
+
+class LocalStorage(Storage):
+    """Files at ``root/<key[:2]>/<key>``, readable by the service's user only."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    async def put(self, data: bytes) -> str:
+        return await asyncio.to_thread(self._put, data)
+
+    async def get(self, key: str) -> bytes:
+        return await asyncio.to_thread(self._get, self._path(key))
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._delete, self._path(key))
+
+    def _path(self, key: str) -> Path:
+        # A key that could not have come from put() names nothing we keep: refuse it
+        # rather than let it become a path.
+        if not isinstance(key, str) or _KEY.fullmatch(key) is None:
+            raise _missing()
+        return self.root / key[:2] / key
+
+    def _put(self, data: bytes) -> str:
+        while True:
+            key = secrets.token_hex(16)
+            path = self._path(key)
+            if not path.exists():
+                break
+        folder = path.parent
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # mkstemp creates the file with mode 0600 and O_EXCL; the rename is atomic, so a
+        # reader sees either no file or the whole file, never a half-written one.
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+        _fsync_folder(folder)
+        return key
+
+    @staticmethod
+    def _get(path: Path) -> bytes:
+        try:
+            # O_NOFOLLOW: a link planted in the store must not lead elsewhere.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except (FileNotFoundError, NotADirectoryError):
+            raise _missing() from None
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read()
+
+    @staticmethod
+    def _delete(path: Path) -> None:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return
+        _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename or removal durable; not every platform can open a folder."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,225 @@
+"""Reading the catalogue: search and filters, one procedure in full, agencies, the
+fields of work, and counters with the procedures each receives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from piccolo.query.functions.aggregate import Count
+
+from backend.catalogue import search
+from backend.catalogue.schemas import (
+    AgencyRead,
+    CounterRead,
+    FieldOption,
+    ProcedurePage,
+    ProcedureRead,
+    ProcedureSummary,
+)
+from backend.catalogue.search import MAX_QUERY_LENGTH, Filters
+from backend.catalogue.tables import Agency, Counter, Procedure, ProcedureComponent, ProcedureFee
+from backend.db.engine import active_engine
+from backend.errors import NotFound
+from backend.i18n import N_
+
+PAGE_SIZE = 20
+
+_SUMMARY_COLUMNS = (
+    Procedure.code,
+    Procedure.name_vi,
+    Procedure.name_en,
+    Procedure.field_vi,
+    Procedure.field_en,
+    Procedure.agency.code.as_alias("agency_code"),
+    Procedure.level,
+    Procedure.online_level,
+    Procedure.processing_days,
+)
+
+
+def _filter_conditions(filters: Filters) -> list[Any]:
+    where: list[Any] = []
+    if filters.field is not None:
+        where.append(Procedure.field_vi == filters.field)
+    if filters.agency is not None:
+        where.append(Procedure.agency.code == filters.agency)
+    if filters.level is not None:
+        where.append(Procedure.level == filters.level)
+    if filters.online_level is not None:
+        where.append(Procedure.online_level == filters.online_level)
+    return where
+
+
+async def list_procedures(
+    *,
+    q: str = "",
+    field: str | None = None,
+    agency: str | None = None,
+    level: str | None = None,
+    online_level: str | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> ProcedurePage:
+    """Procedures matching the words typed (best first) and the filters; without
+    words, every procedure matching the filters, by name.
+
+    The items of a search may be shared with other callers: read them, never change them."""
+    filters = Filters(field=field, agency=agency, level=level, online_level=online_level)
+    if search.query_words(q):
+        ranked = await search.search(active_engine(), q[:MAX_QUERY_LENGTH], filters)
+        return ProcedurePage(
+            items=ranked[(page - 1) * page_size : page * page_size],
+            total=len(ranked),
+            page=page,
+            page_size=page_size,
+        )
+    query = Procedure.select(*_SUMMARY_COLUMNS).order_by(Procedure.name_vi)
+    count = Procedure.count()
+    for condition in _filter_conditions(filters):
+        query = query.where(condition)
+        count = count.where(condition)
+    rows = await query.limit(page_size).offset((page - 1) * page_size)
+    total = await count
+    return ProcedurePage(
+        items=msgspec.convert(rows, list[ProcedureSummary]),
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+async def list_fields() -> list[FieldOption]:
+    rows = (
+        await Procedure.select(Procedure.field_vi, Procedure.field_en)
+        .distinct()
+        .order_by(Procedure.field_vi)
+    )
+    return msgspec.convert(rows, list[FieldOption])
+
+
+async def list_agencies() -> list[AgencyRead]:
+    rows = await Agency.select(*Agency.all_columns(exclude=[Agency.id])).order_by(Agency.code)
+    return msgspec.convert(rows, list[AgencyRead])
+
+
+async def get_agency(code: str) -> AgencyRead:
+    rows = await Agency.select(*Agency.all_columns(exclude=[Agency.id])).where(Agency.code == code)
+    if not rows:
+        raise NotFound(N_("Không có cơ quan nào có mã %(code)s.", code=code), field="agency")
+    return msgspec.convert(rows[0], AgencyRead)
+
+
+async def get_procedure(code: str) -> ProcedureRead:
+    rows = (
+        await Procedure.select(
+            *Procedure.all_columns(exclude=[Procedure.agency]),
+            Procedure.agency.code.as_alias("agency_code"),
+            *Procedure.agency.all_columns(exclude=[Agency.id]),
+        )
+        .where(Procedure.code == code)
+        .output(load_json=True)
+    )
+    if not rows:
+        raise NotFound(N_("Không tìm thấy thủ tục có mã %(code)s.", code=code), field="code")
+    row = rows[0]
+    agency = {
+        key.removeprefix("agency."): value
+        for key, value in row.items()
+        if key.startswith("agency.")
+    }
+    components = (
+        await ProcedureComponent.select()
+        .where(ProcedureComponent.procedure == row["id"])
+        .order_by(ProcedureComponent.position)
+    )
+    fees = (
+        await ProcedureFee.select()
+        .where(ProcedureFee.procedure == row["id"])
+        .order_by(ProcedureFee.position)
+        .output(load_json=True)
+    )
+    return msgspec.convert(
+        {**row, "agency": agency, "components": components, "fees": fees},
+        ProcedureRead,
+        strict=False,
+    )
+
+
+async def procedure_exists(code: str) -> bool:
+    return bool(await Procedure.exists().where(Procedure.code == code))
+
+
+async def count_procedures() -> int:
+    return int(await Procedure.count())
+
+
+async def procedures_of_agency(agency_code: str) -> list[ProcedureRead]:
+    """Every procedure an agency handles, in full, by code (for its posters)."""
+    await get_agency(agency_code)
+    rows = (
+        await Procedure.select(Procedure.code)
+        .where(Procedure.agency.code == agency_code)
+        .order_by(Procedure.code)
+    )
+    return [await get_procedure(row["code"]) for row in rows]
+
+
+async def get_counter(agency_code: str, number: int) -> CounterRead:
+    rows = (
+        await Counter.select(
+            Counter.number, Counter.name_vi, Counter.name_en, Counter.procedure_codes
+        )
+        .where(Counter.agency.code == agency_code, Counter.number == number)
+        .output(load_json=True)
+    )
+    if not rows:
+        raise NotFound(N_("Quầy này không còn trong danh sách của cơ quan."), field="token")
+    row = rows[0]
+    codes: list[str] = row.pop("procedure_codes")
+    procedures = (
+        await Procedure.select(*_SUMMARY_COLUMNS).where(Procedure.code.is_in(codes))
+        if codes
+        else []
+    )
+    procedures.sort(key=lambda item: codes.index(item["code"]))
+    return msgspec.convert(
+        {**row, "agency": await get_agency(agency_code), "procedures": procedures}, CounterRead
+    )
+
+
+async def counters_of(agency_code: str) -> list[CounterRead]:
+    await get_agency(agency_code)
+    rows = (
+        await Counter.select(Counter.number)
+        .where(Counter.agency.code == agency_code)
+        .order_by(Counter.number)
+    )
+    return [await get_counter(agency_code, row["number"]) for row in rows]
+
+
+# ---- Figures for the leaders' dashboard ---------------------------------------------
+
+
+async def agency_codes() -> list[str]:
+    """The code of every agency of the catalogue (the province, for the figures)."""
+    return [row["code"] for row in await Agency.select(Agency.code).order_by(Agency.code)]
+
+
+async def procedures_by_level(agency_code: str | None = None) -> dict[str, int]:
+    """How many procedures there are at each online level, at an agency (None: all)."""
+    query = Procedure.select(Procedure.online_level, Count(Procedure.id, alias="n")).group_by(
+        Procedure.online_level
+    )
+    if agency_code is not None:
+        query = query.where(Procedure.agency.code == agency_code)
+    return {row["online_level"]: int(row["n"]) for row in await query}
+
+
+async def procedure_codes_by_level() -> dict[str, list[str]]:
+    """The codes of the procedures at each online level ("full", "partial", "info")."""
+    rows = await Procedure.select(Procedure.code, Procedure.online_level).order_by(Procedure.code)
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["online_level"], []).append(row["code"])
+    return found

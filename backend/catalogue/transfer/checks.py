@@ -1,0 +1,225 @@
+"""The rules a catalogue's rows must keep, whichever way they come (a file, the
+administrators' form, the API): each rule broken is noted, with its row, field and
+entry, so that one refusal names everything to fix."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from backend.catalogue.schemas import DemoProcedure
+from backend.catalogue.transfer.rows import Parsed, RowErrors
+from backend.i18n import N_
+
+CODE = re.compile(r"^\d{1,2}\.\d{6}$")
+AGENCY_CODE = re.compile(r"^[0-9A-Za-z.]{1,32}$")
+MAX_DAYS = 365
+MAX_TEXT = 2000
+MAX_COUNTER = 9999
+
+
+def check_rows(parsed: Parsed, known_levels: dict[str, str], errors: RowErrors) -> None:
+    """Every rule, for every row; ``known_levels``: the level of each agency already in
+    the catalogue (those of the file are added as they are read)."""
+    levels = dict(known_levels)
+    seen_agencies: set[str] = set()
+    for row, agency in parsed.agencies:
+        if not AGENCY_CODE.match(agency.code):
+            errors.add(row, "agencies", "code", N_("Mã cơ quan không hợp lệ."))
+        if agency.code in seen_agencies:
+            errors.add(row, "agencies", "code", N_("Mã cơ quan %(code)s bị lặp.", code=agency.code))
+        seen_agencies.add(agency.code)
+        _check_text(agency, ("name_vi", "name_en"), row, "agencies", errors)
+        levels[agency.code] = agency.level
+    seen: set[str] = set()
+    for row, item in parsed.procedures:
+        check_procedure(item, row, levels, errors)
+        if item.code in seen:
+            errors.add(
+                row,
+                "procedures",
+                "code",
+                N_("Mã thủ tục %(code)s bị lặp trong tệp.", code=item.code),
+            )
+        seen.add(item.code)
+    seen_counters: set[tuple[str, int]] = set()
+    for row, counter in parsed.counters:
+        if counter.agency not in levels:
+            errors.add(
+                row, "counters", "agency", N_("Không có cơ quan mã %(code)s.", code=counter.agency)
+            )
+        if not 1 <= counter.number <= MAX_COUNTER:
+            errors.add(row, "counters", "number", N_("Số quầy phải từ 1 đến 9999."))
+        if (counter.agency, counter.number) in seen_counters:
+            errors.add(row, "counters", "number", N_("Quầy bị lặp trong tệp."))
+        seen_counters.add((counter.agency, counter.number))
+        _check_text(counter, ("name_vi", "name_en"), row, "counters", errors)
+
+
+def _check_text(
+    item: Any, names: tuple[str, ...], row: int, section: str, errors: RowErrors
+) -> None:
+    for name in names:
+        value = getattr(item, name)
+        if not value or not value.strip():
+            errors.add(
+                row, section, name, N_("Trường “%(field)s” không được để trống.", field=name)
+            )
+        elif len(value) > MAX_TEXT:
+            errors.add(row, section, name, N_("Trường “%(field)s” quá dài.", field=name))
+
+
+def check_procedure(
+    item: DemoProcedure, row: int, levels: dict[str, str], errors: RowErrors
+) -> None:
+    section = "procedures"
+    if not CODE.match(item.code):
+        errors.add(
+            row,
+            section,
+            "code",
+            N_("Mã thủ tục “%(code)s” không đúng dạng 1.001193.", code=item.code),
+        )
+    _check_text(item, ("name_vi", "name_en", "field_vi", "field_en"), row, section, errors)
+    if item.agency not in levels:
+        errors.add(row, section, "agency", N_("Không có cơ quan mã %(code)s.", code=item.agency))
+    elif levels[item.agency] != item.level:
+        errors.add(row, section, "level", N_("Cấp của thủ tục khác cấp của cơ quan giải quyết."))
+    if not 0 <= item.processing_days <= MAX_DAYS:
+        errors.add(
+            row,
+            section,
+            "processing_days",
+            N_("Thời hạn phải từ 0 đến %(limit)s ngày làm việc.", limit=MAX_DAYS),
+        )
+    _check_components(item, row, errors)
+    _check_fees(item, row, errors)
+    _check_fee_questions(item, row, errors)
+
+
+def _check_components(item: DemoProcedure, row: int, errors: RowErrors) -> None:
+    if not item.components:
+        errors.add(
+            row,
+            "procedures",
+            "components",
+            N_("Thủ tục phải có ít nhất một thành phần hồ sơ."),
+        )
+    for entry, component in enumerate(item.components):
+        blank = [name for name in ("name_vi", "name_en") if not getattr(component, name).strip()]
+        if blank:
+            errors.add(
+                row,
+                "procedures",
+                "components",
+                N_("Mỗi thành phần hồ sơ cần tên tiếng Việt và tiếng Anh."),
+                entry=entry,
+                part=blank[0],
+            )
+        negative = [name for name in ("originals", "copies") if getattr(component, name) < 0]
+        if negative:
+            errors.add(
+                row,
+                "procedures",
+                "components",
+                N_("Số bản chính, bản sao không được âm."),
+                entry=entry,
+                part=negative[0],
+            )
+
+
+def _check_fees(item: DemoProcedure, row: int, errors: RowErrors) -> None:
+    for entry, fee in enumerate(item.fees):
+        blank = [name for name in ("label_vi", "label_en") if not getattr(fee, name).strip()]
+        if blank:
+            errors.add(
+                row,
+                "procedures",
+                "fees",
+                N_("Mỗi khoản thu cần nội dung tiếng Việt và tiếng Anh."),
+                entry=entry,
+                part=blank[0],
+            )
+        if fee.amount < 0 or (
+            fee.online_amount is not None and not 0 <= fee.online_amount <= fee.amount
+        ):
+            errors.add(
+                row,
+                "procedures",
+                "fees",
+                N_("Lệ phí không được âm; lệ phí nộp trực tuyến không được cao hơn lệ phí thường."),
+                entry=entry,
+                part="amount" if fee.amount < 0 else "online_amount",
+            )
+
+
+def _check_fee_questions(item: DemoProcedure, row: int, errors: RowErrors) -> None:
+    """A fee's condition and its quantity must name questions of the procedure's own
+    form: the condition an existing question (and, for a choice, one of its answers),
+    the quantity a question of type number."""
+    questions = {field.name: field for field in item.form_fields}
+    for entry, fee in enumerate(item.fees):
+        number = entry + 1
+        if fee.when is not None:
+            question = questions.get(fee.when.field)
+            if question is None:
+                errors.add(
+                    row,
+                    "procedures",
+                    "fees",
+                    N_(
+                        "Khoản thu %(number)s: điều kiện nêu câu hỏi “%(question)s”, "
+                        "nhưng mẫu trực tuyến của thủ tục không có câu hỏi này.",
+                        number=number,
+                        question=fee.when.field,
+                    ),
+                    entry=entry,
+                    part="when.field",
+                )
+            elif question.type == "choice" and fee.when.equals not in {
+                option.value for option in question.options
+            }:
+                errors.add(
+                    row,
+                    "procedures",
+                    "fees",
+                    N_(
+                        "Khoản thu %(number)s: câu hỏi “%(question)s” không có lựa chọn "
+                        "“%(answer)s”.",
+                        number=number,
+                        question=question.name,
+                        answer=fee.when.equals,
+                    ),
+                    entry=entry,
+                    part="when.equals",
+                )
+        if fee.per_field is not None:
+            question = questions.get(fee.per_field)
+            if question is None:
+                errors.add(
+                    row,
+                    "procedures",
+                    "fees",
+                    N_(
+                        "Khoản thu %(number)s: mẫu trực tuyến không có câu hỏi “%(question)s” "
+                        "để nhân theo số lượng.",
+                        number=number,
+                        question=fee.per_field,
+                    ),
+                    entry=entry,
+                    part="per_field",
+                )
+            elif question.type != "number":
+                errors.add(
+                    row,
+                    "procedures",
+                    "fees",
+                    N_(
+                        "Khoản thu %(number)s: câu hỏi “%(question)s” không phải dạng số "
+                        "nên không nhân theo số lượng được.",
+                        number=number,
+                        question=question.name,
+                    ),
+                    entry=entry,
+                    part="per_field",
+                )

@@ -1,0 +1,28 @@
+"""The layout of a catalogue CSV file, shared by the reader and the writer: one
+procedure a row, list-valued columns holding JSON, and cells that a spreadsheet would
+run as formulas guarded by a leading apostrophe."""
+
+from __future__ import annotations
+
+CSV_COLUMNS = [
+    "code", "name_vi", "name_en", "field_vi", "field_en", "agency", "level", "online_level",
+    "processing_days", "purpose_vi", "purpose_en", "result_vi", "result_en", "source",
+    "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed", "form_fields",
+    "payment_stage",
+]  # fmt: skip
+# Columns added after the first files were written: an empty cell means the default.
+OPTIONAL_COLUMNS = {"payment_stage"}
+JSON_COLUMNS = {
+    "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed", "form_fields"
+}  # fmt: skip
+# What a spreadsheet takes for the start of a formula.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard(value: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: prefix them."""
+    return f"'{value}" if value.startswith(_FORMULA) else value
+
+
+def unguard(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA) else value

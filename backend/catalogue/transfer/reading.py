@@ -1,0 +1,139 @@
+"""Reading a catalogue file: JSON (agencies, procedures, counters) or CSV (procedures,
+one a row) into typed rows, each bad row noted with its number and field."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any, TypeVar
+
+import msgspec
+
+from backend.catalogue.schemas import DemoAgency, DemoCounter, DemoProcedure
+from backend.catalogue.transfer.columns import CSV_COLUMNS, JSON_COLUMNS, OPTIONAL_COLUMNS, unguard
+from backend.catalogue.transfer.rows import FileFormat, Parsed, RowErrors
+from backend.i18n import N_, Number
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 10_000
+T = TypeVar("T")
+
+
+def parse(data: bytes, fmt: FileFormat, errors: RowErrors) -> Parsed | None:
+    """The rows of a file that decode; None when the file as a whole cannot be read
+    (what is wrong is in ``errors``)."""
+    if len(data) > MAX_FILE_BYTES:
+        errors.add(0, "file", None, N_("Tệp quá lớn (tối đa 10 MB)."))
+        return None
+    return _parse_json(data, errors) if fmt == "json" else _parse_csv(data, errors)
+
+
+def _decode_rows(
+    rows: list[Any], kind: type[T], section: str, errors: RowErrors, first: int = 1
+) -> list[tuple[int, T]]:
+    good = []
+    for index, raw in enumerate(rows, first):
+        try:
+            good.append((index, msgspec.convert(raw, kind)))
+        except msgspec.ValidationError as error:
+            # msgspec says precisely what and where (``$.components[0].copies``), in English.
+            errors.add(
+                index,
+                section,
+                _field_of(str(error)),
+                N_("Dữ liệu không hợp lệ: %(reason)s", reason=str(error)),
+            )
+    return good
+
+
+def _field_of(message: str) -> str | None:
+    match = re.search(r"at `\$\.([A-Za-z_]+)", message)
+    if match:
+        return match.group(1)
+    match = re.search(r"required field `([A-Za-z_]+)`", message)
+    return match.group(1) if match else None
+
+
+def _parse_json(data: bytes, errors: RowErrors) -> Parsed | None:
+    try:
+        raw = msgspec.json.decode(data)
+    except msgspec.DecodeError as error:
+        errors.add(0, "file", None, N_("Tệp không phải JSON hợp lệ: %(reason)s", reason=str(error)))
+        return None
+    if not isinstance(raw, dict):
+        errors.add(0, "file", None, N_("Tệp JSON phải là một đối tượng."))
+        return None
+    rows: dict[str, list[Any]] = {}
+    for section in ("agencies", "procedures", "counters"):
+        found = raw.get(section, [])
+        if not isinstance(found, list):
+            errors.add(
+                0, section, None, N_("“%(section)s” phải là một danh sách.", section=section)
+            )
+            return None
+        if len(found) > MAX_ROWS:
+            errors.add(0, section, None, N_("Quá %(limit)s dòng.", limit=Number(MAX_ROWS)))
+            return None
+        rows[section] = found
+    return Parsed(
+        agencies=_decode_rows(rows["agencies"], DemoAgency, "agencies", errors),
+        procedures=_decode_rows(rows["procedures"], DemoProcedure, "procedures", errors),
+        counters=_decode_rows(rows["counters"], DemoCounter, "counters", errors),
+    )
+
+
+def _parse_csv(data: bytes, errors: RowErrors) -> Parsed | None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        errors.add(0, "file", None, N_("Tệp CSV phải dùng mã UTF-8."))
+        return None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [
+        column
+        for column in ("code", "name_vi", "agency")
+        if column not in (reader.fieldnames or [])
+    ]
+    if missing:
+        errors.add(0, "file", missing[0], N_("Thiếu cột: %(columns)s.", columns=", ".join(missing)))
+        return None
+    rows: list[dict[str, Any]] = []
+    try:
+        # Rows are numbered as a spreadsheet shows them: the header is row 1.
+        for index, line in enumerate(reader, 2):
+            if index > MAX_ROWS:
+                errors.add(
+                    index, "procedures", None, N_("Quá %(limit)s dòng.", limit=Number(MAX_ROWS))
+                )
+                return None
+            rows.append(_csv_row(index, line, errors))
+    except csv.Error as error:
+        errors.add(0, "file", None, N_("Tệp CSV không đọc được: %(reason)s", reason=str(error)))
+        return None
+    procedures = _decode_rows(rows, DemoProcedure, "procedures", errors, first=2)
+    return Parsed(agencies=[], procedures=procedures, counters=[])
+
+
+def _csv_row(index: int, line: dict[str | Any, Any], errors: RowErrors) -> dict[str, Any]:
+    """One CSV line as the JSON record of a procedure (cells of list columns decoded)."""
+    row: dict[str, Any] = {}
+    for key, cell in line.items():
+        if key is None or key not in CSV_COLUMNS:
+            continue
+        value: str = cell or ""
+        if key in JSON_COLUMNS:
+            try:
+                row[key] = msgspec.json.decode(value) if value.strip() else []
+            except msgspec.DecodeError:
+                errors.add(
+                    index, "procedures", key, N_("Cột “%(column)s” phải chứa JSON.", column=key)
+                )
+                row[key] = []
+        elif key == "processing_days":
+            row[key] = int(value) if value.strip().isdigit() else value
+        elif key in OPTIONAL_COLUMNS and not value.strip():
+            continue
+        else:
+            row[key] = unguard(value)
+    return row

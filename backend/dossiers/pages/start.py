@@ -1,0 +1,175 @@
+"""Starting a dossier from a procedure's page, "my dossiers" (drafts and submitted
+ones), and claiming a dossier entered for the person at a counter."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from backend.accounts import service as accounts
+from backend.accounts.guards import client_of, require_citizen
+from backend.accounts.guards import runtime_of as accounts_runtime_of
+from backend.accounts.schemas import Principal
+from backend.catalogue import service as catalogue
+from backend.dossiers import service
+from backend.dossiers.pages.render import render, step_url
+from backend.dossiers.schemas import DraftCreate
+from backend.errors import AppError, InvalidInput, NotFound, TooManyRequests
+from backend.i18n import N_
+from backend.web.forms import FormErrors
+from backend.web.templates import language
+
+PROCEDURE_CODE = PathParameter(max_length=32, pattern=r"^[0-9A-Za-z.\-]+$")
+
+
+class StartForm(msgspec.Struct, kw_only=True):
+    draft_key: str = ""
+    organisation_id: str = ""
+
+
+class ClaimForm(msgspec.Struct, kw_only=True):
+    code: str = ""
+    phone: str = ""
+
+
+async def _start(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    code: str,
+    *,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Template:
+    procedure = await catalogue.get_procedure(code)
+    return render(
+        request,
+        "dossiers/start.html",
+        status_code,
+        procedure=procedure,
+        organisations=await accounts.my_organisations(principal),
+        # Made here, before the first try: pressing twice finds the same draft.
+        draft_key=secrets.token_urlsafe(18),
+        errors=errors or FormErrors(),
+    )
+
+
+async def _mine(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    *,
+    done: str = "",
+    claim: ClaimForm | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Template:
+    dossiers = await service.my_dossiers(service.runtime_of(request), principal)
+    return render(
+        request,
+        "dossiers/mine.html",
+        status_code,
+        drafts=[d for d in dossiers if d.status == "draft"],
+        dossiers=[d for d in dossiers if d.status != "draft"],
+        done=done,
+        claim=claim,
+        errors=errors or FormErrors(),
+    )
+
+
+class StartPages(Controller):
+    include_in_schema = False
+    guards = [require_citizen]
+
+    @get("/p/{code:str}/nop", name="dossier-start")
+    async def start(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        code: Annotated[str, PROCEDURE_CODE],
+    ) -> Template:
+        return await _start(request, principal, code)
+
+    @post("/p/{code:str}/nop")
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        code: Annotated[str, PROCEDURE_CODE],
+        data: URLEncodedBody[StartForm],
+    ) -> Template | Redirect:
+        lang = language(request)
+        organisation = data.organisation_id.strip()
+        try:
+            draft = msgspec.convert(
+                {
+                    "procedure_code": code,
+                    "draft_key": data.draft_key,
+                    "organisation_id": int(organisation) if organisation.isdigit() else None,
+                },
+                DraftCreate,
+            )
+        except msgspec.ValidationError:
+            # Only a page older than the form it posts (or a forged one) sends this.
+            stale = N_("Trang này đã cũ. Hãy bấm “Bắt đầu” một lần nữa.").render(lang)
+            return await _start(
+                request, principal, code, errors=FormErrors([("start", stale)]), status_code=422
+            )
+        try:
+            dossier, _ = await service.create_draft(service.runtime_of(request), principal, draft)
+        except AppError as error:
+            if isinstance(error, NotFound) and error.field != "organisation_id":
+                raise
+            return await _start(
+                request,
+                principal,
+                code,
+                errors=FormErrors.of_error(error, lang, lambda _: "start"),
+                status_code=error.status_code,
+            )
+        return Redirect(step_url(dossier.id, 1), status_code=303)
+
+    @get("/ho-so", name="my-dossiers")
+    async def mine(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        done: Annotated[str, QueryParameter(name="xong", max_length=20)] = "",
+    ) -> Template:
+        return await _mine(request, principal, done=done)
+
+    @post("/ho-so/nhan")
+    async def claim(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: URLEncodedBody[ClaimForm],
+    ) -> Template | Redirect:
+        lang = language(request)
+        limiter = accounts_runtime_of(request).limiter
+        try:
+            await limiter.check_address("dossier-claim", client_of(request).address)
+            await limiter.check_account("dossier-claim", principal.account_id)
+            if not data.code.strip():
+                raise InvalidInput(N_("Hãy nhập mã hồ sơ ghi trên giấy biên nhận."), field="code")
+            dossier = await service.claim(
+                service.runtime_of(request), principal, data.code[:48], data.phone[:24]
+            )
+        except AppError as error:
+            response = await _mine(
+                request,
+                principal,
+                claim=data,
+                errors=FormErrors.of_error(
+                    error, lang, lambda f: "claim-code" if f in {None, "code"} else "claim-phone"
+                ),
+                status_code=error.status_code,
+            )
+            if isinstance(error, TooManyRequests):
+                response.headers["Retry-After"] = str(error.retry_after)
+            return response
+        return Redirect(f"/ho-so/{dossier.id}?xong=nhan", status_code=303)

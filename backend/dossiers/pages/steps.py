@@ -1,0 +1,201 @@
+"""A draft, step by step: the applicant, the procedure's questions, each document, and
+the review with submission. Each step is a plain form that saves on the server; the
+service checks it and names every field at fault, and the step comes back with what
+was typed (``frontend/scripts/dossiers/form.js`` adds autosave and uploads with
+progress through the JSON API)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from backend.accounts.guards import require_citizen
+from backend.accounts.schemas import Principal
+from backend.dossiers import service
+from backend.dossiers.pages.render import Step, anchor, render, step_url, steps_of
+from backend.dossiers.pages.uploads import (
+    STEP_BODY_LIMIT,
+    chosen_files,
+    files_of,
+    remove_requested,
+    store_uploads,
+)
+from backend.dossiers.schemas import DossierRead, DraftUpdate
+from backend.errors import Conflict, InvalidInput, NotFound
+from backend.i18n import N_
+from backend.web.forms import SUMMARY, FormErrors, status_of, text
+from backend.web.templates import language
+
+
+def _no_step() -> NotFound:
+    return NotFound(N_("Không có bước này."))
+
+
+def step_page(
+    request: Request[Any, Any, Any],
+    dossier: DossierRead,
+    number: int,
+    *,
+    values: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
+    done: str = "",
+) -> Template:
+    steps = steps_of(dossier)
+    if not 1 <= number <= len(steps):
+        raise _no_step()
+    step = steps[number - 1]
+    if values is None:
+        if step.kind == "applicant":
+            values = {name: getattr(dossier, name) for name in service.APPLICANT_FIELDS}
+        else:
+            values = dict(dossier.form_data)
+    errors = errors or FormErrors()
+    missing = FormErrors()
+    if step.kind == "review":
+        problems = service.submission_problems(dossier)
+        if problems:
+            missing = FormErrors.of_error(
+                InvalidInput(problems=problems), language(request), _review_target(dossier, steps)
+            )
+    return render(
+        request,
+        "dossiers/step.html",
+        status_of(errors),
+        dossier=dossier,
+        steps=steps,
+        number=number,
+        step=step,
+        values=values,
+        errors=errors,
+        done=done,
+        files=files_of(dossier, step.component.id) if step.component else [],
+        missing=missing,
+        used_bytes=sum(f.size for f in dossier.files),
+    )
+
+
+def _review_target(dossier: DossierRead, steps: list[Step]) -> Callable[[str | None], str]:
+    """What submission refused, pointed at the step that fixes it: the applicant's, the
+    answers', or the first document still without a file."""
+    present = {f.component_id for f in dossier.files if f.purpose == "component"}
+    answers = next((n for n, step in enumerate(steps, 1) if step.kind == "answers"), 1)
+    documents = next(
+        (
+            n
+            for n, step in enumerate(steps, 1)
+            if step.component and step.component.required and step.component.id not in present
+        ),
+        None,
+    )
+
+    def target(field: str | None) -> str:
+        name = field or ""
+        if name.startswith("applicant"):
+            return step_url(dossier.id, 1)
+        if name.startswith("form_data"):
+            return step_url(dossier.id, answers)
+        if name == "files" and documents is not None:
+            return step_url(dossier.id, documents)
+        return SUMMARY
+
+    return target
+
+
+class StepPages(Controller):
+    include_in_schema = False
+    guards = [require_citizen]
+
+    @get("/ho-so/{dossier_id:int}/buoc/{number:int}", name="dossier-step")
+    async def step(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+        number: FromPath[int],
+        done: Annotated[str, QueryParameter(name="xong", max_length=20)] = "",
+    ) -> Template | Redirect:
+        dossier = await service.get_dossier(service.runtime_of(request), principal, dossier_id)
+        if dossier.status != "draft":
+            return Redirect(f"/ho-so/{dossier_id}", status_code=303)
+        return step_page(request, dossier, number, done=done)
+
+    @post("/ho-so/{dossier_id:int}/buoc/{number:int}", request_max_body_size=STEP_BODY_LIMIT)
+    async def save_step(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+        number: FromPath[int],
+    ) -> Template | Redirect:
+        runtime = service.runtime_of(request)
+        lang = language(request)
+        form = await request.form()
+        dossier = await service.get_dossier(runtime, principal, dossier_id)
+        if dossier.status != "draft":
+            target = f"/ho-so/{dossier_id}/bien-nhan" if dossier.code else f"/ho-so/{dossier_id}"
+            return Redirect(target, status_code=303)
+        steps = steps_of(dossier)
+        if not 1 <= number <= len(steps):
+            raise _no_step()
+        step = steps[number - 1]
+        next_url = step_url(dossier_id, number + 1)
+
+        if step.kind in {"applicant", "answers"}:
+            if step.kind == "applicant":
+                values = {name: text(form, name, 400) for name in service.APPLICANT_FIELDS}
+                update = DraftUpdate(
+                    applicant_name=values["applicant_name"],
+                    applicant_phone=values["applicant_phone"],
+                    applicant_id_number=values["applicant_id_number"],
+                    applicant_address=values["applicant_address"],
+                )
+            else:
+                values = {
+                    f.name: text(form, f.name, f.max_length + 50) for f in dossier.form_fields
+                }
+                update = DraftUpdate(form_data=values)
+            try:
+                await service.update_draft(runtime, principal, dossier_id, update, complete=True)
+            except InvalidInput as error:
+                errors = FormErrors.of_error(error, lang, anchor)
+                return step_page(request, dossier, number, values=values, errors=errors)
+            return Redirect(next_url, status_code=303)
+
+        if step.kind == "component":
+            assert step.component is not None
+            component = step.component
+            target = f"file-{component.id}"
+            uploads = chosen_files(form, ("photo", "file"))
+            errors = await store_uploads(
+                request, principal, dossier_id, component.id, uploads, lang
+            )
+            errors += await remove_requested(request, principal, dossier_id, form, lang)
+            dossier = await service.get_dossier(runtime, principal, dossier_id)
+            going_on = text(form, "action", 20) == "next"
+            if going_on and not errors:
+                try:
+                    service.require_file(dossier, component.id)
+                except InvalidInput as error:
+                    errors = FormErrors.of_error(error, lang, lambda _: target)
+            if errors:
+                return step_page(request, dossier, number, errors=errors)
+            if going_on:
+                return Redirect(next_url, status_code=303)
+            return Redirect(f"{step_url(dossier_id, number)}?xong=tai-len", status_code=303)
+
+        # The review: submit.
+        try:
+            await service.submit(runtime, principal, dossier_id)
+        except Conflict as error:
+            if error.field == "dossier":  # already submitted (a second press, a replay)
+                return Redirect(f"/ho-so/{dossier_id}/bien-nhan", status_code=303)
+            raise
+        except InvalidInput as error:
+            errors = FormErrors.of_error(error, lang, _review_target(dossier, steps))
+            return step_page(request, dossier, number, errors=errors)
+        return Redirect(f"/ho-so/{dossier_id}/bien-nhan", status_code=303)

@@ -1,0 +1,80 @@
+"""The upload part of the step and supplement forms without JavaScript: the photos and
+files chosen in a multipart form, each checked and kept (or refused, named), and the
+"remove" buttons of the files already sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import UploadFile
+
+from backend.accounts.schemas import Principal
+from backend.attachments import MAX_FILE_BYTES
+from backend.dossiers import service
+from backend.dossiers.schemas import DossierRead, FileRead
+from backend.errors import AppError
+from backend.web.forms import SUMMARY, FormErrors, text
+
+# A step's upload form carries a photo and a chosen file (each at most 10 MB) and
+# the multipart framing around them.
+STEP_BODY_LIMIT = 2 * MAX_FILE_BYTES + 64 * 1024
+# The supplement form may carry a photo and a file for each requested document.
+SUPPLEMENT_BODY_LIMIT = service.MAX_DOSSIER_BYTES + 256 * 1024
+
+
+def chosen_files(form: Any, names: tuple[str, ...]) -> list[UploadFile]:
+    return [
+        value
+        for name in names
+        for value in form.getall(name, [])
+        if isinstance(value, UploadFile) and value.filename
+    ]
+
+
+async def store_uploads(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    dossier_id: int,
+    component_id: int,
+    files: list[UploadFile],
+    lang: str,
+) -> FormErrors:
+    """Check and keep each chosen file; the refusals, each naming its file."""
+    runtime = service.runtime_of(request)
+    errors = FormErrors()
+    for upload in files:
+        data = await upload.read(MAX_FILE_BYTES + 1)
+        await upload.close()
+        try:
+            checked = await runtime.attachments.check(data, upload.filename)
+            await service.add_file(
+                runtime, principal, dossier_id, checked, component_id=component_id
+            )
+        except AppError as error:
+            errors.append((f"file-{component_id}", f"{upload.filename}: {error.message(lang)}"))
+    return errors
+
+
+async def remove_requested(
+    request: Request[Any, Any, Any], principal: Principal, dossier_id: int, form: Any, lang: str
+) -> FormErrors:
+    """The file whose "remove" button was pressed, if any, removed."""
+    chosen = text(form, "remove", 12)
+    if not chosen.isdigit():
+        return FormErrors()
+    try:
+        await service.remove_file(service.runtime_of(request), principal, dossier_id, int(chosen))
+    except AppError as error:
+        return FormErrors.of_error(error, lang, lambda _: SUMMARY)
+    return FormErrors()
+
+
+def files_of(dossier: DossierRead, component_id: int, round_: int | None = None) -> list[FileRead]:
+    return [
+        f
+        for f in dossier.files
+        if f.purpose == "component"
+        and f.component_id == component_id
+        and (round_ is None or f.round == round_)
+    ]

@@ -1,0 +1,95 @@
+"""The rules of dossiers: drafts, files, submission, the lifecycle's steps, deadlines,
+access, tracking, the legal forms, and the figures the dashboard counts (``figures``);
+the one way in for the dossiers' pages and API and for other domains.
+
+Access is decided on every call, from the dossier's row (``access``). Every state
+change runs in one write transaction with its history line and its outbox message, and
+is applied only if the dossier's version is still the one the person saw (``history``).
+"""
+
+from backend.dossiers.figures import (
+    DossierDays,
+    OnTimeCount,
+    ReceivedCount,
+    ResolvedCount,
+    dossier_days,
+    dossiers_changed_since,
+    first_dossier_day,
+    on_time_among,
+    overdue_count,
+    received_counts,
+    resolved_counts,
+)
+from backend.dossiers.runtime import DossiersRuntime, runtime_of
+from backend.dossiers.service.access import brief
+from backend.dossiers.service.answers import APPLICANT_FIELDS, active, check_answers
+from backend.dossiers.service.documents import legal_form
+from backend.dossiers.service.drafts import create_draft, delete_draft, update_draft
+from backend.dossiers.service.fees import mark_refunded, settle_fees
+from backend.dossiers.service.files import (
+    MAX_DOSSIER_BYTES,
+    MAX_FILES,
+    add_file,
+    open_file,
+    remove_file,
+)
+from backend.dossiers.service.history import NOTICES, handlers_of, recipients
+from backend.dossiers.service.reads import get_dossier, my_dossiers, officials, queue, queue_counts
+from backend.dossiers.service.steps import act
+from backend.dossiers.service.submission import (
+    claim,
+    create_assisted,
+    require_file,
+    submission_problems,
+    submit,
+)
+from backend.dossiers.service.tracking import track, track_by_token, tracking_token, tracking_url
+
+__all__ = [
+    "APPLICANT_FIELDS",
+    "MAX_DOSSIER_BYTES",
+    "MAX_FILES",
+    "NOTICES",
+    "DossierDays",
+    "DossiersRuntime",
+    "OnTimeCount",
+    "ReceivedCount",
+    "ResolvedCount",
+    "act",
+    "active",
+    "add_file",
+    "brief",
+    "check_answers",
+    "claim",
+    "create_assisted",
+    "create_draft",
+    "delete_draft",
+    "dossier_days",
+    "dossiers_changed_since",
+    "first_dossier_day",
+    "get_dossier",
+    "handlers_of",
+    "legal_form",
+    "mark_refunded",
+    "my_dossiers",
+    "officials",
+    "on_time_among",
+    "open_file",
+    "overdue_count",
+    "queue",
+    "queue_counts",
+    "received_counts",
+    "recipients",
+    "remove_file",
+    "require_file",
+    "resolved_counts",
+    "runtime_of",
+    "settle_fees",
+    "submission_problems",
+    "submit",
+    "track",
+    "track_by_token",
+    "tracking_token",
+    "tracking_url",
+    "update_draft",
+]

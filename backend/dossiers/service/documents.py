@@ -1,0 +1,61 @@
+"""The legal forms of a dossier (Circular 01/2018, forms 01 to 05) as PDF, for those who
+may see it: the citizen gets the forms addressed to them; the process-control slip
+(05) is for officials."""
+
+from __future__ import annotations
+
+import asyncio
+
+from backend.accounts import service as accounts
+from backend.accounts.schemas import Principal
+from backend.catalogue import service as catalogue
+from backend.dossiers import forms
+from backend.dossiers.runtime import DossiersRuntime
+from backend.dossiers.service.access import readable
+from backend.dossiers.service.reads import read_of
+from backend.dossiers.service.rows import not_found
+from backend.dossiers.service.tracking import tracking_url
+from backend.dossiers.tables import DossierEvent
+from backend.errors import NotFound
+from backend.i18n import N_
+
+
+async def legal_form(
+    runtime: DossiersRuntime,
+    principal: Principal,
+    dossier_id: int,
+    kind: forms.FormKind,
+    event_id: int | None = None,
+) -> tuple[str, bytes]:
+    """A legal form of the dossier as PDF: (file name, bytes)."""
+    row, access = await readable(principal, dossier_id)
+    dossier = await read_of(runtime, principal, row, access)
+    if dossier.code is None or (kind == "05" and access.actor == "citizen"):
+        raise not_found()
+    documented = forms.FORM_ACTIONS.get(kind)
+    event = None
+    if event_id is not None:
+        event = next((e for e in dossier.events if e.id == event_id), None)
+        if event is None or event.action != documented:
+            raise NotFound(N_("Không có văn bản này."), field="event")
+    elif documented is not None and not any(e.action == documented for e in dossier.events):
+        raise NotFound(N_("Hồ sơ chưa có văn bản này."))
+    agency = await catalogue.get_agency(row.agency_code if kind != "01" else row.receiving_agency)
+    ids = {
+        e["actor_id"]
+        for e in await DossierEvent.select(DossierEvent.actor_id).where(
+            DossierEvent.dossier == dossier_id
+        )
+        if e["actor_id"] is not None
+    }
+    context = forms.FormContext(
+        agency_name=agency.name_vi,
+        agency_address=agency.address,
+        province_name=runtime.province_name,
+        tracking_url=tracking_url(runtime, dossier.code),
+        officials=await accounts.names_of(
+            ids | {i for i in (row.assignee_id, row.entered_by) if i}
+        ),
+    )
+    pdf = await asyncio.to_thread(forms.render_form, kind, dossier, context, event)
+    return f"{dossier.code}-mau-{kind}.pdf", pdf

@@ -1,0 +1,135 @@
+"""How a state change is recorded: applied only if the dossier's version is still the
+one the person saw, with its history line (append-only: database triggers refuse
+UPDATE and DELETE) and, when the citizen must be told, an outbox message, all in the
+caller's write transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.accounts import service as accounts
+from backend.accounts.schemas import Principal
+from backend.db import fetch
+from backend.dossiers.lifecycle import Action, Status
+from backend.dossiers.runtime import DossiersRuntime
+from backend.dossiers.service.rows import DossierRow, stale
+from backend.dossiers.tables import Dossier, DossierEvent
+from backend.outbox import service as outbox
+
+# Outbox kinds: the events a citizen is told about (the notifications domain sends them).
+NOTICES: dict[Action, str] = {
+    "receive": "dossier.received",
+    "request_supplement": "dossier.supplement_requested",
+    "refuse": "dossier.refused",
+    "apologise": "dossier.late",
+    "attach_result": "dossier.result_ready",
+    "return_result": "dossier.returned",
+}
+
+
+async def append_event(
+    runtime: DossiersRuntime,
+    principal: Principal,
+    dossier_id: int,
+    action: Action,
+    from_status: Status,
+    to_status: Status,
+    agency_code: str,
+    *,
+    note: str,
+    details: dict[str, Any],
+) -> None:
+    now = runtime.now()
+    rows = await DossierEvent.insert(
+        DossierEvent(
+            dossier=dossier_id,
+            at=now,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            actor_id=principal.account_id,
+            actor_role=principal.role if principal.kind == "staff" else "citizen",
+            actor_name=principal.name,
+            agency_code=agency_code,
+            note=note,
+            details=details,
+        )
+    ).returning(DossierEvent.id)
+    kind = NOTICES.get(action)
+    if kind is None:
+        return
+    dossier = await Dossier.select(
+        Dossier.code, Dossier.owner_id, Dossier.organisation_id, Dossier.due_date
+    ).where(Dossier.id == dossier_id)
+    due = dossier[0]["due_date"]
+    await outbox.enqueue(
+        event_key=f"dossier:{dossier_id}:event:{rows[0]['id']}",
+        kind=kind,
+        subject=f"dossier:{dossier_id}",
+        account_ids=await recipients(dossier[0]["owner_id"], dossier[0]["organisation_id"]),
+        payload={
+            "dossier_id": dossier_id,
+            "code": dossier[0]["code"],
+            "status": to_status,
+            "due_date": due.isoformat() if due else None,
+        },
+        now=now,
+    )
+
+
+async def recipients(owner_id: int | None, organisation_id: int | None) -> list[int]:
+    """Who is told about a dossier: its owner and every member of its organisation."""
+    people = set()
+    if owner_id is not None:
+        people.add(owner_id)
+    if organisation_id is not None:
+        people.update(await accounts.member_ids(organisation_id))
+    return sorted(people)
+
+
+async def move(
+    runtime: DossiersRuntime,
+    principal: Principal,
+    row: DossierRow,
+    action: Action,
+    to_status: Status,
+    changes: dict[Any, Any],
+    *,
+    note: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Apply a transition if nobody changed the dossier since ``row`` was read."""
+    changes = {
+        **changes,
+        Dossier.status: to_status,
+        Dossier.version: row.version + 1,
+        Dossier.updated_at: runtime.now(),
+    }
+    updated = (
+        await Dossier.update(changes)
+        .where((Dossier.id == row.id) & (Dossier.version == row.version))
+        .returning(Dossier.id)
+    )
+    if not updated:
+        raise stale()
+    await append_event(
+        runtime,
+        principal,
+        row.id,
+        action,
+        row.status,
+        to_status,
+        changes.get(Dossier.agency_code, row.agency_code),
+        note=note,
+        details=details or {},
+    )
+
+
+async def handlers_of(dossier_id: int) -> list[int]:
+    """The officials who took a step of a dossier (whose work its rating judges)."""
+    rows = await fetch(
+        "SELECT DISTINCT actor_id FROM dossiers_event WHERE dossier = {}"
+        " AND actor_role <> 'citizen' AND actor_id IS NOT NULL",
+        dossier_id,
+    )
+    return sorted(int(row["actor_id"]) for row in rows)

@@ -1,0 +1,228 @@
+"""Submission: a citizen's draft becomes a dossier with its code and fees, an official
+enters a walk-in citizen's dossier (received at once), and a citizen claims a dossier
+entered for them at the counter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+
+import msgspec
+from piccolo.querystring import QueryString
+
+from backend.accounts import service as accounts
+from backend.accounts.schemas import Principal
+from backend.catalogue import service as catalogue
+from backend.db import active_engine, write_transaction
+from backend.dossiers import lifecycle
+from backend.dossiers.runtime import DossiersRuntime
+from backend.dossiers.schemas import AssistedCreate, DossierRead
+from backend.dossiers.service.access import readable
+from backend.dossiers.service.answers import APPLICANT_FIELDS, check_applicant, sort_answers
+from backend.dossiers.service.drafts import components_of
+from backend.dossiers.service.fees import fees_due
+from backend.dossiers.service.history import append_event, move
+from backend.dossiers.service.reads import get_dossier, read_of
+from backend.dossiers.service.rows import stale
+from backend.dossiers.tables import Dossier
+from backend.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound, Problems
+from backend.i18n import N_, Localized
+from backend.workdays import service as workdays
+
+RECEPTION_ROLES = frozenset({"reception", "leader"})
+
+
+async def _next_code(agency_code: str, day: dt.date) -> str:
+    """The next code of the agency's day. One atomic upsert: concurrent submissions
+    (SQLite's write lock, PostgreSQL's row lock) each get their own number."""
+    day_key = f"{agency_code}-{day:%y%m%d}"
+    rows = await active_engine().run_querystring(
+        QueryString(
+            "INSERT INTO dossiers_sequence (day_key, last_number) VALUES ({}, 1) "
+            "ON CONFLICT (day_key) DO UPDATE SET "
+            "last_number = dossiers_sequence.last_number + 1 RETURNING last_number",
+            day_key,
+        )
+    )
+    return f"{day_key}-{int(rows[0]['last_number']):04d}"
+
+
+def submission_problems(dossier: DossierRead) -> list[FieldProblem]:
+    """Everything submission would refuse now: the applicant's details, the answers, and
+    the required documents without a file."""
+    _, problems = check_applicant(
+        {name: getattr(dossier, name) for name in APPLICANT_FIELDS}, required=True
+    )
+    _, unanswered = sort_answers(
+        dossier.form_fields, dossier.form_data, required={f.name for f in dossier.form_fields}
+    )
+    problems += unanswered
+    present = {f.component_id for f in dossier.files if f.purpose == "component"}
+    missing = [c for c in dossier.components if c.required and c.uploadable and c.id not in present]
+    if missing:
+        names = Localized(
+            "; ".join(c.name_vi for c in missing), "; ".join(c.name_en for c in missing)
+        )
+        problems.append(FieldProblem("files", N_("Còn thiếu giấy tờ: %(names)s.", names=names)))
+    return problems
+
+
+async def submit(runtime: DossiersRuntime, principal: Principal, dossier_id: int) -> DossierRead:
+    row, access = await readable(principal, dossier_id)
+    if row.status != "draft":
+        raise Conflict(
+            N_(
+                "Hồ sơ này đã được nộp (mã %(code)s). Không cần nộp lại.",
+                code=row.code or "",
+            ),
+            field="dossier",
+        )
+    lifecycle.transition("draft", "submit", access.actor)
+    problems = submission_problems(await read_of(runtime, principal, row, access))
+    if problems:
+        raise InvalidInput(problems=problems)
+    now = runtime.now()
+    calendar = await workdays.load()
+    today = runtime.today()
+    async with write_transaction():
+        code = await _next_code(row.receiving_agency, today)
+        await move(
+            runtime,
+            principal,
+            row,
+            "submit",
+            "submitted",
+            {
+                Dossier.code: code,
+                Dossier.submitted_at: now,
+                # Provisional: the appointment is fixed when the dossier is received.
+                Dossier.due_date: calendar.add_working_days(today, row.processing_days),
+                **fees_due(row.fees, row.channel, row.form_data),
+            },
+        )
+    return await get_dossier(runtime, principal, dossier_id)
+
+
+async def create_assisted(
+    runtime: DossiersRuntime, principal: Principal, data: AssistedCreate
+) -> DossierRead:
+    """An official enters a walk-in citizen's dossier: it is received at once."""
+    if principal.role not in RECEPTION_ROLES:
+        raise lifecycle.ActionForbidden(N_("Chỉ cán bộ tiếp nhận được nhập hồ sơ tại quầy."))
+    procedure = await catalogue.get_procedure(data.procedure_code)
+    if procedure.agency_code != principal.agency_code:
+        raise Forbidden(N_("Thủ tục này không thuộc cơ quan của bạn."), field="procedure_code")
+    problems = Problems()
+    applicant, found = check_applicant(
+        {name: getattr(data, name) for name in APPLICANT_FIELDS}, required=True
+    )
+    problems.items.extend(found)
+    answers, found = sort_answers(
+        procedure.form_fields, data.form_data, required={f.name for f in procedure.form_fields}
+    )
+    problems.items.extend(found)
+    components = components_of(procedure)
+    if set(data.components_received) - {c["id"] for c in components}:
+        problems.add("components_received", N_("Giấy tờ không thuộc thủ tục."))
+    problems.raise_any()
+    now = runtime.now()
+    today = runtime.today()
+    calendar = await workdays.load()
+    fees = msgspec.to_builtins(procedure.fees)
+    due = {
+        column._meta.name: value for column, value in fees_due(fees, data.channel, answers).items()
+    }
+    async with write_transaction():
+        code = await _next_code(procedure.agency_code, today)
+        rows = await Dossier.insert(
+            Dossier(
+                **due,
+                code=code,
+                draft_key=f"staff-{code}",
+                procedure_code=procedure.code,
+                procedure_name_vi=procedure.name_vi,
+                procedure_name_en=procedure.name_en,
+                processing_days=procedure.processing_days,
+                components=components,
+                form_fields=msgspec.to_builtins(procedure.form_fields),
+                fees=fees,
+                payment_stage=procedure.payment_stage,
+                receiving_agency=procedure.agency_code,
+                agency_code=procedure.agency_code,
+                status="received",
+                channel=data.channel,
+                entered_by=principal.account_id,
+                form_data=answers,
+                created_at=now,
+                updated_at=now,
+                submitted_at=now,
+                received_at=now,
+                due_date=calendar.add_working_days(today, procedure.processing_days),
+                applicant_name=applicant["applicant_name"],
+                applicant_phone=applicant["applicant_phone"],
+                applicant_id_number=applicant["applicant_id_number"],
+                applicant_address=applicant["applicant_address"],
+            )
+        ).returning(Dossier.id)
+        dossier_id = rows[0]["id"]
+        await append_event(
+            runtime,
+            principal,
+            dossier_id,
+            "receive",
+            "draft",
+            "received",
+            procedure.agency_code,
+            note="",
+            details={"channel": data.channel, "components_received": data.components_received},
+        )
+    return await get_dossier(runtime, principal, dossier_id)
+
+
+async def claim(
+    runtime: DossiersRuntime, principal: Principal, code: str, phone: str
+) -> DossierRead:
+    """A citizen takes an assisted dossier into their account: the code and the phone
+    number given at the counter must both match, and nobody may have claimed it."""
+    if principal.kind != "citizen":
+        raise Forbidden(N_("Chỉ người dân nhận hồ sơ."))
+    normalised = accounts.normalise_phone(phone, "phone")
+    rows = await Dossier.select(Dossier.id, Dossier.owner_id, Dossier.applicant_phone).where(
+        Dossier.code == code.strip().upper()
+    )
+    if (
+        not rows
+        or rows[0]["owner_id"] is not None
+        or not hmac.compare_digest(rows[0]["applicant_phone"], normalised)
+    ):
+        raise NotFound(
+            N_("Không tìm thấy hồ sơ với mã và số điện thoại này, hoặc hồ sơ đã có người nhận."),
+            field="code",
+        )
+    async with write_transaction():
+        updated = (
+            await Dossier.update(
+                {Dossier.owner_id: principal.account_id, Dossier.updated_at: runtime.now()}
+            )
+            .where((Dossier.id == rows[0]["id"]) & Dossier.owner_id.is_null())
+            .returning(Dossier.id)
+        )
+    if not updated:
+        raise stale()
+    return await get_dossier(runtime, principal, rows[0]["id"])
+
+
+def require_file(dossier: DossierRead, component_id: int) -> None:
+    """A required document of a draft has a photo or a file before the next step."""
+    component = next((c for c in dossier.components if c.id == component_id), None)
+    if component is None or not component.required:
+        return
+    if any(f.purpose == "component" and f.component_id == component_id for f in dossier.files):
+        return
+    raise InvalidInput(
+        N_(
+            "Hãy chụp ảnh hoặc chọn tệp “%(name)s” trước khi tiếp tục.",
+            name=Localized(component.name_vi, component.name_en),
+        ),
+        field="file",
+    )

@@ -1,0 +1,348 @@
+"""Feedback and petitions (phản ánh, kiến nghị) from the sender's side: the form
+(anonymous allowed, up to three photos), its tracking page with the answer and the
+rating of the answer, the person's own list, and the published answers.
+
+What the feedback is about comes from the link that opened the form (a counter's QR
+code, a procedure, a dossier) and travels in hidden fields. A refused form comes back
+with every problem at once and what was typed kept (photos must be chosen again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+from litestar.response import Redirect, Template
+
+from backend.accounts.guards import Principal, SignInRequired, require_citizen
+from backend.catalogue import service as catalogue
+from backend.catalogue.schemas import AgencyRead, CounterRead, ProcedureRead
+from backend.dossiers import service as dossiers
+from backend.dossiers.schemas import DossierBrief
+from backend.errors import AppError, InvalidInput, NotFound, Problems, TooManyRequests
+from backend.feedback import service
+from backend.feedback.pages.common import agencies, counter_of, errors_of, show, too_many
+from backend.feedback.requests import (
+    FEEDBACK_BODY_LIMIT,
+    FEEDBACK_BUCKET,
+    check_rate,
+    chosen_photos,
+    feedback_fields,
+    read_photos,
+)
+from backend.feedback.runtime import FeedbackRuntime, runtime_of
+from backend.feedback.schemas import AnswerRatingIn, FeedbackIn, FeedbackSent
+from backend.feedback.service.labels import FIELDS
+from backend.i18n import N_, Translatable
+from backend.web.forms import FormErrors, convert, text
+from backend.web.templates import language
+
+# A feedback code in a page's address: anything else is simply not found.
+TRACKING_CODE = PathParameter(max_length=24)
+# What was typed, shown again after a refusal.
+TYPED = ("category", "text", "contact_name", "contact_phone", "contact_email", "agency_code")
+# Where a problem points on the feedback form.
+TARGETS = {
+    "category": "category-thu_tuc",
+    "text": "text",
+    "photos": "photos",
+    "contact_name": "contact_name",
+    "contact_phone": "contact_phone",
+    "contact_email": "contact_email",
+    "agency_code": "agency_code",
+    "agency": "agency_code",
+}
+_PHOTOS_AGAIN = N_("Ảnh chưa được gửi: hãy chọn lại ảnh sau khi sửa.")
+
+
+@dataclass(frozen=True, slots=True)
+class About:
+    """What the feedback is about, as the form shows it and sends it back."""
+
+    kind: Literal["dossier", "counter", "procedure", "agency"]
+    dossier: DossierBrief | None = None
+    counter: CounterRead | None = None
+    counter_token: str = ""
+    procedure: ProcedureRead | None = None
+    # Why the link's counter or procedure could not be used (the agency is chosen).
+    problem: Translatable | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """FeedbackIn's fields naming the target."""
+        if self.dossier is not None:
+            return {"dossier_id": self.dossier.id}
+        if self.counter is not None:
+            return {"counter_token": self.counter_token}
+        if self.procedure is not None:
+            return {"procedure_code": self.procedure.code}
+        return {}
+
+
+async def _about(
+    request: Request[Any, Any, Any],
+    principal: Principal | None,
+    counter: str,
+    procedure: str,
+    dossier: str,
+) -> About:
+    """What the feedback is about, from the form's hidden fields or the address's query.
+    A bad counter token or procedure code leaves the agency to be chosen."""
+    if dossier:
+        if principal is None or not dossier.isdigit():
+            raise NotFound(N_("Không tìm thấy hồ sơ này."), field="dossier_id")
+        # Someone else's dossier: 404.
+        return About("dossier", dossier=await dossiers.brief(principal, int(dossier)))
+    if counter:
+        try:
+            found = await counter_of(request, counter)
+        except AppError as error:
+            return About("agency", problem=error.text)
+        return About("counter", counter=found, counter_token=counter)
+    if procedure:
+        try:
+            return About("procedure", procedure=await catalogue.get_procedure(procedure))
+        except NotFound as error:
+            return About("agency", problem=error.text)
+    return About("agency")
+
+
+async def _sent(
+    runtime: FeedbackRuntime, principal: Principal | None, form: Any, about: About
+) -> FeedbackSent:
+    """Send the form's feedback, or raise InvalidInput naming all that is wrong."""
+    # What it is about is what the page made of the hidden fields (a bad counter code
+    # leaves the agency to be chosen).
+    fields = {
+        name: value
+        for name, value in feedback_fields(form).items()
+        if name not in {"dossier_id", "counter_token", "procedure_code", "agency_code"}
+    }
+    fields.update(about.fields())
+    chosen_agency = text(form, "agency_code", 100, strip=True)
+    if about.kind == "agency" and chosen_agency:
+        fields["agency_code"] = chosen_agency
+    problems = Problems()
+    data: FeedbackIn | None = None
+    with problems.noting():
+        data = convert(fields, FeedbackIn, FIELDS)
+    files: list[service.Upload] = []
+    with problems.noting():
+        files = await read_photos(chosen_photos(form))
+    if data is not None and not problems:
+        return await service.submit(runtime, principal, data, files)
+    # The form itself is wrong: the photos are checked all the same, so that every
+    # problem shows at once.
+    with problems.noting():
+        await service.check_photos(runtime, files)
+    raise InvalidInput(problems=problems.items)
+
+
+class FeedbackPages(Controller):
+    include_in_schema = False
+
+    @get("/phan-anh/gui", name="feedback-send")
+    async def form(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal | None],
+        counter: Annotated[str, QueryParameter(name="c", max_length=200)] = "",
+        procedure: Annotated[str, QueryParameter(name="p", max_length=32)] = "",
+        dossier: Annotated[str, QueryParameter(name="ho-so", max_length=12)] = "",
+    ) -> Template:
+        if dossier and principal is None:
+            raise SignInRequired()
+        about = await _about(request, principal, counter, procedure, dossier)
+        typed = {name: "" for name in TYPED}
+        if principal is not None and principal.kind == "citizen":
+            typed["contact_name"] = principal.name
+        return await _send_page(request, principal, about, typed)
+
+    @post("/phan-anh/gui", request_max_body_size=FEEDBACK_BODY_LIMIT)
+    async def send(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal | None]
+    ) -> Template | Redirect:
+        lang = language(request)
+        runtime = runtime_of(request)
+        limited: TooManyRequests | None = None
+        try:
+            await check_rate(request, FEEDBACK_BUCKET)  # before any work on what was sent
+        except TooManyRequests as error:
+            limited = error
+        form = await request.form()
+        typed = {name: text(form, name, 10_000) for name in TYPED}
+        flags = {
+            "anonymous": bool(text(form, "anonymous")),
+            "publish_consent": bool(text(form, "publish_consent")),
+        }
+        about = await _about(
+            request,
+            principal,
+            text(form, "counter_token", 200),
+            text(form, "procedure_code", 32),
+            text(form, "dossier_id", 12),
+        )
+        if limited is not None:
+            page = await _send_page(
+                request,
+                principal,
+                about,
+                typed,
+                flags,
+                errors=errors_of(limited, lang, {}),
+                status_code=limited.status_code,
+            )
+            return too_many(page, limited)
+        try:
+            sent = await _sent(runtime, principal, form, about)
+        except AppError as error:
+            errors = errors_of(error, lang, TARGETS)
+            if chosen_photos(form):
+                errors.append(("photos", _PHOTOS_AGAIN.render(lang)))
+            return await _send_page(
+                request, principal, about, typed, flags, errors=errors, status_code=422
+            )
+        code = sent.feedback.code
+        key = service.tracking_token(runtime.secret_key, code)
+        return Redirect(f"/phan-anh/{code}?k={key}&moi=1", status_code=303)
+
+    @get("/phan-anh", name="my-feedback", guards=[require_citizen])
+    async def mine(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Template:
+        return show(
+            request,
+            "feedback/mine.html",
+            items=await service.mine(principal),
+            agencies=await agencies(),
+        )
+
+    @get("/phan-anh/cong-khai", name="published-answers")
+    async def published(
+        self,
+        request: Request[Any, Any, Any],
+        procedure: Annotated[str, QueryParameter(name="p", max_length=32)] = "",
+        agency: Annotated[str, QueryParameter(name="co-quan", max_length=32)] = "",
+    ) -> Template:
+        answers = await service.published(procedure or None, agency or None)
+        procedures: dict[str, ProcedureRead] = {}
+        for code in {a.procedure_code for a in answers if a.procedure_code} | (
+            {procedure} if procedure else set()
+        ):
+            try:
+                procedures[code] = await catalogue.get_procedure(code)
+            except NotFound:
+                continue
+        return show(
+            request,
+            "feedback/published.html",
+            answers=answers,
+            procedures=procedures,
+            procedure=procedure,
+            agency=agency,
+            agencies=await agencies(),
+            public=True,
+        )
+
+    @get("/phan-anh/{code:str}", name="feedback-tracking")
+    async def track(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal | None],
+        code: Annotated[str, TRACKING_CODE],
+        k: Annotated[str, QueryParameter(name="k", max_length=64)] = "",
+        new: Annotated[str, QueryParameter(name="moi", max_length=4)] = "",
+        done: Annotated[str, QueryParameter(name="xong", max_length=12)] = "",
+    ) -> Template:
+        if not k and principal is None:
+            raise SignInRequired()
+        return await _tracking(request, principal, code, k, new=new == "1", done=done)
+
+    @post("/phan-anh/{code:str}/danh-gia")
+    async def rate_answer(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal | None],
+        code: Annotated[str, TRACKING_CODE],
+    ) -> Template | Redirect:
+        runtime = runtime_of(request)
+        form = await request.form()
+        k = text(form, "k", 64)
+        token = k or await service.token_for(runtime, principal, code)
+        try:
+            data = convert({"stars": text(form, "stars", 2)}, AnswerRatingIn, FIELDS)
+            await service.rate_answer(runtime, code, token, data.stars)
+        except NotFound:
+            raise
+        except AppError as error:
+            return await _tracking(
+                request,
+                principal,
+                code,
+                k,
+                errors=errors_of(error, language(request), {"stars": "stars-1"}),
+                status_code=error.status_code,
+            )
+        query = urlencode({**({"k": k} if k else {}), "xong": "danh-gia"})
+        return Redirect(f"/phan-anh/{code}?{query}#danh-gia", status_code=303)
+
+
+async def _send_page(
+    request: Request[Any, Any, Any],
+    principal: Principal | None,
+    about: About,
+    typed: dict[str, str],
+    flags: dict[str, bool] | None = None,
+    *,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Template:
+    choices: list[AgencyRead] = list((await agencies()).values()) if about.kind == "agency" else []
+    return show(
+        request,
+        "feedback/send.html",
+        status_code,
+        about=about,
+        values=typed,
+        flags=flags or {"anonymous": False, "publish_consent": False},
+        agencies=choices,
+        signed_in=principal is not None and principal.kind == "citizen",
+        errors=errors,
+    )
+
+
+async def _tracking(
+    request: Request[Any, Any, Any],
+    principal: Principal | None,
+    code: str,
+    k: str,
+    *,
+    new: bool = False,
+    done: str = "",
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Template:
+    runtime = runtime_of(request)
+    token = k or await service.token_for(runtime, principal, code)
+    feedback = await service.track(runtime, code, token)
+    try:
+        agency: AgencyRead | None = await catalogue.get_agency(feedback.agency_code)
+    except NotFound:
+        agency = None
+    response = show(
+        request,
+        "feedback/track.html",
+        status_code,
+        feedback=feedback,
+        agency=agency,
+        k=k,
+        new=new,
+        done=done,
+        errors=errors,
+    )
+    # The address holds the key: never sent on to other sites.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,92 @@
+"""The rules of ratings and feedback, as the controllers and other domains call them.
+
+- ``ratings``: a returned dossier rated by its owner (once, changeable for seven
+  days), a counter visit rated from its QR code (one a device a day), and what
+  officials see of the ratings of their work.
+- ``items``: feedback sent (with photos, every problem reported at once), followed by
+  its signed tracking link, its answer rated; the answers published.
+- ``handling``: the officials' queue, answers and forwards.
+- ``signing``: the device cookie and the tracking key.
+"""
+
+from __future__ import annotations
+
+from backend.feedback.figures import (
+    FeedbackAnswered,
+    FeedbackChange,
+    FeedbackReceived,
+    RatingChange,
+    RatingCount,
+    feedback_answered_counts,
+    feedback_changed_since,
+    feedback_received_counts,
+    first_feedback_day,
+    overdue_feedback_count,
+    rating_counts,
+    ratings_changed_since,
+    unhappy_dossier_ids,
+)
+from backend.feedback.service.handling import answer, detail, forward, photo, queue
+from backend.feedback.service.items import (
+    ANSWER_DAYS,
+    MAX_PHOTOS,
+    Upload,
+    check_photo_count,
+    check_photos,
+    mine,
+    published,
+    rate_answer,
+    submit,
+    token_for,
+    track,
+)
+from backend.feedback.service.ratings import (
+    EDIT_DAYS,
+    counter_rated_today,
+    my_rating,
+    official_ratings,
+    rate_counter,
+    rate_dossier,
+)
+from backend.feedback.service.signing import device_of, new_device, tracking_token
+
+__all__ = [
+    "ANSWER_DAYS",
+    "EDIT_DAYS",
+    "MAX_PHOTOS",
+    "FeedbackAnswered",
+    "FeedbackChange",
+    "FeedbackReceived",
+    "RatingChange",
+    "RatingCount",
+    "Upload",
+    "answer",
+    "check_photo_count",
+    "check_photos",
+    "counter_rated_today",
+    "detail",
+    "device_of",
+    "feedback_answered_counts",
+    "feedback_changed_since",
+    "feedback_received_counts",
+    "first_feedback_day",
+    "forward",
+    "mine",
+    "my_rating",
+    "new_device",
+    "official_ratings",
+    "overdue_feedback_count",
+    "photo",
+    "published",
+    "queue",
+    "rate_answer",
+    "rate_counter",
+    "rate_dossier",
+    "rating_counts",
+    "ratings_changed_since",
+    "submit",
+    "token_for",
+    "track",
+    "tracking_token",
+    "unhappy_dossier_ids",
+]

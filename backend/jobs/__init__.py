@@ -1,0 +1,7 @@
+"""Work done after the request: the consumers that drain the outbox and the periodic
+chores of every domain, registered in ``create_app`` and run by ``motcua worker``
+processes (several at once on PostgreSQL) or, embedded, inside the app."""
+
+from backend.jobs.runner import Chore, Job, Runner, in_process
+
+__all__ = ["Chore", "Job", "Runner", "in_process"]

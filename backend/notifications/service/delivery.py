@@ -1,0 +1,242 @@
+"""The worker's second step, its bookkeeping: due push jobs are claimed for a lease,
+sent (``push.py``), and every attempt is recorded in one transaction a round.
+
+A job is claimed for 60 s in one ``UPDATE ... RETURNING`` (on PostgreSQL skipping rows
+other workers hold); a worker killed between sending and recording lets the lease run
+out, and the job is sent again with the same Topic, which push services and phones
+collapse to one message. 2xx: sent; 404/410: the subscription is deleted; 429, 5xx and
+no answer: retried with exponential backoff and full jitter, never sooner than
+Retry-After; any other answer closes the job."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import msgspec
+
+from backend.db import active_engine, fetch, write_transaction
+from backend.notifications.runtime import NotificationsRuntime
+from backend.notifications.service.inbox import COLUMNS, unread_counts
+from backend.notifications.service.notices import URGENT, NoticeRow, notice_text, notice_url
+from backend.notifications.tables import Delivery, Notice, PushJob, PushSubscription
+
+TTL_S = 3 * 24 * 3600  # a phone off for a weekend still gets it
+LEASE_MS = 60_000
+MAX_ATTEMPTS = 8
+
+
+class PushPayload(msgspec.Struct, frozen=True, kw_only=True):
+    """What the service worker gets: the notice in the device's language, the link, a
+    tag (one notification a dossier on the screen) and the unread count for the badge;
+    no name, no answers."""
+
+    notice_id: int
+    kind: str
+    title: str
+    body: str
+    url: str
+    tag: str
+    unread: int
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed job with everything needed to send it."""
+
+    id: int
+    attempt: int
+    subscription_id: int
+    endpoint: str
+    p256dh: str
+    auth: str
+    topic: str
+    urgency: str
+    payload: PushPayload
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt gave: ``status_code`` None when no answer came."""
+
+    status_code: int | None
+    retry_after_s: int | None = None
+    detail: str = ""
+
+
+class _Claimed(msgspec.Struct, frozen=True):
+    id: int
+    notice_id: int
+    subscription_id: int
+    attempts: int
+
+
+class _Device(msgspec.Struct, frozen=True):
+    id: int
+    endpoint: str
+    p256dh: str
+    auth: str
+    lang: str
+
+
+# Due jobs, taken for a lease in one statement; on PostgreSQL rows another worker is
+# claiming right now are skipped rather than waited for.
+_CLAIM = (
+    "UPDATE notifications_push_job SET claimed_until_ms = {}, attempts = attempts + 1"
+    " WHERE id IN (SELECT id FROM notifications_push_job WHERE status = 'pending'"
+    " AND available_ms <= {} AND (claimed_until_ms IS NULL OR claimed_until_ms < {})"
+    " ORDER BY available_ms, id LIMIT {}%s)"
+    " RETURNING id, notice_id, subscription_id, attempts"
+)
+_CLAIM_POSTGRES = _CLAIM % " FOR UPDATE SKIP LOCKED"
+_CLAIM_SQLITE = _CLAIM % ""
+
+
+async def claim_jobs(runtime: NotificationsRuntime, limit: int = 100) -> list[Job]:
+    """Take up to ``limit`` due jobs for a lease. Jobs whose device is gone are closed."""
+    now_ms = runtime.now_ms()
+    postgres = active_engine().engine_type == "postgres"
+    async with write_transaction():
+        rows = await fetch(
+            _CLAIM_POSTGRES if postgres else _CLAIM_SQLITE, now_ms + LEASE_MS, now_ms, now_ms, limit
+        )
+    if not rows:
+        return []
+    claimed = sorted(msgspec.convert(rows, list[_Claimed]), key=lambda c: c.id)
+    devices = {
+        device.id: device
+        for device in msgspec.convert(
+            await PushSubscription.select(
+                PushSubscription.id,
+                PushSubscription.endpoint,
+                PushSubscription.p256dh,
+                PushSubscription.auth,
+                PushSubscription.lang,
+            ).where(PushSubscription.id.is_in(sorted({c.subscription_id for c in claimed}))),
+            list[_Device],
+        )
+    }
+    notices = {
+        notice.id: notice
+        for notice in msgspec.convert(
+            await Notice.select(*COLUMNS).where(
+                Notice.id.is_in(sorted({c.notice_id for c in claimed}))
+            ),
+            list[NoticeRow],
+        )
+    }
+    unread = await unread_counts({notice.account_id for notice in notices.values()})
+    jobs: list[Job] = []
+    orphans: list[int] = []
+    for row in claimed:
+        device = devices.get(row.subscription_id)
+        notice = notices.get(row.notice_id)
+        if device is None or notice is None:
+            orphans.append(row.id)
+            continue
+        jobs.append(_job(row, device, notice, unread[notice.account_id]))
+    if orphans:
+        async with write_transaction():
+            await PushJob.update({PushJob.status: "dead"}).where(PushJob.id.is_in(orphans))
+    return jobs
+
+
+def _job(row: _Claimed, device: _Device, notice: NoticeRow, unread: int) -> Job:
+    """The message for this device: in its language, with no name and no answers."""
+    title, body = notice_text(notice, device.lang)
+    # One topic per dossier: a newer notice replaces an undelivered older one.
+    topic = f"dossier-{notice.dossier_id or f'n{notice.id}'}"
+    return Job(
+        id=row.id,
+        attempt=row.attempts,
+        subscription_id=device.id,
+        endpoint=device.endpoint,
+        p256dh=device.p256dh,
+        auth=device.auth,
+        topic=topic,
+        urgency="high" if notice.kind in URGENT else "normal",
+        payload=PushPayload(
+            notice_id=notice.id,
+            kind=notice.kind,
+            title=title,
+            body=body,
+            url=notice_url(notice),
+            tag=topic,
+            unread=unread,
+        ),
+    )
+
+
+def backoff_ms(attempt: int, retry_after_s: int | None) -> int:
+    """Exponential with full jitter (1 s, 2 s, 4 s … up to an hour); a Retry-After given
+    by the push service is honoured as the least wait."""
+    ceiling = min(3_600_000, 1000 * 2 ** max(0, attempt - 1))
+    wait = random.randint(ceiling // 2, ceiling)  # noqa: S311 - jitter, not a secret
+    if retry_after_s is not None:
+        wait = max(wait, retry_after_s * 1000)
+    return wait
+
+
+def _result(job: Job, outcome: Outcome) -> str:
+    code = outcome.status_code
+    if code is not None and 200 <= code < 300:
+        return "sent"
+    if code in {404, 410}:
+        return "gone"
+    if code is None or code == 429 or code >= 500:
+        return "retry" if job.attempt < MAX_ATTEMPTS else "failed"
+    return "failed"
+
+
+async def record(runtime: NotificationsRuntime, attempts: list[tuple[Job, Outcome]]) -> list[str]:
+    """Write a round's attempts and move each job on, in one transaction; returns each
+    attempt's outcome name."""
+    results = [_result(job, outcome) for job, outcome in attempts]
+    if not attempts:
+        return results
+    now = runtime.now()
+    now_ms = runtime.now_ms()
+    by_result: dict[str, list[Job]] = {}
+    for (job, _), result in zip(attempts, results, strict=True):
+        by_result.setdefault(result, []).append(job)
+    async with write_transaction():
+        await Delivery.insert(
+            *(
+                Delivery(
+                    job_id=job.id,
+                    attempt=job.attempt,
+                    at=now,
+                    status_code=outcome.status_code,
+                    outcome=result,
+                    detail=outcome.detail[:500],
+                )
+                for (job, outcome), result in zip(attempts, results, strict=True)
+            )
+        )
+        sent = [job.id for job in by_result.get("sent", [])]
+        if sent:
+            await PushJob.update(
+                {PushJob.status: "sent", PushJob.sent_at: now, PushJob.claimed_until_ms: None}
+            ).where(PushJob.id.is_in(sent))
+            await PushSubscription.update({PushSubscription.last_sent_at: now}).where(
+                PushSubscription.id.is_in(sorted({j.subscription_id for j in by_result["sent"]}))
+            )
+        for (job, outcome), result in zip(attempts, results, strict=True):
+            if result == "retry":
+                await PushJob.update(
+                    {
+                        PushJob.available_ms: now_ms
+                        + backoff_ms(job.attempt, outcome.retry_after_s),
+                        PushJob.claimed_until_ms: None,
+                    }
+                ).where(PushJob.id == job.id)
+        closed = [job.id for name in ("gone", "failed") for job in by_result.get(name, [])]
+        if closed:
+            await PushJob.update({PushJob.status: "dead", PushJob.claimed_until_ms: None}).where(
+                PushJob.id.is_in(closed)
+            )
+        gone = sorted({job.subscription_id for job in by_result.get("gone", [])})
+        if gone:
+            # The browser dropped the subscription: no later notice goes there.
+            await PushSubscription.delete().where(PushSubscription.id.is_in(gone))
+    return results

@@ -1,0 +1,225 @@
+"""An order's page, the gateway's return and the receipts.
+
+The order's page says where the payment stands in plain words; a small script asks
+the API while it is pending and updates it in place, and a link reloads it without
+the script. The browser's return from a gateway only displays (the gateway's signed
+notification is what settles an order). The payer's receipt prints and downloads as
+PDF; its QR code opens a public check of the receipt, which masks a person's name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.response import Template
+
+from backend.accounts.guards import require_signed_in
+from backend.accounts.schemas import Principal
+from backend.catalogue import service as catalogue
+from backend.documents import qr_svg
+from backend.errors import NotFound
+from backend.i18n import N_, Localized
+from backend.payments import service
+from backend.payments.gateways import VietqrGateway
+from backend.payments.pages.base import pay_url, show
+from backend.payments.runtime import PaymentsRuntime, runtime_of
+from backend.payments.schemas import PaymentRead, ReceiptRead
+from backend.payments.words import vnd_in_words
+from backend.web.templates import language, page
+
+REFERENCE = PathParameter(max_length=16, pattern=r"^[A-Z0-9]+$")
+# Some banks' NAPAS BINs, to name the bank under a VietQR code.
+BANKS = {
+    "970436": "Vietcombank",
+    "970415": "VietinBank",
+    "970418": "BIDV",
+    "970405": "Agribank",
+    "970407": "Techcombank",
+    "970422": "MB",
+    "970416": "ACB",
+    "970432": "VPBank",
+    "970403": "Sacombank",
+    "970423": "TPBank",
+}
+
+
+def masked_name(name: str) -> str:
+    """A person's name on the public receipt check: the given name (the last word)
+    in full, the other words by their first letter: "Đỗ Thị Thông" → "Đ* T** Thông"."""
+    words = unicodedata.normalize("NFC", name).split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        word = words[0]
+        return word[0] + "*" * (len(word) - 1)
+    return " ".join([*(w[0] + "*" * (len(w) - 1) for w in words[:-1]), words[-1]])
+
+
+def _bank(runtime: PaymentsRuntime) -> tuple[str, str] | None:
+    gateway = runtime.gateways.get("vietqr")
+    if not isinstance(gateway, VietqrGateway):
+        return None
+    bin_ = gateway.config.bank_bin
+    return BANKS.get(bin_, f"BIN {bin_}"), gateway.config.account
+
+
+def _status_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    payment: PaymentRead,
+    gateway_code: str | None = None,
+) -> Template:
+    qr = ""
+    if payment.status == "pending" and payment.qr_payload:
+        title = N_("Mã VietQR để chuyển khoản").render(language(request))
+        qr = qr_svg(payment.qr_payload, title).decode()
+    citizen = principal.kind == "citizen"
+    return show(
+        request,
+        "payments/status.html",
+        payment=payment,
+        gateway_code=gateway_code,
+        qr=qr,
+        bank=_bank(runtime_of(request)) if payment.provider == "vietqr" else None,
+        retry_url=pay_url([line.dossier_id for line in payment.lines]) if citizen else "",
+        citizen=citizen,
+    )
+
+
+async def _agency_name(code: str, lang: str) -> str:
+    try:
+        agency = await catalogue.get_agency(code)
+    except NotFound:
+        return code
+    return Localized(agency.name_vi, agency.name_en).render(lang)
+
+
+def _pdf(name: str, pdf: bytes) -> Response[bytes]:
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
+
+
+class PaymentStatusPages(Controller):
+    """An order's page, the gateway's return, and the payer's receipt: for whoever may
+    see the payment (its payer, and officials of the dossiers' agency)."""
+
+    include_in_schema = False
+    guards = [require_signed_in]
+
+    @get("/thanh-toan/{reference:str}", name="payment")
+    async def status(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        reference: Annotated[str, REFERENCE],
+    ) -> Template:
+        payment = await service.get_payment(
+            runtime_of(request), principal, reference, language(request)
+        )
+        return _status_page(request, principal, payment)
+
+    @get("/thanh-toan/{reference:str}/ket-qua", name="payment-return")
+    async def returned(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        reference: Annotated[str, REFERENCE],
+    ) -> Template:
+        params = {
+            key: value
+            for key, value in list(request.query_params.items())[:40]
+            if key.startswith("vnp_") and len(value) <= 512
+        }
+        payment, code = await service.vnpay_return(
+            runtime_of(request), principal, reference, params, language(request)
+        )
+        return _status_page(request, principal, payment, code)
+
+    @get("/thanh-toan/{reference:str}/bien-lai", name="payment-receipt")
+    async def receipt(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        reference: Annotated[str, REFERENCE],
+    ) -> Template:
+        lang = language(request)
+        receipt = await service.receipt_of(runtime_of(request), principal, reference, lang)
+        lines = receipt.payment.lines
+        title = N_("Mã QR kiểm tra biên lai").render(lang)
+        return show(
+            request,
+            "payments/receipt.html",
+            agency=await _agency_name(lines[0].agency_code, lang) if lines else "",
+            province=runtime_of(request).province_name,
+            receipt=receipt,
+            payment=receipt.payment,
+            # Vietnamese in both languages: the receipt is a Vietnamese document.
+            words=vnd_in_words(receipt.payment.amount),
+            qr=qr_svg(receipt.verify_url, title).decode(),
+        )
+
+    @get("/thanh-toan/{reference:str}/bien-lai.pdf", name="payment-receipt-pdf")
+    async def receipt_pdf(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        reference: Annotated[str, REFERENCE],
+    ) -> Response[bytes]:
+        runtime = runtime_of(request)
+        receipt = await service.receipt_of(runtime, principal, reference, language(request))
+        lines = receipt.payment.lines
+        agency = await _agency_name(lines[0].agency_code, "vi") if lines else ""
+        pdf = await service.render_receipt(runtime, receipt, agency)
+        return _pdf(f"bien-lai-{receipt.number}.pdf", pdf)
+
+
+class ReceiptCheckPages(Controller):
+    """The public check behind a receipt's QR code, and the help page."""
+
+    include_in_schema = False
+
+    @get("/bien-lai/{receipt_id:int}", name="receipt-check")
+    async def verify(
+        self,
+        request: Request[Any, Any, Any],
+        receipt_id: FromPath[int],
+        k: Annotated[str, QueryParameter(max_length=40)] = "",
+    ) -> Template:
+        try:
+            receipt: ReceiptRead | None = await service.verify_receipt(
+                runtime_of(request), receipt_id, k, language(request)
+            )
+            status_code = 200
+        except NotFound:
+            receipt, status_code = None, 404
+        payment = receipt.payment if receipt else None
+        payer = ""
+        if payment is not None:
+            organisation = payment.payer_kind == "organisation"
+            payer = payment.payer_name if organisation else masked_name(payment.payer_name)
+        template = show(
+            request,
+            "payments/verify.html",
+            status_code,
+            receipt=receipt,
+            payment=payment,
+            payer=payer,
+        )
+        template.headers["X-Robots-Tag"] = "noindex"
+        return template
+
+    @get("/huong-dan/thanh-toan", name="payment-help")
+    async def help(self, request: Request[Any, Any, Any]) -> Template:
+        return page(request, "payments/help.html")

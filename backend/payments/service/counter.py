@@ -1,0 +1,187 @@
+"""The officials' part: cash taken at the counter, and refunds of a refused or
+withdrawn dossier's fees (through the gateway that took them, or recorded as done by
+hand for cash and transfers)."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import msgspec
+
+from backend.accounts.schemas import Principal
+from backend.db import fetch, write_transaction
+from backend.dossiers import service as dossiers
+from backend.dossiers.schemas import DossierBrief
+from backend.errors import Conflict, Forbidden, InvalidInput, Problems
+from backend.i18n import N_, Money, Text
+from backend.payments.gateways import vietqr, vnpay
+from backend.payments.runtime import PaymentsRuntime
+from backend.payments.schemas import DossierPayments, RefundIn
+from backend.payments.service.dues import CLOSED, line_of, payer_of
+from backend.payments.service.ledger import dossier_payments, refunded_for
+from backend.payments.service.notices import tell
+from backend.payments.service.records import order_of, payment_row
+from backend.payments.tables import Payment, PaymentDossier, Receipt, Refund
+
+logger = logging.getLogger("motcua.payments")
+
+CASHIERS = frozenset({"reception", "leader"})
+
+
+class _Paid(msgspec.Struct):
+    """A paid payment of a dossier, and the dossier's share of it."""
+
+    id: int
+    share: int
+
+
+_PAID = (
+    "SELECT p.id, d.amount AS share FROM payments_dossier d"
+    " JOIN payments_payment p ON p.id = d.payment"
+    " WHERE d.dossier_id = {} AND p.status = 'paid' ORDER BY p.id"
+)
+
+
+async def _cashier_brief(principal: Principal, dossier_id: int) -> DossierBrief:
+    if principal.kind != "staff" or principal.role not in CASHIERS:
+        raise Forbidden(N_("Chỉ cán bộ tiếp nhận hoặc lãnh đạo được thu và hoàn phí."))
+    dossier = await dossiers.brief(principal, dossier_id)
+    if not dossier.may_act:
+        raise Forbidden(N_("Hồ sơ đang do cơ quan khác giải quyết."))
+    return dossier
+
+
+async def record_cash(
+    runtime: PaymentsRuntime, principal: Principal, dossier_id: int, lang: str
+) -> DossierPayments:
+    """Cash taken at the counter: paid at once, with the official recorded."""
+    dossier = await _cashier_brief(principal, dossier_id)
+    if dossier.payment_status != "unpaid":
+        raise InvalidInput(N_("Hồ sơ này không còn phí, lệ phí phải thu."), field="payment")
+    payer = await payer_of(dossier.organisation_id)
+    now, now_ms = runtime.now(), runtime.now_ms()
+    line = line_of(dossier)
+    async with write_transaction():
+        inserted = await Payment.insert(
+            Payment(
+                reference=vietqr.new_reference(),
+                provider="cash",
+                status="paid",
+                amount=dossier.fee_total,
+                payer_kind="organisation" if payer else "person",
+                account_id=principal.account_id,
+                organisation_id=dossier.organisation_id if payer else None,
+                payer_name=payer.name if payer else dossier.applicant_name,
+                payer_tax_code=payer.tax_code if payer else None,
+                payer_address=payer.address if payer else dossier.applicant_address,
+                lines=[msgspec.to_builtins(line)],
+                created_at=now,
+                created_ms=now_ms,
+                expires_ms=now_ms,
+                check_ms=now_ms,
+                paid_at=now,
+                recorded_by_name=principal.name,
+            )
+        ).returning(Payment.id)
+        payment_id = inserted[0]["id"]
+        await PaymentDossier.insert(
+            PaymentDossier(payment=payment_id, dossier_id=dossier_id, amount=line.amount)
+        )
+        if not await dossiers.settle_fees([dossier_id]):
+            raise Conflict(N_("Hồ sơ vừa được thanh toán. Hãy tải lại trang."), field="payment")
+        await Receipt.insert(Receipt(payment=payment_id, issued_at=now))
+        await tell(await payment_row(id=payment_id), "payment.confirmed", "paid", now)
+    return await dossier_payments(runtime, principal, dossier_id, lang)
+
+
+def _too_much(left: int) -> Text:
+    return N_("Số tiền hoàn lớn hơn số đã nộp còn lại (%(left)s).", left=Money(left))
+
+
+async def refund(
+    runtime: PaymentsRuntime, principal: Principal, dossier_id: int, data: RefundIn, lang: str
+) -> DossierPayments:
+    """Give back a refused or withdrawn dossier's fees (all or part): through the
+    gateway that took them, or recorded as done by hand for cash and transfers."""
+    dossier = await _cashier_brief(principal, dossier_id)
+    if dossier.status not in CLOSED:
+        raise InvalidInput(
+            N_("Chỉ hoàn phí cho hồ sơ bị từ chối tiếp nhận hoặc đã rút."), field="amount"
+        )
+    paid = msgspec.convert(await fetch(_PAID, dossier_id), list[_Paid])
+    if not paid:
+        raise InvalidInput(N_("Hồ sơ này chưa có khoản phí nào đã nộp."), field="amount")
+    share = paid[0].share
+    left = max(0, share - await refunded_for(dossier_id))
+    problems = Problems()
+    if data.amount > left:
+        problems.add("amount", _too_much(left))
+    if not data.reason.strip():
+        problems.add("reason", N_("Hãy ghi lý do hoàn phí."))
+    problems.raise_any()
+    payment = await payment_row(id=paid[0].id)
+    now = runtime.now()
+    async with write_transaction():
+        # The payment's row is locked by this update until commit: two officials
+        # refunding at once are serialised, and the second sees the first's refund.
+        reserved = await fetch(
+            "UPDATE payments_payment SET refunded_amount = refunded_amount + {}"
+            " WHERE id = {} AND refunded_amount + {} <= amount RETURNING id",
+            data.amount,
+            payment.id,
+            data.amount,
+        )
+        done = await refunded_for(dossier_id)
+        if not reserved or done + data.amount > share:
+            raise InvalidInput(_too_much(max(0, share - done)), field="amount")
+        inserted = await Refund.insert(
+            Refund(
+                payment=payment.id,
+                dossier_id=dossier_id,
+                amount=data.amount,
+                method="manual",
+                official_id=principal.account_id,
+                official_name=principal.name,
+                reason=data.reason,
+                created_at=now,
+            )
+        ).returning(Refund.id)
+    refund_id = inserted[0]["id"]
+    gateway = runtime.gateways.get(payment.provider)
+    try:
+        if gateway is None:
+            outcome_done, method, code = True, "manual", ""
+        else:
+            answer = await gateway.refund(
+                order_of(payment),
+                amount=data.amount,
+                full=data.amount == payment.amount,
+                by=principal.name,
+                now=now,
+            )
+            outcome_done, method, code = answer.done, answer.method, answer.code
+    except (httpx.HTTPError, vnpay.InvalidSignature, ValueError) as error:
+        logger.warning("refund failed", extra={"fields": {"error": type(error).__name__}})
+        outcome_done, method, code = False, "gateway", "99"
+    async with write_transaction():
+        await Refund.update(
+            {
+                Refund.status: "done" if outcome_done else "failed",
+                Refund.method: method,
+                Refund.gateway_code: code,
+            }
+        ).where(Refund.id == refund_id)
+        if not outcome_done:
+            await Payment.update(
+                {Payment.refunded_amount: Payment.refunded_amount - data.amount}
+            ).where(Payment.id == payment.id)
+        elif done + data.amount == share:
+            await dossiers.mark_refunded(dossier_id)
+            await tell(payment.only(dossier_id), "payment.refunded", "refunded", now)
+    if not outcome_done:
+        raise Conflict(
+            N_("Cổng thanh toán chưa hoàn được tiền (mã %(code)s). Hãy thử lại sau.", code=code),
+            field="amount",
+        )
+    return await dossier_payments(runtime, principal, dossier_id, lang)

@@ -1,0 +1,130 @@
+"""What is owed: the dossiers a person may pay together, and what paying them costs
+(the quote).
+
+Amounts come only from the dossiers' fee lines, fixed on submission from the
+catalogue; the person chooses dossiers, a way to pay and who pays, never an amount.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from backend.accounts import service as accounts
+from backend.accounts.schemas import Principal
+from backend.dossiers import service as dossiers
+from backend.dossiers.schemas import DossierBrief
+from backend.errors import Forbidden, Problems
+from backend.i18n import N_
+from backend.payments.runtime import PaymentsRuntime
+from backend.payments.schemas import DossierDue, Provider, Quote
+from backend.payments.service.records import OrderLine
+
+PROVIDERS: tuple[Provider, ...] = ("vnpay", "vietqr", "sandbox")
+# Fees are given back only for dossiers the agency never took up; nothing is due on them.
+CLOSED = frozenset({"refused", "withdrawn"})
+
+
+class Payer(msgspec.Struct, kw_only=True):
+    """An organisation as its receipts name it."""
+
+    name: str
+    tax_code: str
+    address: str
+
+
+async def payer_of(organisation_id: int | None) -> Payer | None:
+    if organisation_id is None:
+        return None
+    card = await accounts.organisation_card(organisation_id)
+    # The accounts service gives the card as a mapping (attributes are read too).
+    return msgspec.convert(card, Payer, from_attributes=True) if card else None
+
+
+def citizens_only(principal: Principal) -> None:
+    if principal.kind != "citizen":
+        raise Forbidden(N_("Cán bộ ghi nhận tiền mặt trên trang hồ sơ ở mục cán bộ."))
+
+
+async def dossiers_due(principal: Principal, dossier_ids: list[int]) -> list[DossierBrief]:
+    """The dossiers to pay, each one the person may act on and owing fees; every
+    dossier that owes nothing is named at once."""
+    due, problems = [], Problems()
+    for dossier_id in dict.fromkeys(dossier_ids):
+        dossier = await dossiers.brief(principal, dossier_id)
+        code = dossier.code or ""
+        if not dossier.may_act:
+            raise Forbidden(
+                N_("Hồ sơ %(code)s đang do cơ quan khác giải quyết.", code=code),
+                field="dossier_ids",
+            )
+        if dossier.status in CLOSED:
+            problems.add(
+                "dossier_ids",
+                N_(
+                    "Hồ sơ %(code)s đã kết thúc (bị từ chối hoặc đã rút): không cần nộp phí.",
+                    code=code,
+                ),
+            )
+        elif dossier.payment_status != "unpaid":
+            problems.add(
+                "dossier_ids",
+                N_("Hồ sơ %(code)s không còn phí, lệ phí phải nộp.", code=code)
+                if code
+                else N_("Hồ sơ này không còn phí, lệ phí phải nộp."),
+            )
+        else:
+            due.append(dossier)
+    problems.raise_any()
+    return due
+
+
+def due_of(dossier: DossierBrief) -> DossierDue:
+    return DossierDue(
+        dossier_id=dossier.id,
+        code=dossier.code or "",
+        procedure_name_vi=dossier.procedure_name_vi,
+        procedure_name_en=dossier.procedure_name_en,
+        agency_code=dossier.agency_code,
+        fee_lines=dossier.fee_lines,
+        amount=dossier.fee_total,
+    )
+
+
+def line_of(dossier: DossierBrief) -> OrderLine:
+    return OrderLine(
+        **msgspec.structs.asdict(due_of(dossier)),
+        owner_id=dossier.owner_id,
+        organisation_id=dossier.organisation_id,
+    )
+
+
+def offered(runtime: PaymentsRuntime) -> list[Provider]:
+    return [name for name in PROVIDERS if name in runtime.gateways]
+
+
+async def quote(runtime: PaymentsRuntime, principal: Principal, dossier_ids: list[int]) -> Quote:
+    citizens_only(principal)
+    due = await dossiers_due(principal, dossier_ids)
+    return quote_of(runtime, due, await common_payer(due))
+
+
+async def common_payer(due: list[DossierBrief]) -> Payer | None:
+    """The organisation that may pay: the one all these dossiers belong to, if any."""
+    organisations = {dossier.organisation_id for dossier in due}
+    if len(organisations) != 1:
+        return None
+    return await payer_of(organisations.pop())
+
+
+def quote_of(runtime: PaymentsRuntime, due: list[DossierBrief], payer: Payer | None) -> Quote:
+    dues = [due_of(dossier) for dossier in due]
+    return Quote(
+        dossiers=dues,
+        total=sum(item.amount for item in dues),
+        full_total=sum(line.full_amount for item in dues for line in item.fee_lines),
+        # A company's dossiers are paid by the company unless the person says otherwise.
+        payers=["organisation", "person"] if payer else ["person"],
+        organisation_name=payer.name if payer else None,
+        organisation_tax_code=payer.tax_code if payer else None,
+        providers=offered(runtime),
+    )

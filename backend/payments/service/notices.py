@@ -1,0 +1,27 @@
+"""The notices a change of a payment's state writes to the outbox, in the same
+transaction as the change: one per dossier, to its owner and its organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from backend.dossiers import service as dossiers
+from backend.outbox import service as outbox
+from backend.payments.service.records import PaymentRow
+
+
+async def tell(payment: PaymentRow, kind: str, status: str, now: dt.datetime) -> None:
+    for line in payment.lines:
+        await outbox.enqueue(
+            event_key=f"payment:{payment.id}:{kind}:{line.dossier_id}",
+            kind=kind,
+            subject=f"dossier:{line.dossier_id}",
+            account_ids=await dossiers.recipients(line.owner_id, line.organisation_id),
+            payload={
+                "dossier_id": line.dossier_id,
+                "code": line.code,
+                "status": status,
+                "payment": payment.reference,
+            },
+            now=now,
+        )

@@ -1,0 +1,113 @@
+"""Orders: a citizen's order for dossiers' fees and the way to pay it, and who may
+see an order afterwards (its payer, and officials of its dossiers' agency)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from backend.accounts import service as accounts
+from backend.accounts.schemas import Principal
+from backend.db import write_transaction
+from backend.dossiers import service as dossiers
+from backend.errors import NotFound, Problems
+from backend.i18n import N_
+from backend.payments.gateways import vietqr
+from backend.payments.runtime import PaymentsRuntime
+from backend.payments.schemas import PaymentRead, PaymentStart
+from backend.payments.service.dues import (
+    citizens_only,
+    common_payer,
+    dossiers_due,
+    line_of,
+    quote_of,
+)
+from backend.payments.service.records import PaymentRow, not_found, payment_row, read
+from backend.payments.tables import Payment, PaymentDossier
+
+# Ask the gateway about an order still pending after a few minutes (its notification
+# may be lost).
+CHECK_AFTER_MS = 5 * 60_000
+
+
+async def start(
+    runtime: PaymentsRuntime,
+    principal: Principal,
+    data: PaymentStart,
+    *,
+    client_ip: str,
+    lang: str,
+) -> PaymentRead:
+    """Make an order for these dossiers' fees, and the way to pay it."""
+    citizens_only(principal)
+    due = await dossiers_due(principal, data.dossier_ids)
+    payer = await common_payer(due)
+    offer = quote_of(runtime, due, payer)
+    problems = Problems()
+    if data.provider not in offer.providers:
+        problems.add(
+            "provider", N_("Cách thanh toán này hiện không dùng được. Hãy chọn cách khác.")
+        )
+    if data.payer not in offer.payers:
+        problems.add(
+            "payer", N_("Chỉ hồ sơ của cùng một tổ chức mới thanh toán được bằng tên tổ chức.")
+        )
+    problems.raise_any()
+    if payer is not None and data.payer == "organisation":
+        payer_name, tax_code, address = payer.name, payer.tax_code, payer.address
+    else:
+        account = await accounts.get_account(principal.account_id)
+        payer_name, tax_code, address = account.full_name, None, ""
+    gateway = runtime.gateways[data.provider]
+    now, now_ms = runtime.now(), runtime.now_ms()
+    lifetime = runtime.lifetime * gateway.lifetime_factor
+    lines = [line_of(dossier) for dossier in due]
+    async with write_transaction():
+        inserted = await Payment.insert(
+            Payment(
+                reference=vietqr.new_reference(),
+                provider=data.provider,
+                status="pending",
+                amount=offer.total,
+                payer_kind=data.payer,
+                account_id=principal.account_id,
+                organisation_id=due[0].organisation_id if data.payer == "organisation" else None,
+                payer_name=payer_name,
+                payer_tax_code=tax_code,
+                payer_address=address,
+                lines=msgspec.to_builtins(lines),
+                client_ip=client_ip[:45],
+                created_at=now,
+                created_ms=now_ms,
+                expires_ms=now_ms + int(lifetime.total_seconds() * 1000),
+                check_ms=now_ms + CHECK_AFTER_MS,
+            )
+        ).returning(Payment.id)
+        await PaymentDossier.insert(
+            *(
+                PaymentDossier(
+                    payment=inserted[0]["id"], dossier_id=line.dossier_id, amount=line.amount
+                )
+                for line in lines
+            )
+        )
+    return await read(runtime, await payment_row(id=inserted[0]["id"]), lang)
+
+
+async def may_see(principal: Principal, payment: PaymentRow) -> None:
+    if principal.account_id == payment.account_id:
+        return
+    for line in payment.lines:
+        try:
+            await dossiers.brief(principal, line.dossier_id)
+            return
+        except NotFound:
+            continue
+    raise not_found()
+
+
+async def get_payment(
+    runtime: PaymentsRuntime, principal: Principal, reference: str, lang: str
+) -> PaymentRead:
+    payment = await payment_row(reference=reference[:16])
+    await may_see(principal, payment)
+    return await read(runtime, payment, lang)

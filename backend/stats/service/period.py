@@ -1,0 +1,146 @@
+"""The dashboard's question: which agency, which days, by which step.
+
+Leaders get their own agency whatever they ask; administrators the agency they
+choose, or the province. A period is one of a few named ones or the days typed; every
+problem with what was typed is reported at once. A step that would give a chart more
+bars than a phone can show is made coarser, and the choice says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import TypeVar
+
+import msgspec
+
+from backend.errors import Problems
+from backend.i18n import N_
+from backend.stats.schemas import Period, Step
+from backend.stats.service.reads import steps
+
+PERIODS: tuple[Period, ...] = ("7d", "30d", "month", "year", "custom")
+STEPS: tuple[Step, ...] = ("day", "week", "month")
+# More steps than this and a chart (and its table) stops being readable on a phone.
+MAX_BUCKETS = 62
+MAX_DAYS = 5 * 366
+EARLIEST = dt.date(2000, 1, 1)
+T = TypeVar("T", bound=str)
+
+
+class PeriodQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """The dashboard's form as sent: what was typed or chosen, unchecked."""
+
+    agency: str = ""
+    period: str = "30d"
+    start: str = ""
+    end: str = ""
+    step: str = ""
+
+
+class Choice(msgspec.Struct, frozen=True, kw_only=True):
+    """What the dashboard shows: the agency (None: the province), the days ``start``
+    to ``end`` (both included), the charts' step, and whether that step is coarser
+    than the one asked for."""
+
+    agency: str | None
+    period: Period
+    start: dt.date
+    end: dt.date
+    step: Step
+    step_changed: bool = False
+
+    def as_query(self) -> PeriodQuery:
+        """The form filled in with this choice."""
+        return PeriodQuery(
+            agency=self.agency or "",
+            period=self.period,
+            start=self.start.isoformat(),
+            end=self.end.isoformat(),
+            step=self.step,
+        )
+
+
+def _one_of(value: str, known: tuple[T, ...], default: T) -> T:
+    return next((choice for choice in known if choice == value), default)
+
+
+def _parse_day(text: str) -> dt.date | None:
+    text = text.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def period_days(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days of a named period up to ``today`` (30 days for "custom")."""
+    if period == "7d":
+        return today - dt.timedelta(days=6), today
+    if period == "month":
+        return today.replace(day=1), today
+    if period == "year":
+        return today.replace(month=1, day=1), today
+    return today - dt.timedelta(days=29), today
+
+
+def default_step(start: dt.date, end: dt.date) -> Step:
+    days = (end - start).days + 1
+    return "day" if days <= 31 else "week" if days <= 183 else "month"
+
+
+def _typed_days(query: PeriodQuery, today: dt.date, problems: Problems) -> tuple[dt.date, dt.date]:
+    start, end = _parse_day(query.start), _parse_day(query.end)
+    if start is None:
+        problems.add("start", N_("Hãy nhập ngày bắt đầu, ví dụ 01/10/2026."))
+    if end is None:
+        problems.add("end", N_("Hãy nhập ngày kết thúc, ví dụ 31/10/2026."))
+    if start is None or end is None:
+        return period_days("custom", today)
+    if start > end:
+        problems.add("end", N_("Ngày kết thúc phải sau ngày bắt đầu."))
+    elif (end - start).days >= MAX_DAYS:
+        problems.add("start", N_("Khoảng thời gian tối đa là 5 năm."))
+    elif start < EARLIEST or end > today + dt.timedelta(days=366):
+        problems.add("start", N_("Ngày nằm ngoài khoảng cho phép."))
+    return start, end
+
+
+def choose(
+    query: PeriodQuery,
+    *,
+    role: str | None,
+    own_agency: str | None,
+    agencies: Collection[str],
+    today: dt.date,
+) -> Choice:
+    """What an official of ``role`` at ``own_agency`` sees for ``query``, or
+    ``InvalidInput`` naming every field that is wrong (``agency``, ``start``, ``end``).
+    An unknown period or step is taken as the default one."""
+    problems = Problems()
+    chosen = own_agency
+    if role == "admin":
+        chosen = query.agency or None
+        if chosen is not None and chosen not in agencies:
+            problems.add("agency", N_("Hãy chọn một cơ quan trong danh sách."))
+    period = _one_of(query.period, PERIODS, "30d")
+    if period == "custom":
+        first, last = _typed_days(query, today, problems)
+    else:
+        first, last = period_days(period, today)
+    problems.raise_any()
+    wanted = _one_of(query.step, STEPS, default_step(first, last))
+    step = wanted
+    for step in STEPS[STEPS.index(wanted) :]:
+        if len(steps(first, last, step)) <= MAX_BUCKETS:
+            break
+    return Choice(
+        agency=chosen,
+        period=period,
+        start=first,
+        end=last,
+        step=step,
+        step_changed=step != wanted,
+    )
