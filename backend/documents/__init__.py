@@ -4,7 +4,7 @@ squares on a page."""
 
 from backend.documents.fonts import FONT, font_file
 from backend.documents.qr import draw_qr, make_qr, qr_png, qr_svg, short_address
-from backend.documents.sheet import A4Sheet, Sheet, a4_sheet, one_line, printable
+from backend.documents.sheet import A4Sheet, Sheet, a4_sheet, legal_date, one_line, printable
 
 __all__ = [
     "FONT",
@@ -13,6 +13,7 @@ __all__ = [
     "a4_sheet",
     "draw_qr",
     "font_file",
+    "legal_date",
     "make_qr",
     "one_line",
     "printable",

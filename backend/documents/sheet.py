@@ -101,6 +101,11 @@ def a4_sheet(
     return pdf
 
 
+def legal_date(day: dt.date) -> str:
+    """A date as Vietnamese documents write it after "ngày": 05 tháng 11 năm 2026."""
+    return f"{day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
 def one_line(text: str) -> str:
     """People's text on one line: control characters (which have no glyph) and runs of
     white space become single spaces."""

@@ -18,6 +18,7 @@ from backend.i18n.formats import (
     format_time,
     format_vnd,
     locale_of,
+    parse_date,
 )
 from backend.i18n.messages import (
     DEFAULT_LANGUAGE,
@@ -59,6 +60,7 @@ __all__ = [
     "locale_of",
     "negotiate",
     "ngettext",
+    "parse_date",
     "text_of",
     "translate",
     "translate_plural",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 
 from babel import Locale
 from babel.dates import format_date as babel_date
@@ -22,6 +23,8 @@ _DATE = {"vi": "dd/MM/y", "en": "d MMM y"}
 _DAY = {"vi": "EEEE, dd/MM/y", "en": "EEEE, d MMM y"}
 _MOMENT = {"vi": "dd/MM/y HH:mm", "en": "d MMM y, HH:mm"}
 _TIME = "HH:mm"
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_TYPED_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 @functools.cache
@@ -48,6 +51,22 @@ def format_date(day: dt.date | None, lang: str = DEFAULT_LANGUAGE) -> str:
     if day is None:
         return ""
     return str(babel_date(day, _DATE[_lang(lang)], locale=locale_of(lang)))
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A day as a date input sends it (2026-04-27) or as people here type it where a
+    browser has no date picker (27/04/2026); None if it is neither, or no real day."""
+    value = text.strip()
+    if match := _ISO_DAY.fullmatch(value):
+        year, month, day = match.groups()
+    elif match := _TYPED_DAY.fullmatch(value):
+        day, month, year = match.groups()
+    else:
+        return None
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 def format_day(day: dt.date | None, lang: str = DEFAULT_LANGUAGE) -> str:

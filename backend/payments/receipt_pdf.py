@@ -17,20 +17,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from babel.dates import format_datetime
 from fpdf.fonts import FontFace
 
-from backend.documents import FONT, a4_sheet, draw_qr, one_line, short_address
-from backend.i18n import format_number, format_vnd, locale_of
+from backend.documents import FONT, a4_sheet, draw_qr, legal_date, one_line, short_address
+from backend.i18n import format_number, format_time, format_vnd
 from backend.payments.words import vnd_in_words
-from backend.vietnam import VIETNAM
+from backend.vietnam import in_vietnam
 
 TITLE = "BIÊN LAI THU PHÍ, LỆ PHÍ"
 SUBTITLE = "(Biên lai điện tử)"
 QR_CAPTION = "Quét mã để kiểm tra biên lai"
 
-# The date line of Vietnamese legal documents ("Ngày 22 tháng 11 năm 2026"), by Babel.
-ISSUED = "'Ngày' dd 'tháng' MM 'năm' y', lúc' HH:mm"
 LEFT, TOP, RIGHT, BOTTOM = 20.0, 15.0, 15.0, 18.0
 QR_SIDE = 32.0
 
@@ -73,17 +70,10 @@ def render_receipt(view: ReceiptView) -> bytes:
     return bytes(receipt.pdf.output())
 
 
-def _local(at: dt.datetime) -> dt.datetime:
-    # Naive timestamps are UTC, as the database stores them.
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(VIETNAM)
-
-
 class _Receipt:
     def __init__(self, view: ReceiptView) -> None:
         self.view = view
-        self.issued = _local(view.issued_at)
+        self.issued = in_vietnam(view.issued_at)
         self.pdf = a4_sheet(
             f"Biên lai số {view.number}",
             title=f"Biên lai thu phí, lệ phí số {view.number}",
@@ -124,7 +114,7 @@ class _Receipt:
         pdf.text_block(TITLE, height=7.5, style="B", size=15, align="C")
         pdf.text_block(SUBTITLE, style="I", align="C")
         pdf.text_block(
-            format_datetime(self.issued, ISSUED, tzinfo=VIETNAM, locale=locale_of("vi")),
+            f"Ngày {legal_date(self.issued.date())}, lúc {format_time(self.issued, 'vi')}",
             style="I",
             size=10.5,
             align="C",

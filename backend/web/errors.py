@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
@@ -48,15 +48,16 @@ def is_api(request: Request[Any, Any, Any]) -> bool:
 
 
 def problem_body(error: AppError, status: int, lang: str) -> dict[str, Any]:
+    message = error.message(lang)
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
-        "detail": error.message(lang),
+        "detail": message,
         "code": error.code,
         "error": {
             "code": error.code,
-            "message": error.message(lang),
+            "message": message,
             "message_vi": error.message("vi"),
             "message_en": error.message("en"),
             "field": error.field,
@@ -87,11 +88,19 @@ def _respond(request: Request[Any, Any, Any], error: AppError, status: int) -> R
     return page(request, "error.html", status_code=status, error=error, status=status)
 
 
-def _app_error(request: Request[Any, Any, Any], error: AppError) -> Response[Any]:
-    response = _respond(request, error, error.status_code)
+R = TypeVar("R", bound=Response[Any])
+
+
+def with_retry_after(response: R, error: AppError) -> R:
+    """A refusal for going too fast tells the client when to come back, whether it is
+    answered here or by a page that shows its form again."""
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
+
+
+def _app_error(request: Request[Any, Any, Any], error: AppError) -> Response[Any]:
+    return with_retry_after(_respond(request, error, error.status_code), error)
 
 
 def _validation(request: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:

@@ -48,6 +48,9 @@ def template_config(
 
     # New style: Jinja formats the variables after translating.
     environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # Read the catalogues at start-up, not at the first request: they are then among
+    # the objects frozen out of the collector's reach (app.freeze_start_up_objects).
+    i18n.catalogues()
     environment.globals.update(
         asset=assets.url,
         public_url=public_url,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import msgspec
 from backend.db import write_transaction
 from backend.db.engine import active_engine
 from backend.errors import InvalidInput, NotFound, Problems
-from backend.i18n import N_, Moment, Number, Text, format_day
+from backend.i18n import N_, Moment, Number, Text, format_day, parse_date
 from backend.vietnam import VIETNAM
 from backend.workdays.schemas import KINDS, SeedFile, WorkdayRead
 from backend.workdays.tables import WorkdayException
@@ -210,32 +209,19 @@ def _check_year(year: int, field: str) -> None:
         )
 
 
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-
-
 def parse_day(text: str, field: str = "day") -> dt.date:
     """A day written as 2026-04-27 (what date inputs and the API send) or 27/04/2026
     (how people write it here, typed where a browser has no date picker)."""
-    value = text.strip()
-    parts: tuple[str, str, str] | None = None
-    if match := _ISO.match(value):
-        parts = (match[1], match[2], match[3])
-    elif match := _DMY.match(value):
-        parts = (match[3], match[2], match[1])
-    try:
-        if parts is None:
-            raise ValueError(value)
-        day = dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-    except ValueError:
+    day = parse_date(text)
+    if day is None:
         raise InvalidInput(
             N_(
                 "“%(text)s” không phải là một ngày có thật. Hãy viết ngày/tháng/năm, "
                 "ví dụ 27/04/2026, hoặc năm-tháng-ngày, ví dụ 2026-04-27.",
-                text=value[:40],
+                text=text.strip()[:40],
             ),
             field=field,
-        ) from None
+        )
     _check_year(day.year, field)
     return day
 

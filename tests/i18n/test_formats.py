@@ -13,6 +13,7 @@ from backend.i18n import (
     format_size,
     format_time,
     format_vnd,
+    parse_date,
 )
 
 DAY = dt.date(2026, 11, 25)
@@ -49,3 +50,10 @@ def test_missing_values_and_unknown_languages() -> None:
 def test_a_naive_moment_is_read_as_utc() -> None:
     # SQLite hands back timestamps without a zone: they are UTC, as stored.
     assert format_moment(MOMENT.replace(tzinfo=None), "vi") == "22/11/2026 14:05"
+
+
+def test_a_day_is_read_as_date_inputs_send_it_or_as_people_type_it() -> None:
+    assert parse_date("2026-04-27") == parse_date(" 27/04/2026 ") == dt.date(2026, 4, 27)
+    assert parse_date("7/4/2026") == dt.date(2026, 4, 7)
+    for wrong in ("", "31/02/2026", "2026-13-01", "27.04.2026", "27/04/26", "hôm nay"):
+        assert parse_date(wrong) is None

@@ -5,7 +5,6 @@ step that releases it. A refusal shows the page again with the form as it was se
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, post
@@ -22,7 +21,7 @@ from backend.dossiers.console.dossier import Posted, Refusal, dossier_page
 from backend.dossiers.console.page import LABELS
 from backend.dossiers.schemas import ActionIn, DossierRead
 from backend.errors import AppError, InvalidInput, NotFound, Problems
-from backend.i18n import N_, Number
+from backend.i18n import N_, Number, parse_date
 from backend.web.console import CONSOLE_HOME
 from backend.web.forms import convert, text, texts
 
@@ -89,22 +88,12 @@ def _action_in(form: Any, dossier: DossierRead) -> ActionIn:
         data["decision"] = decision if decision in {"approve", "reject"} else None
     elif action == "apologise":
         typed = text(form, "new_due_date", 20, strip=True)
-        data["new_due_date"] = _date(typed)
-        if typed and data["new_due_date"] is None:
+        new_due = parse_date(typed)
+        data["new_due_date"] = new_due.isoformat() if new_due else None
+        if typed and new_due is None:
             problems.add("new_due_date", N_("Ngày hẹn trả mới phải là một ngày, ví dụ 25/12/2026."))
     problems.raise_any()
     return convert(data, ActionIn, LABELS)
-
-
-def _date(typed: str) -> str | None:
-    """A date from a date input (2026-12-01) or typed by hand (01/12/2026)."""
-    try:
-        if "/" in typed:
-            day, month, year = (int(part) for part in typed.split("/"))
-            return dt.date(year, month, day).isoformat()
-        return dt.date.fromisoformat(typed).isoformat() if typed else None
-    except ValueError:
-        return None
 
 
 def _posted(form: Any, action: str) -> Posted:

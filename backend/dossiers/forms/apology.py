@@ -8,10 +8,10 @@ from backend.dossiers.forms.sheet import (
     FormSheet,
     Signature,
     day,
-    in_vietnam,
     iso_day,
 )
 from backend.dossiers.schemas import EventRead
+from backend.vietnam import in_vietnam
 
 
 class Apology(FormSheet):

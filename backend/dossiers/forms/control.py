@@ -12,12 +12,12 @@ from backend.dossiers.forms.sheet import (
     Column,
     FormSheet,
     day,
-    in_vietnam,
     iso_day,
     moment,
 )
 from backend.dossiers.lifecycle import ACTION_LABELS
 from backend.dossiers.schemas import EventRead
+from backend.vietnam import in_vietnam
 
 ROLE_LABELS: dict[str, str] = {
     "citizen": "Người nộp hồ sơ",

@@ -18,11 +18,11 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
-from backend.documents import FONT, a4_sheet, printable
+from backend.documents import FONT, a4_sheet, legal_date, printable
 from backend.dossiers.forms.kinds import FORM_TITLES, FormContext, FormKind, latest_event
 from backend.dossiers.schemas import DossierRead, EventRead
 from backend.i18n import format_date
-from backend.vietnam import VIETNAM
+from backend.vietnam import in_vietnam
 
 CIRCULAR = "Thông tư 01/2018/TT-VPCP"
 # A blank to fill in by hand, where the dossier holds nothing.
@@ -35,13 +35,6 @@ SIGNATURES = 44.0  # the height of a row of signature blocks
 
 
 # ---------------------------------------------------------------- dates and texts
-
-
-def in_vietnam(at: dt.datetime) -> dt.datetime:
-    # Naive timestamps are UTC, as the database stores them.
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(VIETNAM)
 
 
 def moment(at: dt.datetime) -> str:
@@ -163,8 +156,7 @@ class FormSheet(ABC):
         if dated is not None:
             local = in_vietnam(dated)
             self.pdf.text_block(
-                f"{place_of(context.province_name)}, ngày {local.day:02d} "
-                f"tháng {local.month:02d} năm {local.year}",
+                f"{place_of(context.province_name)}, ngày {legal_date(local.date())}",
                 width=right_width,
                 height=5,
                 style="I",

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter, URLEncodedBody
+from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from backend.accounts import service as accounts
@@ -17,15 +17,15 @@ from backend.accounts.guards import client_of, require_citizen
 from backend.accounts.guards import runtime_of as accounts_runtime_of
 from backend.accounts.schemas import Principal
 from backend.catalogue import service as catalogue
+from backend.catalogue.schemas import ProcedureCodeParam
 from backend.dossiers import service
 from backend.dossiers.pages.render import render, step_url
 from backend.dossiers.schemas import DraftCreate
-from backend.errors import AppError, InvalidInput, NotFound, TooManyRequests
+from backend.errors import AppError, InvalidInput, NotFound
 from backend.i18n import N_
+from backend.web.errors import with_retry_after
 from backend.web.forms import FormErrors
 from backend.web.templates import language
-
-PROCEDURE_CODE = PathParameter(max_length=32, pattern=r"^[0-9A-Za-z.\-]+$")
 
 
 class StartForm(msgspec.Struct, kw_only=True):
@@ -90,7 +90,7 @@ class StartPages(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
-        code: Annotated[str, PROCEDURE_CODE],
+        code: ProcedureCodeParam,
     ) -> Template:
         return await _start(request, principal, code)
 
@@ -99,7 +99,7 @@ class StartPages(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
-        code: Annotated[str, PROCEDURE_CODE],
+        code: ProcedureCodeParam,
         data: URLEncodedBody[StartForm],
     ) -> Template | Redirect:
         lang = language(request)
@@ -169,7 +169,5 @@ class StartPages(Controller):
                 ),
                 status_code=error.status_code,
             )
-            if isinstance(error, TooManyRequests):
-                response.headers["Retry-After"] = str(error.retry_after)
-            return response
+            return with_retry_after(response, error)
         return Redirect(f"/ho-so/{dossier.id}?xong=nhan", status_code=303)

@@ -20,6 +20,7 @@ from backend.dossiers.pages.render import render
 from backend.dossiers.schemas import TrackingRead
 from backend.errors import AppError, InvalidInput, NotFound, TooManyRequests
 from backend.i18n import N_, ngettext
+from backend.web.errors import with_retry_after
 from backend.web.forms import SUMMARY
 from backend.web.templates import language
 
@@ -88,9 +89,7 @@ def _tracking_error(
         result=None,
         errors=[(field if form else SUMMARY, message)],
     )
-    if isinstance(error, TooManyRequests):
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
+    return with_retry_after(response, error)
 
 
 async def _tracking_page(

@@ -4,14 +4,13 @@ reported at once, and the valid ones can be kept while the others are fixed."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Collection, Mapping
 
 from backend.accounts import service as accounts
 from backend.catalogue.schemas import FormField
 from backend.errors import FieldProblem, InvalidInput
-from backend.i18n import N_, Localized, Number, Text
+from backend.i18n import N_, Localized, Number, Text, parse_date
 
 APPLICANT_FIELDS = ("applicant_name", "applicant_phone", "applicant_id_number", "applicant_address")
 ADDRESS_LIMIT = 300
@@ -102,16 +101,11 @@ def _normalised(field_def: FormField, value: str) -> str:
             )
         return value.replace(",", ".")
     if field_def.type == "date":
-        try:
-            if "/" in value:
-                day, month, year = (int(part) for part in value.split("/"))
-                parsed = dt.date(year, month, day)
-            else:
-                parsed = dt.date.fromisoformat(value)
-        except ValueError:
+        parsed = parse_date(value)
+        if parsed is None:
             raise InvalidInput(
                 N_("“%(label)s” phải là một ngày, ví dụ 25/12/2020.", label=label), field=name
-            ) from None
+            )
         return parsed.isoformat()
     if field_def.type == "choice":
         if value not in {option.value for option in field_def.options}:

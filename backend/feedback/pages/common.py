@@ -12,7 +12,7 @@ from litestar.response import Template
 
 from backend.catalogue import service as catalogue
 from backend.catalogue.schemas import AgencyRead, CounterRead
-from backend.errors import AppError, TooManyRequests
+from backend.errors import AppError
 from backend.feedback.runtime import runtime_of
 from backend.feedback.service import MAX_PHOTOS
 from backend.feedback.service.labels import CATEGORIES, CRITERIA, SCALE, STATUSES
@@ -75,11 +75,6 @@ def errors_of(error: AppError, lang: str, targets: Mapping[str, str]) -> forms.F
     return forms.FormErrors.of_error(
         error, lang, lambda field: targets.get(field or "", forms.SUMMARY)
     )
-
-
-def too_many(response: Template, error: TooManyRequests) -> Template:
-    response.headers["Retry-After"] = str(error.retry_after)
-    return response
 
 
 async def counter_of(request: Request[Any, Any, Any], token: str) -> CounterRead:

@@ -25,7 +25,7 @@ from backend.dossiers import service as dossiers
 from backend.dossiers.schemas import DossierBrief
 from backend.errors import AppError, InvalidInput, NotFound, Problems, TooManyRequests
 from backend.feedback import service
-from backend.feedback.pages.common import agencies, counter_of, errors_of, show, too_many
+from backend.feedback.pages.common import agencies, counter_of, errors_of, show
 from backend.feedback.requests import (
     FEEDBACK_BODY_LIMIT,
     FEEDBACK_BUCKET,
@@ -38,6 +38,7 @@ from backend.feedback.runtime import FeedbackRuntime, runtime_of
 from backend.feedback.schemas import AnswerRatingIn, FeedbackIn, FeedbackSent
 from backend.feedback.service.labels import FIELDS
 from backend.i18n import N_, Translatable
+from backend.web.errors import with_retry_after
 from backend.web.forms import FormErrors, convert, text
 from backend.web.templates import language
 
@@ -195,7 +196,7 @@ class FeedbackPages(Controller):
                 errors=errors_of(limited, lang, {}),
                 status_code=limited.status_code,
             )
-            return too_many(page, limited)
+            return with_retry_after(page, limited)
         try:
             sent = await _sent(runtime, principal, form, about)
         except AppError as error:

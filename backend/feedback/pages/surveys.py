@@ -21,13 +21,14 @@ from backend.dossiers import service as dossiers
 from backend.dossiers.schemas import DossierRead
 from backend.errors import AppError, Conflict, NotFound, TooManyRequests
 from backend.feedback import service
-from backend.feedback.pages.common import counter_of, errors_of, show, too_many
+from backend.feedback.pages.common import counter_of, errors_of, show
 from backend.feedback.requests import COUNTER_BUCKET, COUNTER_TOKEN, check_rate, device_of
 from backend.feedback.requests import set_device_cookie as keep_device
 from backend.feedback.runtime import runtime_of
 from backend.feedback.schemas import CounterRatingIn, RatingIn, RatingRead
 from backend.feedback.service.labels import CRITERIA, FIELDS
 from backend.web.blocks import Block, BlockState
+from backend.web.errors import with_retry_after
 from backend.web.forms import FormErrors, convert, text
 from backend.web.templates import language
 
@@ -196,7 +197,7 @@ class CounterRatingPages(Controller):
                 values={},
                 errors=errors_of(error, lang, {}),
             )
-            return too_many(limited, error)
+            return with_retry_after(limited, error)
         except AppError as error:
             return _refused_code(request, error)
         answers = answers_of(form, counter=True)

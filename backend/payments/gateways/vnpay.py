@@ -37,7 +37,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from backend.vietnam import VIETNAM
+from backend.vietnam import VIETNAM, in_vietnam
 
 VERSION = "2.1.0"
 CURRENCY = "VND"
@@ -148,11 +148,8 @@ class VnpayConfig:
 
 
 def vnp_time(moment: dt.datetime) -> str:
-    """``moment`` as VNPay writes times: yyyyMMddHHmmss in Vietnam time. A naive
-    moment is taken as UTC, as the database stores them."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(VIETNAM).strftime(_TIME_FORMAT)
+    """``moment`` as VNPay writes times: yyyyMMddHHmmss in Vietnam time."""
+    return in_vietnam(moment).strftime(_TIME_FORMAT)
 
 
 def parse_vnp_time(text: str) -> dt.datetime:

@@ -15,7 +15,7 @@ from typing import TypeVar
 import msgspec
 
 from backend.errors import Problems
-from backend.i18n import N_
+from backend.i18n import N_, parse_date
 from backend.stats.schemas import Period, Step
 from backend.stats.service.reads import steps
 
@@ -65,16 +65,6 @@ def _one_of(value: str, known: tuple[T, ...], default: T) -> T:
     return next((choice for choice in known if choice == value), default)
 
 
-def _parse_day(text: str) -> dt.date | None:
-    text = text.strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
 def period_days(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
     """The days of a named period up to ``today`` (30 days for "custom")."""
     if period == "7d":
@@ -92,7 +82,7 @@ def default_step(start: dt.date, end: dt.date) -> Step:
 
 
 def _typed_days(query: PeriodQuery, today: dt.date, problems: Problems) -> tuple[dt.date, dt.date]:
-    start, end = _parse_day(query.start), _parse_day(query.end)
+    start, end = parse_date(query.start), parse_date(query.end)
     if start is None:
         problems.add("start", N_("Hãy nhập ngày bắt đầu, ví dụ 01/10/2026."))
     if end is None:
