@@ -28,6 +28,8 @@ from backend.accounts.runtime import AccountsRuntime
 from backend.attachments import Attachments
 from backend.catalogue.admin import CatalogueAdminApi
 from backend.catalogue.admin_pages import CatalogueAdminPages
+from backend.catalogue.agency_api import AGENCY_ADMIN_HANDLERS
+from backend.catalogue.agency_pages import register as register_catalogue
 from backend.catalogue.api import ProcedureApi
 from backend.catalogue.pages import CataloguePages, VendorFiles
 from backend.catalogue.service import get_agency
@@ -58,6 +60,7 @@ from backend.payments.sandbox import API_PATH as SANDBOX_API_PATH
 from backend.payments.sandbox import SANDBOX_HANDLERS
 from backend.settings import Settings
 from backend.stats import service as stats_service
+from backend.stats.api import STATS_API
 from backend.stats.pages import STATS_PAGES
 from backend.stats.pages import register as register_stats
 from backend.web.assets import PUBLIC_DIR, Assets
@@ -67,6 +70,7 @@ from backend.web.errors import EXCEPTION_HANDLERS
 from backend.web.middleware import EdgeMiddleware, configure_logging
 from backend.web.templates import template_config
 from backend.workdays.api import WORKDAY_HANDLERS
+from backend.workdays.pages import register as register_workdays
 
 # Requests that authenticate otherwise than by cookie: a bank's signed transfer
 # notification and the demo gateway's signed merchant API (VNPay's IPN is a GET), and
@@ -111,6 +115,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     register_payments(blocks, console)
     register_feedback(blocks, console)
     register_stats(blocks, console)
+    register_catalogue(console)
+    register_workdays(console)
 
     @asynccontextmanager
     async def open_database(_: Litestar) -> AsyncIterator[None]:
@@ -133,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VendorFiles,
             CatalogueAdminApi,
             CatalogueAdminPages,
+            *AGENCY_ADMIN_HANDLERS,
             *WORKDAY_HANDLERS,
             *ACCOUNT_API,
             *ACCOUNT_PAGES,
@@ -147,6 +154,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *FEEDBACK_API,
             *FEEDBACK_PAGES,
             *STATS_PAGES,
+            *STATS_API,
             create_static_files_router(
                 path="/icons",
                 directories=[PUBLIC_DIR / "icons"],

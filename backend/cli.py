@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from backend.accounts.schemas import ROLES
 from backend.settings import Settings, SettingsError
 
 
@@ -29,7 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     staff.add_argument("--name", required=True, help="full name")
     staff.add_argument("--agency", required=True, help="agency code, e.g. 000.00.12.H56")
     staff.add_argument(
-        "--role", required=True, choices=["reception", "processing", "leader", "admin"]
+        "--role",
+        required=True,
+        choices=list(ROLES),
+        help="reception, processing, leader (an agency's counter work); admin (one agency's"
+        " administrator: its details, counters, officials, procedures carried out);"
+        " catalogue (the province's catalogue administrator: procedures, fees, the"
+        " working-day calendar, every agency's details)",
     )
     posters = commands.add_parser(
         "qr-posters",
@@ -42,6 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     importer.add_argument("file", help="a .json or .csv file, as catalogue-export writes")
     importer.add_argument("--format", choices=["json", "csv"], help="default: from the name")
+    units = commands.add_parser(
+        "units-import",
+        help="import the province's communes and wards (JSON or CSV): all of it or nothing",
+    )
+    units.add_argument("file", help="a .csv file (code,name_vi,name_en,kind,parent_code) or .json")
+    units.add_argument("--format", choices=["json", "csv"], help="default: from the name")
     exporter = commands.add_parser("catalogue-export", help="write the catalogue as JSON or CSV")
     exporter.add_argument("--format", choices=["json", "csv"], default="json")
     exporter.add_argument("--out", help="file to write (default: standard output)")
@@ -73,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "create-staff": _create_staff,
             "qr-posters": _qr_posters,
             "catalogue-import": _catalogue_import,
+            "units-import": _catalogue_import,
             "catalogue-export": _catalogue_export,
             "worker": _worker,
         }[args.command]
@@ -312,16 +326,27 @@ def _catalogue_import(settings: Settings, args: argparse.Namespace) -> int:
         print(f"motcua: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 1
 
+    units = args.command == "units-import"
+
     async def work(database: Any) -> int:
         await database.migrate()
         try:
-            result = await service.import_catalogue(data, fmt)
+            if units:
+                result = await service.import_units(data, fmt)
+            else:
+                result = await service.import_catalogue(data, fmt)
         except service.ImportRejected as error:
             print(f"motcua: {error.message('en')}", file=sys.stderr)
             for row in error.errors:
                 field = f" {row.field}" if row.field else ""
                 print(f"  {row.section} row {row.row}{field}: {row.message('en')}", file=sys.stderr)
             return 1
+        if units:
+            print(
+                f"motcua: imported {result.units_added} new and {result.units_updated} "
+                "updated unit(s)"
+            )
+            return 0
         print(
             f"motcua: imported {result.procedures_added} new and {result.procedures_updated} "
             f"updated procedure(s), {result.agencies_added + result.agencies_updated} "

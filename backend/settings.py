@@ -66,6 +66,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
+    # A counter re-enrolment link (shown as a QR code for the person's own phone) lives
+    # this long: minutes, so that a code seen over a shoulder is soon worthless.
+    reenrol_minutes: int = 10
     # Catalogue (issue 4): raising it revokes every counter QR poster printed before.
     counter_key_version: int = 1
     # Dossiers (issue 5): the province named at the top of the legal forms.
@@ -152,6 +155,7 @@ class Settings:
                 env, "MOTCUA_ARGON2_MEMORY_KIB", 65536, low=8, high=4 * 1024 * 1024
             ),
             argon2_time_cost=_integer(env, "MOTCUA_ARGON2_TIME_COST", 3, low=1, high=20),
+            reenrol_minutes=_integer(env, "MOTCUA_REENROL_MINUTES", 10, low=1, high=30),
             counter_key_version=_integer(env, "MOTCUA_COUNTER_KEY_VERSION", 1, low=1, high=999_999),
             province_name=_text(env, "MOTCUA_PROVINCE_NAME", "Tỉnh Thanh Hóa", high=120),
             vapid_private_key=_vapid_private_key(env, environment, data_dir),

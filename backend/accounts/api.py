@@ -29,6 +29,8 @@ from backend.accounts.schemas import (
     AccountRead,
     AuditRead,
     CredentialIn,
+    Disowned,
+    DisownIn,
     EnrolmentIn,
     EnrolmentOptionsIn,
     InvitationRead,
@@ -187,12 +189,23 @@ class AuthApi(Controller):
         account, codes, token = await service.finish_enrolment(
             runtime, data, client_of(request), session_token(request)
         )
+        # A citizen's enrolment is a counter re-enrolment: the devices page says what now.
+        after = "/tai-khoan/thiet-bi?xong=cap-lai" if account.kind == "citizen" else None
         response = Response(
-            SignedUp(account=account, recovery_codes=codes, next="/tai-khoan/thiet-bi"),
+            SignedUp(account=account, recovery_codes=codes, next=after or "/tai-khoan/thiet-bi"),
             status_code=HTTP_201_CREATED,
         )
         set_session_cookie(runtime, response, token, account.kind)
         return response
+
+    @post(
+        "/counter-passkeys/disown",
+        operation_id="disownCounterPasskey",
+        summary="This was not me: undo a counter re-enrolment (the notice's token; no sign-in)",
+        status_code=HTTP_200_OK,
+    )
+    async def disown(self, request: Request[Any, Any, Any], data: JSONBody[DisownIn]) -> Disowned:
+        return await service.disown(runtime_of(request), data.token, client_of(request))
 
     @post(
         "/logout",
@@ -416,7 +429,8 @@ class StaffApi(Controller):
     @post(
         "/reenrolments",
         operation_id="issueReenrolment",
-        summary="At a counter: a one-time link for a person who lost every passkey",
+        summary="At a counter: a one-time link for a person who lost every passkey, only"
+        " as a QR code (SVG) for their own phone to scan",
         guards=[require_staff("reception")],
     )
     async def reenrol(
@@ -433,7 +447,7 @@ class StaffApi(Controller):
         "/officials",
         operation_id="listOfficials",
         summary="Officials of my agency (administrators)",
-        guards=[require_staff()],
+        guards=[require_staff("admin")],
     )
     async def officials(self, principal: NamedDependency[Principal]) -> list[StaffRead]:
         return await service.list_staff(principal)
@@ -442,7 +456,7 @@ class StaffApi(Controller):
         "/officials",
         operation_id="createOfficial",
         summary="A new official of my agency, with an enrolment link (administrators)",
-        guards=[require_staff()],
+        guards=[require_staff("admin")],
     )
     async def create_official(
         self,
@@ -459,7 +473,7 @@ class StaffApi(Controller):
         "/officials/{staff_id:int}",
         operation_id="updateOfficial",
         summary="Change an official's role, disable or enable them (administrators)",
-        guards=[require_staff()],
+        guards=[require_staff("admin")],
     )
     async def update_official(
         self,
@@ -476,7 +490,7 @@ class StaffApi(Controller):
         "/officials/{staff_id:int}/enrolment",
         operation_id="reissueOfficialEnrolment",
         summary="A new enrolment link for an official (administrators)",
-        guards=[require_staff()],
+        guards=[require_staff("admin")],
     )
     async def reissue_enrolment(
         self,

@@ -33,6 +33,8 @@ EVENTS = frozenset(
         "recovery_failed",
         "recovery_codes_renewed",
         "reenrolment_issued",
+        "reenrolment_disowned",
+        "reenrolment_disown_failed",
         "enrolment_issued",
         "enrolment_used",
         "enrolment_failed",

@@ -24,7 +24,7 @@ from litestar.response import Redirect
 from backend.accounts import sessions
 from backend.accounts.ratelimit import client_address
 from backend.accounts.runtime import AccountsRuntime
-from backend.accounts.schemas import OFFICIAL_ROLES, Principal
+from backend.accounts.schemas import OFFICIAL_ROLES, Principal, Role
 from backend.accounts.service import Client
 from backend.web.errors import EXCEPTION_HANDLERS
 
@@ -112,9 +112,13 @@ async def require_citizen(
         raise PermissionDeniedException()
 
 
-def require_staff(*roles: str) -> Guard:
-    """Officials with one of these roles; an administrator always passes."""
-    allowed = frozenset(roles) | {"admin"}
+def require_staff(*roles: Role) -> Guard:
+    """Officials with one of these roles, and no other: each endpoint names every role
+    it admits (an agency's administrator is not the province's catalogue administrator,
+    and neither does the counter's work)."""
+    if not roles:
+        raise ValueError("require_staff needs at least one role")
+    allowed = frozenset(roles)
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = await _signed_in(connection)

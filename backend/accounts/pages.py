@@ -83,6 +83,22 @@ class AccountPages(Controller):
         info = await service.enrolment_info(runtime_of(request), token)
         return forms.render(request, "accounts/enrol.html", info=info, token=token)
 
+    @get(service.DISOWN_PATH + "/{token:str}", name="disown")
+    async def counter_passkey(
+        self, request: Request[Any, Any, Any], token: FromPath[str]
+    ) -> Template:
+        """The "this was not me" link of a counter re-enrolment's notice: no sign-in (the
+        person may have nothing left to sign in with); the page asks before acting."""
+        info = await service.counter_passkey(runtime_of(request), token, client_of(request))
+        return forms.render(request, "accounts/disown.html", info=info, token=token)
+
+    @post(service.DISOWN_PATH + "/{token:str}")
+    async def disown(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
+        runtime, client = runtime_of(request), client_of(request)
+        result = await service.disown(runtime, token, client)
+        info = await service.counter_passkey(runtime, token, client)
+        return forms.render(request, "accounts/disown.html", info=info, result=result)
+
     @get("/tai-khoan", name="account")
     async def account(self) -> Redirect:
         return Redirect(ACCOUNT_HOME, status_code=303)
@@ -181,11 +197,18 @@ async def _devices(
     errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Template:
+    runtime = runtime_of(request)
+    # After a counter re-enrolment, what was there before stays for a while: the page
+    # offers no button that would be refused.
+    kept_since = await service.protected_since(runtime, principal.account_id)
     return forms.render(
         request,
         "accounts/devices.html",
         status_code,
         errors=errors or (),
+        kept_since=kept_since,
+        kept_until=service.kept_until(kept_since) if kept_since else None,
+        sessions_kept_since=await service.session_end_since(runtime, principal),
         principal=principal,
         account=await service.get_account(principal.account_id),
         passkeys=await service.list_passkeys(principal),

@@ -1,10 +1,12 @@
 """The accounts domain's configuration for one app: relying party, session lengths,
-rate limiter, recovery-code hasher, the agency lookup and the clock (replaceable in
-tests)."""
+rate limiter, recovery-code hasher, the key of signed links, the agency lookup and the
+clock (replaceable in tests)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -30,6 +32,10 @@ SECURE_SESSION_COOKIE = "__Host-motcua_session"  # https: no Domain, Path=/, Sec
 CHALLENGE_TTL = dt.timedelta(minutes=5)
 ENROLMENT_TTL = dt.timedelta(hours=24)
 INVITATION_TTL = dt.timedelta(days=7)
+# A counter re-enrolment can be disowned ("this was not me") this long after it, and
+# until then what the account had before it stays (see service/reenrolment.py): long
+# enough for someone who signs in once a week to see the notice in their inbox.
+DISOWN_TTL = dt.timedelta(days=14)
 # A session's last-seen time is written at most this often (it is one write a request).
 TOUCH_EVERY = dt.timedelta(seconds=60)
 
@@ -57,6 +63,9 @@ class AccountsRuntime:
     trusted_proxies: tuple[Network, ...]
     hasher: PasswordHasher
     limiter: RateLimiter
+    reenrol_ttl: dt.timedelta
+    # Signs the "this was not me" links; derived from MOTCUA_SECRET_KEY, kept out of repr.
+    link_key: bytes = field(repr=False)
     find_agency: AgencyLookup = no_agencies
     now: Callable[[], dt.datetime] = field(default=utc_now)
 
@@ -88,6 +97,10 @@ class AccountsRuntime:
                 per_address=settings.auth_rate_per_address,
                 per_account=settings.auth_rate_per_account,
             ),
+            reenrol_ttl=dt.timedelta(minutes=settings.reenrol_minutes),
+            link_key=hmac.new(
+                settings.secret_key.encode(), b"motcua accounts links v1", hashlib.sha256
+            ).digest(),
             find_agency=find_agency,
         )
         runtime.limiter.now = runtime.clock

@@ -8,8 +8,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 Kind = Literal["citizen", "staff"]
-Role = Literal["reception", "processing", "leader", "admin"]
-ROLES: tuple[Role, ...] = ("reception", "processing", "leader", "admin")
+# "admin": the administrator of one agency (its details, counters, officials, which
+# procedures it carries out); "catalogue": the province's catalogue administrator
+# (procedures, fees, the working-day calendar), an official of the provincial office.
+Role = Literal["reception", "processing", "leader", "admin", "catalogue"]
+ROLES: tuple[Role, ...] = ("reception", "processing", "leader", "admin", "catalogue")
 # The roles that handle dossiers and feedback at a one-stop counter (not administrators).
 OFFICIAL_ROLES: frozenset[str] = frozenset({"reception", "processing", "leader"})
 MemberRole = Literal["owner", "member"]
@@ -34,6 +37,8 @@ class SignUp(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     phone: Annotated[str, msgspec.Meta(max_length=24)]
     email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
     citizen_id: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    # Where the person lives: it suggests where to file a commune's procedures.
+    address: Annotated[str, msgspec.Meta(max_length=300)] | None = None
 
 
 class CredentialIn(msgspec.Struct, kw_only=True):
@@ -61,6 +66,7 @@ class AccountRead(msgspec.Struct, kw_only=True):
     citizen_id: str | None
     role: Role | None
     agency_code: str | None
+    address: str = ""
 
 
 class SignedIn(msgspec.Struct, kw_only=True):
@@ -168,9 +174,39 @@ class ReenrolmentIn(msgspec.Struct, kw_only=True):
     identity_checked: bool
 
 
-class ReenrolmentIssued(LinkIssued, kw_only=True):
+class ReenrolmentIssued(msgspec.Struct, kw_only=True):
+    """What the official at the counter gets: the link only as a QR code (SVG markup)
+    for the person's own phone to scan, never as text to copy, send or open."""
+
+    qr_svg: str
+    expires_at: dt.datetime
     account_id: int
     full_name: str
+
+
+class DisownIn(msgspec.Struct, kw_only=True):
+    token: Token
+
+
+class CounterPasskeyRead(msgspec.Struct, kw_only=True):
+    """A passkey added at a counter, as its "this was not me" link shows it: to whoever
+    holds the link, so nothing personal (no name, no phone number)."""
+
+    agency_code: str
+    agency_name_vi: str
+    agency_name_en: str
+    added_at: dt.datetime
+    disowned: bool
+    disown_until: dt.datetime
+    expired: bool  # not disowned, and too late to be
+
+
+class Disowned(msgspec.Struct, kw_only=True):
+    """What "this was not me" did; ``already``: it had been done, nothing more was."""
+
+    already: bool
+    passkeys_removed: int
+    sessions_ended: int
 
 
 class AuditRead(msgspec.Struct, kw_only=True):

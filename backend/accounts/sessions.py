@@ -123,13 +123,34 @@ async def end_for_account(account_id: int, public_id: str) -> None:
         raise NotFound(N_("Không tìm thấy phiên đăng nhập này."), field="id")
 
 
-async def end_all(account_id: int, *, keep: str | None = None) -> int:
+async def end_all(
+    account_id: int, *, keep: str | None = None, since: dt.datetime | None = None
+) -> int:
+    """End the account's sessions but ``keep``; with ``since``, only those started at or
+    after that moment (a counter re-enrolment's, see service/reenrolment.py)."""
     async with write_transaction():
         query = Session.delete().where(Session.account == account_id)
         if keep is not None:
             query = query.where(Session.public_id != keep)
+        if since is not None:
+            # Compared in Python: SQLite keeps timestamps as text.
+            started = await Session.select(Session.id, Session.created_at).where(
+                Session.account == account_id
+            )
+            ids = [row["id"] for row in started if row["created_at"] >= since]
+            if not ids:
+                return 0
+            query = query.where(Session.id.is_in(ids))
         rows = await query.returning(Session.id)
     return len(rows)
+
+
+async def started_at(account_id: int) -> dict[str, dt.datetime]:
+    """When each of the account's sessions began, by public id."""
+    rows = await Session.select(Session.public_id, Session.created_at).where(
+        Session.account == account_id
+    )
+    return {str(row["public_id"]): row["created_at"] for row in rows}
 
 
 async def live_sessions(public_ids: set[str]) -> set[str]:

@@ -36,6 +36,8 @@ class Account(Table, tablename="accounts_account"):
     user_handle = Varchar(length=64, unique=True, index=True)
     role = Varchar(length=16, null=True, default=None)  # staff only
     agency_code = Varchar(length=32, null=True, default=None, index=True)  # staff only
+    # Where a citizen lives, as they wrote it at sign-up (suggests where to file).
+    address = Text(default="")
     disabled_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
 

@@ -1,7 +1,8 @@
 """The catalogue administrator's API: import, export, and editing one procedure.
 
-Administrators only (``require_staff()`` lets no role but "admin" through). The
-pages of ``admin_pages.py`` do the same through the same service, for a browser."""
+The province's catalogue administrators only (role "catalogue"): an agency's
+administrator edits their own agency's data (``agency_api.py``), never a procedure.
+The pages of ``admin_pages.py`` do the same through the same service, for a browser."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def _rejected(request: Request[Any, Any, Any], error: service.ImportRejected) ->
 class CatalogueAdminApi(Controller):
     path = "/api/admin/catalogue"
     tags = ["catalogue administration"]
-    guards = [require_staff()]
+    guards = [require_staff("catalogue")]
     exception_handlers = {service.ImportRejected: _rejected}
 
     @get("/export", operation_id="exportCatalogue", summary="The whole catalogue as a file")

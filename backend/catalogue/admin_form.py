@@ -3,7 +3,9 @@
 service checks and saves.
 
 Plain HTML that works without JavaScript: the documents and fees are repeatable groups
-of inputs named ``components-<i>-<name>`` and ``fees-<i>-<name>``. The form converts
+of inputs named ``components-<i>-<name>`` and ``fees-<i>-<name>``; the agencies that
+carry the procedure out are checkboxes named ``agencies`` (the page's buttons tick or
+untick every commune-level one at once). The form converts
 what only it knows (numbers typed as text, choices, the two inputs of a condition); the
 rules of a procedure are the service's, as for an import, and its refusal is shown
 next to the inputs it names."""
@@ -30,17 +32,19 @@ from backend.catalogue.schemas import (
 from backend.catalogue.service import RowError
 from backend.errors import FieldProblem, Problems
 from backend.i18n import N_, Text, Translatable
-from backend.web.forms import SUMMARY, text
+from backend.web.forms import SUMMARY, text, texts
 
 EXTRA_ROWS = 2
 MAX_ROWS = 50
+# Every agency of a province may carry out a commune-level procedure (two per commune).
+MAX_AGENCIES = 2000
 # What one input may hold as typed: the service's rules say what is too long.
 INPUT_LIMIT = 20_000
 
 TEXT_FIELDS = (
-    "code", "name_vi", "name_en", "field_vi", "field_en", "agency", "level", "online_level",
+    "code", "name_vi", "name_en", "field_vi", "field_en", "level", "online_level",
     "processing_days", "purpose_vi", "purpose_en", "result_vi", "result_en", "source",
-    "payment_stage",
+    "payment_stage", "anywhere",
 )  # fmt: skip
 LINE_FIELDS = ("steps_vi", "steps_en", "legal_basis", "unconfirmed")
 COMPONENT_TEXT = ("name_vi", "name_en", "originals", "copies", "template")
@@ -60,8 +64,9 @@ LABELS: dict[str, Text] = {
     "name_en": N_("Tên thủ tục (tiếng Anh)"),
     "field_vi": N_("Lĩnh vực (tiếng Việt)"),
     "field_en": N_("Lĩnh vực (tiếng Anh)"),
-    "agency": N_("Cơ quan giải quyết"),
+    "agencies": N_("Cơ quan thực hiện"),
     "level": N_("Cấp thực hiện"),
+    "anywhere": N_("Nộp được ở bất kỳ cơ quan nào thực hiện thủ tục"),
     "online_level": N_("Mức trực tuyến"),
     "processing_days": N_("Thời hạn (ngày làm việc)"),
     "purpose_vi": N_("Mục đích (tiếng Việt)"),
@@ -117,6 +122,8 @@ class ProcedureForm:
     values: dict[str, str]
     components: list[dict[str, Any]]
     fees: list[dict[str, str]]
+    # The codes of the agencies ticked as carrying it out.
+    agencies: list[str] = field(default_factory=list)
     # The procedure's online form questions: not edited here, kept as they are (a fee's
     # condition and quantity name them).
     form_fields: list[FormField] = field(default_factory=list)
@@ -145,8 +152,8 @@ def new_form() -> ProcedureForm:
 
 
 def form_of(procedure: ProcedureRead) -> ProcedureForm:
-    values = {name: str(getattr(procedure, name)) for name in TEXT_FIELDS if name != "agency"}
-    values["agency"] = procedure.agency_code
+    values = {name: str(getattr(procedure, name)) for name in TEXT_FIELDS}
+    values["anywhere"] = "on" if procedure.anywhere else ""
     for name in LINE_FIELDS:
         values[name] = "\n".join(getattr(procedure, name))
     components = [
@@ -174,7 +181,11 @@ def form_of(procedure: ProcedureRead) -> ProcedureForm:
         }
         for f in procedure.fees
     ]
-    return padded(ProcedureForm(values, components, fees, list(procedure.form_fields)))
+    return padded(
+        ProcedureForm(
+            values, components, fees, list(procedure.agency_codes), list(procedure.form_fields)
+        )
+    )
 
 
 def _row_indexes(form: Any, group: str) -> list[int]:
@@ -206,7 +217,8 @@ def read_form(form: Any, *, keep_empty: bool = False) -> ProcedureForm:
         fee = {name: typed(f"fees-{i}-{name}") for name in FEE_FIELDS}
         if keep_empty or any(value for name, value in fee.items() if name != "kind"):
             fees.append(fee)
-    return ProcedureForm(values, components, fees)
+    agencies = list(dict.fromkeys(texts(form, "agencies", limit=MAX_AGENCIES)))
+    return ProcedureForm(values, components, fees, agencies)
 
 
 # ------------------------------------------------------------------ conversion
@@ -315,7 +327,9 @@ def to_procedure(form: ProcedureForm, problems: Problems) -> DemoProcedure | Non
     if bad_choice:
         return None
     data = {
-        **{name: v[name] for name in TEXT_FIELDS if name != "processing_days"},
+        **{name: v[name] for name in TEXT_FIELDS if name not in ("processing_days", "anywhere")},
+        "agencies": form.agencies,
+        "anywhere": bool(v["anywhere"]),
         **{
             name: [line.strip() for line in v[name].splitlines() if line.strip()]
             for name in LINE_FIELDS
@@ -331,9 +345,10 @@ def to_procedure(form: ProcedureForm, problems: Problems) -> DemoProcedure | Non
 
 # The inputs in the order the page shows them: the summary lists problems that way.
 PAGE_ORDER = (
-    "code", "name_vi", "name_en", "field_vi", "field_en", "agency", "level", "online_level",
-    "processing_days", "purpose_vi", "purpose_en", "steps_vi", "steps_en", "result_vi",
-    "result_en", "legal_basis", "unconfirmed", "source", "components", "payment_stage", "fees",
+    "code", "name_vi", "name_en", "field_vi", "field_en", "level", "agencies", "anywhere",
+    "online_level", "processing_days", "purpose_vi", "purpose_en", "steps_vi", "steps_en",
+    "result_vi", "result_en", "legal_basis", "unconfirmed", "source", "components",
+    "payment_stage", "fees",
 )  # fmt: skip
 _ROW_ORDER = (*COMPONENT_TEXT, *COMPONENT_FLAGS, *FEE_FIELDS)
 

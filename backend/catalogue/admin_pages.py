@@ -2,8 +2,8 @@
 or edit a procedure with its documents and fees (``admin_form``), delete with a
 confirmation step, import a file and export the catalogue.
 
-Administrators only (``require_staff()`` lets no role but "admin" through). Saving
-goes through the same service and rules as an import."""
+The province's catalogue administrators only (role "catalogue"). Saving goes through
+the same service and rules as an import."""
 
 from __future__ import annotations
 
@@ -40,12 +40,17 @@ ADMIN_HOME = "/quan-tri/thu-tuc"
 MAX_UPLOAD_BYTES = 1024 * 1024  # the application's request_max_body_size
 ADD_COMPONENT = "add-component"
 ADD_FEE = "add-fee"
+# The editor's shortcuts: tick, or untick, every commune-level agency at once (then the
+# person unticks the few that do not carry it out: a commune's police, for a civil
+# status procedure) without a script.
+ALL_COMMUNES = "all-communes"
+NO_COMMUNES = "no-communes"
 
 
 class CatalogueAdminPages(Controller):
     path = ADMIN_HOME
     include_in_schema = False
-    guards = [require_staff()]
+    guards = [require_staff("catalogue")]
 
     @get("", name="catalogue-admin")
     async def index(
@@ -164,8 +169,19 @@ async def _edit(
         form=form,
         code=code,
         done=done,
-        agencies=await service.list_agencies(),
+        agency_groups=await _agency_groups(),
     )
+
+
+async def _agency_groups() -> list[tuple[str, list[service.AgencyRead]]]:
+    """The agencies to tick, by level: the province's departments, then the agencies of
+    the communes and wards, those of one commune together (by the unit they serve)."""
+    units = {unit.code: service.fold(unit.name_vi) for unit in await service.list_units()}
+    groups: dict[str, list[service.AgencyRead]] = {"province": [], "commune": []}
+    for agency in await service.list_agencies():
+        groups[agency.level].append(agency)
+    groups["commune"].sort(key=lambda a: (units.get(a.unit_code, ""), service.fold(a.name_vi)))
+    return list(groups.items())
 
 
 async def _save(
@@ -176,7 +192,9 @@ async def _save(
 ) -> Template | Redirect:
     submitted = await request.form()
     action = text(submitted, "action", 20) or "save"
-    form = read_form(submitted, keep_empty=action in (ADD_COMPONENT, ADD_FEE))
+    form = read_form(
+        submitted, keep_empty=action in (ADD_COMPONENT, ADD_FEE, ALL_COMMUNES, NO_COMMUNES)
+    )
     form.form_fields = list(form_fields or [])
     if code is not None:
         form.values["code"] = code  # the code of a procedure is its address: not edited here
@@ -185,6 +203,11 @@ async def _save(
         return await _edit(request, form, code=code)
     if action == ADD_FEE:
         form.fees.append(blank_fee())
+        return await _edit(request, form, code=code)
+    if action in (ALL_COMMUNES, NO_COMMUNES):
+        communes = [a.code for a in await service.list_agencies() if a.level == "commune"]
+        kept = [c for c in form.agencies if c not in communes]
+        form.agencies = kept + communes if action == ALL_COMMUNES else kept
         return await _edit(request, form, code=code)
     problems = Problems()
     procedure = to_procedure(form, problems)

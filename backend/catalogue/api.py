@@ -14,14 +14,18 @@ from backend.catalogue import service
 from backend.catalogue.schemas import (
     Level,
     OnlineLevel,
+    Place,
     ProcedureCodeParam,
     ProcedurePage,
     ProcedureRead,
 )
 from backend.documents import qr_png, qr_svg
+from backend.errors import InvalidInput
 from backend.settings import Settings
 
 CACHE_CONTROL = "public, max-age=60"
+# The agency a QR code or poster is for (it must carry the procedure out).
+AgencyQuery = Annotated[str, QueryParameter(name="agency", max_length=32)]
 
 
 def etag_for(body: bytes) -> str:
@@ -88,15 +92,35 @@ class ProcedureApi(Controller):
         procedure: ProcedureRead = await service.get_procedure(code)
         return cached(request, msgspec.json.encode(procedure), "application/json")
 
+    @get(
+        "/{code:str}/agencies",
+        operation_id="listProcedureAgencies",
+        summary="Where the procedure is carried out",
+        description=(
+            "The agencies that carry the procedure out, with the commune or ward each serves; "
+            "`q` keeps those whose commune or agency name holds every word typed, with or "
+            "without diacritics (an empty list when none does)."
+        ),
+    )
+    async def agencies(
+        self,
+        request: Request[Any, Any, Any],
+        code: ProcedureCodeParam,
+        q: Annotated[str, QueryParameter(name="q", max_length=100)] = "",
+    ) -> Response[bytes]:
+        await service.get_procedure(code)
+        places: list[Place] = service.matching(await service.places_for(code), q)
+        return cached(request, msgspec.json.encode(places), "application/json")
+
     @get("/{code:str}/qr.svg", operation_id="getProcedureQrSvg", summary="QR code (SVG)")
     async def qr_svg(
         self,
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
         code: ProcedureCodeParam,
+        agency: AgencyQuery = "",
     ) -> Response[bytes]:
-        procedure = await service.get_procedure(code)
-        url = service.procedure_url(settings.public_url, procedure.code)
+        url = await _url(settings, code, agency)
         return cached(request, qr_svg(url, title=url), "image/svg+xml")
 
     @get("/{code:str}/qr.png", operation_id="getProcedureQrPng", summary="QR code (PNG)")
@@ -105,9 +129,9 @@ class ProcedureApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
         code: ProcedureCodeParam,
+        agency: AgencyQuery = "",
     ) -> Response[bytes]:
-        procedure = await service.get_procedure(code)
-        url = service.procedure_url(settings.public_url, procedure.code)
+        url = await _url(settings, code, agency)
         return cached(request, qr_png(url), "image/png")
 
     @get(
@@ -119,9 +143,11 @@ class ProcedureApi(Controller):
         self,
         settings: NamedDependency[Settings],
         code: ProcedureCodeParam,
+        agency: AgencyQuery = "",
     ) -> Response[bytes]:
         procedure = await service.get_procedure(code)
-        poster = service.procedure_poster(settings.public_url, procedure)
+        chosen = await _chosen(procedure, agency)
+        poster = service.procedure_poster(settings.public_url, procedure, chosen)
         return Response(
             await service.render_poster_pdf(poster),
             media_type="application/pdf",
@@ -130,3 +156,20 @@ class ProcedureApi(Controller):
                 "Content-Disposition": f'inline; filename="poster-{procedure.code}.pdf"',
             },
         )
+
+
+async def _chosen(procedure: ProcedureRead, agency: str) -> service.AgencyRead | None:
+    """``service.agency_for``, its refusal naming this API's query parameter."""
+    try:
+        return await service.agency_for(procedure, agency or None)
+    except InvalidInput as error:
+        raise InvalidInput(error.text, field="agency") from error
+
+
+async def _url(settings: Settings, code: str, agency: str) -> str:
+    """The address a procedure's QR code opens: at ``agency`` when one is named."""
+    procedure = await service.get_procedure(code)
+    chosen = await _chosen(procedure, agency)
+    return service.procedure_url(
+        settings.public_url, procedure.code, chosen.code if chosen and agency else None
+    )

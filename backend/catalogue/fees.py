@@ -14,6 +14,13 @@ from typing import Any
 
 from backend.catalogue.schemas import FeeLine
 
+# The channels charged a line's online amount (the reduced or waived fee a provincial
+# resolution sets for online dossiers): the citizen's own online submission, and a
+# mobile team's ("assisted"), whose official fills in and submits the dossier
+# electronically on their device at the citizen's home, which the province counts as
+# online submission. At the counter and by post the full amount applies.
+ONLINE_FEE_CHANNELS = frozenset({"online", "assisted"})
+
 # A per-copy line never multiplies by more than this, whatever the answer says (the
 # form's own limits are much lower; this only keeps a bad answer from making an
 # absurd amount).
@@ -68,8 +75,8 @@ def fee_lines(
     fees: Sequence[Mapping[str, Any]], channel: str, answers: Mapping[str, str]
 ) -> list[FeeLine]:
     """The lines that apply, in order. The unit is the online amount when the channel
-    is "online" and the line has one, else the counter amount; a line whose amount
-    is missing or not a whole number is left out."""
+    is one of ``ONLINE_FEE_CHANNELS`` and the line has one, else the counter amount; a
+    line whose amount is missing or not a whole number is left out."""
     lines = []
     for fee in fees:
         if not condition_holds(fee.get("when"), answers):
@@ -78,7 +85,7 @@ def fee_lines(
         if full is None:
             continue
         online = _amount(fee.get("online_amount"))
-        unit = online if channel == "online" and online is not None else full
+        unit = online if channel in ONLINE_FEE_CHANNELS and online is not None else full
         quantity = quantity_of(fee.get("per_field"), answers)
         lines.append(
             FeeLine(
@@ -99,4 +106,12 @@ def total(lines: Iterable[FeeLine]) -> int:
     return sum(line.amount for line in lines)
 
 
-__all__ = ["MAX_QUANTITY", "FeeLine", "condition_holds", "fee_lines", "quantity_of", "total"]
+__all__ = [
+    "MAX_QUANTITY",
+    "ONLINE_FEE_CHANNELS",
+    "FeeLine",
+    "condition_holds",
+    "fee_lines",
+    "quantity_of",
+    "total",
+]

@@ -11,8 +11,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import File, Redirect, Template
 
+from backend.accounts.schemas import Principal
 from backend.catalogue import service
+from backend.catalogue.place_pages import AgencyQuery, where_to_file
 from backend.catalogue.schemas import Level, OnlineLevel, ProcedureCodeParam
+from backend.errors import InvalidInput
 from backend.settings import Settings
 from backend.web.assets import PUBLIC_DIR
 from backend.web.middleware import content_security_policy
@@ -60,7 +63,12 @@ class CataloguePages(Controller):
 
     @get("/p/{code:str}", name="procedure")
     async def procedure(
-        self, request: Request[Any, Any, Any], code: ProcedureCodeParam
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal | None],
+        code: ProcedureCodeParam,
+        agency_code: AgencyQuery = "",
+        typed: Annotated[str, QueryParameter(name="xa", max_length=100)] = "",
     ) -> Template:
         procedure = await service.get_procedure(code)
         return page(
@@ -69,6 +77,7 @@ class CataloguePages(Controller):
             procedure=procedure,
             # The form's questions by name: fee lines name them in their conditions.
             questions={question.name: question for question in procedure.form_fields},
+            where=await where_to_file(procedure, agency_code, typed, principal),
         )
 
     @get("/p/{code:str}/poster", name="procedure-poster")
@@ -77,13 +86,20 @@ class CataloguePages(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
         code: ProcedureCodeParam,
+        agency_code: AgencyQuery = "",
     ) -> Template:
         procedure = await service.get_procedure(code)
+        try:
+            agency = await service.agency_for(procedure, agency_code)
+        except InvalidInput as error:
+            raise NotFoundException() from error
         return page(
             request,
             "catalogue/poster.html",
             procedure=procedure,
-            poster=service.procedure_poster(settings.public_url, procedure),
+            poster=service.procedure_poster(settings.public_url, procedure, agency),
+            # The QR code, the PDF and the way back are for that agency too.
+            agency=agency,
         )
 
     @get("/c/{token:str}", name="counter")

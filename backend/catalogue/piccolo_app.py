@@ -2,10 +2,18 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from backend.catalogue.tables import Agency, Counter, Procedure, ProcedureComponent, ProcedureFee
+from backend.catalogue.tables import (
+    Agency,
+    Counter,
+    Procedure,
+    ProcedureComponent,
+    ProcedureFee,
+    Provision,
+    Unit,
+)
 
 APP_CONFIG = AppConfig(
     app_name="catalogue",
     migrations_folder_path=str(Path(__file__).parents[2] / "migrations" / "catalogue"),
-    table_classes=[Agency, Procedure, ProcedureComponent, ProcedureFee, Counter],
+    table_classes=[Unit, Agency, Procedure, Provision, ProcedureComponent, ProcedureFee, Counter],
 )

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from backend.catalogue.schemas import CounterRead, ProcedureRead
+from backend.catalogue.schemas import AgencyRead, CounterRead, ProcedureRead
 from backend.documents import Sheet, draw_qr, short_address
 from backend.i18n import N_, Text
 
@@ -35,8 +35,10 @@ class Poster:
     footer: str
 
 
-def procedure_url(public_url: str, code: str) -> str:
-    return f"{public_url}/p/{code}"
+def procedure_url(public_url: str, code: str, agency_code: str | None = None) -> str:
+    """The procedure's page; with an agency, the page for filing at that agency."""
+    url = f"{public_url}/p/{code}"
+    return f"{url}?co-quan={agency_code}" if agency_code else url
 
 
 def counter_url(public_url: str, token: str) -> str:
@@ -59,10 +61,20 @@ def what_to_bring(procedure: ProcedureRead) -> list[str]:
     return [_shorten(c.name_vi) for c in ordered[:POSTER_LINES]]
 
 
-def procedure_poster(public_url: str, procedure: ProcedureRead) -> Poster:
+def procedure_poster(
+    public_url: str, procedure: ProcedureRead, agency: AgencyRead | None
+) -> Poster:
+    """The poster hung at ``agency`` (its QR opens the procedure there); without one,
+    a poster for every agency carrying it out, naming the level."""
+    if agency is not None:
+        heading = agency.name_vi
+    elif procedure.level == "commune":
+        heading = _printed(N_("Thủ tục cấp xã: nộp tại Ủy ban nhân dân xã, phường"))
+    else:
+        heading = _printed(N_("Thủ tục cấp tỉnh"))
     return Poster(
-        url=procedure_url(public_url, procedure.code),
-        agency=procedure.agency.name_vi,
+        url=procedure_url(public_url, procedure.code, agency.code if agency else None),
+        agency=heading,
         title=procedure.name_vi,
         code_label=_printed(N_("Mã thủ tục: %(code)s", code=procedure.code)),
         lines_title=_printed(N_("Cần mang theo:")),

@@ -1,5 +1,6 @@
-"""Reading the catalogue: search and filters, one procedure in full, agencies, the
-fields of work, and counters with the procedures each receives."""
+"""Reading the catalogue: search and filters, one procedure in full, agencies and where
+each procedure is carried out, the administrative units, the fields of work, and
+counters with the procedures each receives."""
 
 from __future__ import annotations
 
@@ -11,16 +12,27 @@ from piccolo.query.functions.aggregate import Count
 from backend.catalogue import search
 from backend.catalogue.schemas import (
     AgencyRead,
+    CounterBrief,
     CounterRead,
     FieldOption,
     ProcedurePage,
     ProcedureRead,
     ProcedureSummary,
+    ProvisionRead,
+    UnitRead,
 )
 from backend.catalogue.search import MAX_QUERY_LENGTH, Filters
-from backend.catalogue.tables import Agency, Counter, Procedure, ProcedureComponent, ProcedureFee
+from backend.catalogue.tables import (
+    Agency,
+    Counter,
+    Procedure,
+    ProcedureComponent,
+    ProcedureFee,
+    Provision,
+    Unit,
+)
 from backend.db.engine import active_engine
-from backend.errors import NotFound
+from backend.errors import InvalidInput, NotFound
 from backend.i18n import N_
 
 PAGE_SIZE = 20
@@ -31,19 +43,27 @@ _SUMMARY_COLUMNS = (
     Procedure.name_en,
     Procedure.field_vi,
     Procedure.field_en,
-    Procedure.agency.code.as_alias("agency_code"),
     Procedure.level,
     Procedure.online_level,
     Procedure.processing_days,
+    Procedure.anywhere,
 )
 
 
-def _filter_conditions(filters: Filters) -> list[Any]:
+async def _provided_by(agency_code: str) -> list[int]:
+    """The ids of the procedures an agency carries out."""
+    rows = await Provision.select(Provision.procedure).where(Provision.agency.code == agency_code)
+    return [row["procedure"] for row in rows]
+
+
+async def _filter_conditions(filters: Filters) -> list[Any]:
     where: list[Any] = []
     if filters.field is not None:
         where.append(Procedure.field_vi == filters.field)
     if filters.agency is not None:
-        where.append(Procedure.agency.code == filters.agency)
+        ids = await _provided_by(filters.agency)
+        # Piccolo refuses an empty IN list: no procedure has id 0.
+        where.append(Procedure.id.is_in(ids or [0]))
     if filters.level is not None:
         where.append(Procedure.level == filters.level)
     if filters.online_level is not None:
@@ -76,7 +96,7 @@ async def list_procedures(
         )
     query = Procedure.select(*_SUMMARY_COLUMNS).order_by(Procedure.name_vi)
     count = Procedure.count()
-    for condition in _filter_conditions(filters):
+    for condition in await _filter_conditions(filters):
         query = query.where(condition)
         count = count.where(condition)
     rows = await query.limit(page_size).offset((page - 1) * page_size)
@@ -112,22 +132,13 @@ async def get_agency(code: str) -> AgencyRead:
 
 async def get_procedure(code: str) -> ProcedureRead:
     rows = (
-        await Procedure.select(
-            *Procedure.all_columns(exclude=[Procedure.agency]),
-            Procedure.agency.code.as_alias("agency_code"),
-            *Procedure.agency.all_columns(exclude=[Agency.id]),
-        )
+        await Procedure.select(*Procedure.all_columns())
         .where(Procedure.code == code)
         .output(load_json=True)
     )
     if not rows:
         raise NotFound(N_("Không tìm thấy thủ tục có mã %(code)s.", code=code), field="code")
     row = rows[0]
-    agency = {
-        key.removeprefix("agency."): value
-        for key, value in row.items()
-        if key.startswith("agency.")
-    }
     components = (
         await ProcedureComponent.select()
         .where(ProcedureComponent.procedure == row["id"])
@@ -139,11 +150,110 @@ async def get_procedure(code: str) -> ProcedureRead:
         .order_by(ProcedureFee.position)
         .output(load_json=True)
     )
+    agencies = (
+        await Provision.select(Provision.agency.code.as_alias("code"))
+        .where(Provision.procedure == row["id"])
+        .order_by(Provision.agency.code)
+    )
     return msgspec.convert(
-        {**row, "agency": agency, "components": components, "fees": fees},
+        {
+            **row,
+            "agency_codes": [agency["code"] for agency in agencies],
+            "components": components,
+            "fees": fees,
+        },
         ProcedureRead,
         strict=False,
     )
+
+
+async def agencies_of(code: str) -> list[AgencyRead]:
+    """The agencies that carry out a procedure, by code."""
+    rows = (
+        await Provision.select(*Provision.agency.all_columns(exclude=[Agency.id]))
+        .where(Provision.procedure.code == code)
+        .order_by(Provision.agency.code)
+    )
+    return msgspec.convert(
+        [{key.removeprefix("agency."): value for key, value in row.items()} for row in rows],
+        list[AgencyRead],
+    )
+
+
+async def carries_out(agency_code: str, procedure_code: str) -> bool:
+    return bool(
+        await Provision.exists().where(
+            Provision.agency.code == agency_code, Provision.procedure.code == procedure_code
+        )
+    )
+
+
+async def provision(procedure_code: str, agency_code: str) -> ProvisionRead:
+    """Where one agency carries out a procedure: the agency, its unit, its note and the
+    counters that receive it. Raises, naming ``agency_code``, when it does not."""
+    rows = await Provision.select(Provision.note_vi, Provision.note_en).where(
+        Provision.agency.code == agency_code, Provision.procedure.code == procedure_code
+    )
+    if not rows:
+        raise InvalidInput(
+            N_("Cơ quan này không thực hiện thủ tục %(code)s.", code=procedure_code),
+            field="agency_code",
+        )
+    agency = await get_agency(agency_code)
+    # Its own counters; for a province-level procedure also those of the other
+    # province-level agencies that receive it for the agency.
+    where = (
+        Counter.agency.level == "province"
+        if agency.level == "province"
+        else Counter.agency.code == agency_code
+    )
+    rows_of_counters = (
+        await Counter.select(
+            Counter.number,
+            Counter.name_vi,
+            Counter.name_en,
+            Counter.procedure_codes,
+            Counter.agency.code.as_alias("agency_code"),
+        )
+        .where(where)
+        .order_by(Counter.agency.code)
+        .order_by(Counter.number)
+        .output(load_json=True)
+    )
+    counters = [row for row in rows_of_counters if procedure_code in row["procedure_codes"]]
+    others = {
+        code: await get_agency(code)
+        for code in {row["agency_code"] for row in counters} - {agency_code}
+    }
+    return ProvisionRead(
+        agency=agency,
+        unit=await find_unit(agency.unit_code),
+        note_vi=rows[0]["note_vi"],
+        note_en=rows[0]["note_en"],
+        counters=[
+            CounterBrief(
+                number=row["number"],
+                name_vi=row["name_vi"],
+                name_en=row["name_en"],
+                at=others.get(row["agency_code"]),
+            )
+            for row in counters
+        ],
+    )
+
+
+async def list_units() -> list[UnitRead]:
+    """The province first, then its communes and wards by name."""
+    rows = await Unit.select(*Unit.all_columns(exclude=[Unit.id])).order_by(Unit.name_vi)
+    units = msgspec.convert(rows, list[UnitRead])
+    return sorted(units, key=lambda unit: unit.kind != "province")
+
+
+async def find_unit(code: str) -> UnitRead | None:
+    if not code:
+        return None
+    rows = await Unit.select(*Unit.all_columns(exclude=[Unit.id])).where(Unit.code == code)
+    return msgspec.convert(rows[0], UnitRead) if rows else None
 
 
 async def procedure_exists(code: str) -> bool:
@@ -158,9 +268,9 @@ async def procedures_of_agency(agency_code: str) -> list[ProcedureRead]:
     """Every procedure an agency handles, in full, by code (for its posters)."""
     await get_agency(agency_code)
     rows = (
-        await Procedure.select(Procedure.code)
-        .where(Procedure.agency.code == agency_code)
-        .order_by(Procedure.code)
+        await Provision.select(Provision.procedure.code.as_alias("code"))
+        .where(Provision.agency.code == agency_code)
+        .order_by(Provision.procedure.code)
     )
     return [await get_procedure(row["code"]) for row in rows]
 
@@ -178,13 +288,20 @@ async def get_counter(agency_code: str, number: int) -> CounterRead:
     row = rows[0]
     codes: list[str] = row.pop("procedure_codes")
     procedures = (
-        await Procedure.select(*_SUMMARY_COLUMNS).where(Procedure.code.is_in(codes))
+        await Procedure.select(Procedure.id, *_SUMMARY_COLUMNS).where(Procedure.code.is_in(codes))
         if codes
         else []
     )
     procedures.sort(key=lambda item: codes.index(item["code"]))
+    own = set(await _provided_by(agency_code))
     return msgspec.convert(
-        {**row, "agency": await get_agency(agency_code), "procedures": procedures}, CounterRead
+        {
+            **row,
+            "agency": await get_agency(agency_code),
+            "procedures": procedures,
+            "own_codes": [item["code"] for item in procedures if item["id"] in own],
+        },
+        CounterRead,
     )
 
 
@@ -212,7 +329,7 @@ async def procedures_by_level(agency_code: str | None = None) -> dict[str, int]:
         Procedure.online_level
     )
     if agency_code is not None:
-        query = query.where(Procedure.agency.code == agency_code)
+        query = query.where(Procedure.id.is_in(await _provided_by(agency_code) or [0]))
     return {row["online_level"]: int(row["n"]) for row in await query}
 
 

@@ -8,6 +8,7 @@ from litestar.params import PathParameter
 ProcedureCodeParam = Annotated[str, PathParameter(max_length=32, pattern=r"^[0-9A-Za-z.\-]+$")]
 
 Level = Literal["province", "commune"]
+UnitKind = Literal["province", "ward", "commune"]
 OnlineLevel = Literal["full", "partial", "info"]
 FeeKind = Literal["phi", "le_phi"]
 # When the fees are due: before the agency receives the dossier, or before the result
@@ -59,6 +60,45 @@ class AgencyRead(msgspec.Struct, kw_only=True):
     hours_vi: str
     hours_en: str
     phone: str | None
+    unit_code: str = ""
+
+
+class UnitRead(msgspec.Struct, kw_only=True):
+    """An administrative unit: the province, or one of its communes and wards."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    kind: UnitKind
+    parent_code: str | None
+    unconfirmed: bool = False
+
+
+class Place(msgspec.Struct, kw_only=True, frozen=True):
+    """An agency that carries out a procedure, with the unit it serves."""
+
+    agency: AgencyRead
+    unit: UnitRead | None
+
+
+class CounterBrief(msgspec.Struct, kw_only=True):
+    number: int
+    name_vi: str
+    name_en: str
+    # Another agency's counter that receives the procedure for it (the provincial
+    # public administration service centre's, for a department); None: its own.
+    at: AgencyRead | None = None
+
+
+class ProvisionRead(msgspec.Struct, kw_only=True):
+    """Where a procedure is carried out: an agency, what it adds about it, and the
+    counters of the agency that receive it."""
+
+    agency: AgencyRead
+    unit: UnitRead | None
+    note_vi: str
+    note_en: str
+    counters: list[CounterBrief]
 
 
 class ComponentRead(msgspec.Struct, kw_only=True):
@@ -91,14 +131,15 @@ class ProcedureSummary(msgspec.Struct, kw_only=True):
     name_en: str
     field_vi: str
     field_en: str
-    agency_code: str
     level: Level
     online_level: OnlineLevel
     processing_days: int
+    anywhere: bool
 
 
 class ProcedureRead(ProcedureSummary, kw_only=True):
-    agency: AgencyRead
+    # The agencies that carry it out, by code.
+    agency_codes: list[str]
     purpose_vi: str
     purpose_en: str
     steps_vi: list[str]
@@ -134,6 +175,9 @@ class CounterRead(msgspec.Struct, kw_only=True):
     name_vi: str
     name_en: str
     procedures: list[ProcedureSummary]
+    # Those of its procedures the counter's own agency carries out (a provincial centre's
+    # counters also receive the departments' procedures).
+    own_codes: list[str] = msgspec.field(default_factory=list)
 
 
 # The demo catalogue file (backend/catalogue/demo_catalogue.json): validated on load.
@@ -155,6 +199,16 @@ class DemoAgency(msgspec.Struct, kw_only=True):
     hours_vi: str = ""
     hours_en: str = ""
     phone: str | None = None
+    unit_code: str = ""
+
+
+class DemoUnit(msgspec.Struct, kw_only=True):
+    code: str
+    name_vi: str
+    name_en: str
+    kind: UnitKind
+    parent_code: str | None = None
+    unconfirmed: bool = False
 
 
 class DemoComponent(msgspec.Struct, kw_only=True):
@@ -183,10 +237,12 @@ class DemoProcedure(msgspec.Struct, kw_only=True):
     name_en: str
     field_vi: str
     field_en: str
-    agency: str
+    # The codes of the agencies that carry it out (at least one).
+    agencies: list[str]
     level: Level
     online_level: OnlineLevel
     processing_days: int
+    anywhere: bool = False
     purpose_vi: str = ""
     purpose_en: str = ""
     components: list[DemoComponent] = msgspec.field(default_factory=list)
@@ -212,6 +268,8 @@ class DemoCounter(msgspec.Struct, kw_only=True):
 
 class DemoCatalogue(msgspec.Struct, kw_only=True):
     province: DemoProvince
+    units: list[DemoUnit] = msgspec.field(default_factory=list)
+    units_note: str = ""
     agencies: list[DemoAgency]
     procedures: list[DemoProcedure]
     counters: list[DemoCounter] = msgspec.field(default_factory=list)

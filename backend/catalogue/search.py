@@ -83,8 +83,8 @@ class Filters:
 
 # What a search returns for each procedure (one query: no second round trip).
 SUMMARY_SQL = (
-    "p.code, p.name_vi, p.name_en, p.field_vi, p.field_en, a.code AS agency_code, p.level,"
-    " p.online_level, p.processing_days"
+    "p.code, p.name_vi, p.name_en, p.field_vi, p.field_en, p.level,"
+    " p.online_level, p.processing_days, p.anywhere"
 )
 
 
@@ -199,17 +199,26 @@ async def _sqlite_vocabulary(engine: Engine[Any], signature: tuple[Any, ...]) ->
     return vocabulary
 
 
+# The agency filter: procedures the agency carries out (one index probe a candidate).
+_CARRIED_OUT_BY = (
+    "EXISTS (SELECT 1 FROM catalogue_provision v JOIN catalogue_agency a ON a.id = v.agency"
+    " WHERE v.procedure = p.id AND a.code = {})"
+)
+
+
 def _filter_sql(filters: Filters, args: list[Any], placeholder: str) -> str:
     clauses = []
     for column, value in (
         ("p.field_vi", filters.field),
-        ("a.code", filters.agency),
         ("p.level", filters.level),
         ("p.online_level", filters.online_level),
     ):
         if value is not None:
             args.append(value)
             clauses.append(f"{column} = {placeholder}")
+    if filters.agency is not None:
+        args.append(filters.agency)
+        clauses.append(_CARRIED_OUT_BY.format(placeholder))
     return "".join(f" AND {clause}" for clause in clauses)
 
 
@@ -222,7 +231,6 @@ async def _sqlite_candidates(
     sql = (
         f"SELECT {SUMMARY_SQL} FROM catalogue_procedure_fts f"  # noqa: S608
         " JOIN catalogue_procedure p ON p.id = f.rowid"
-        " JOIN catalogue_agency a ON a.id = p.agency"
         f" WHERE catalogue_procedure_fts MATCH {{}}{where}"
         f" ORDER BY bm25(catalogue_procedure_fts, 10.0, 1.0) LIMIT {MAX_RESULTS}"
     )
@@ -268,7 +276,6 @@ async def _pg_candidates(
     # Only fixed fragments are joined in; every value typed is a bound parameter.
     sql = (
         f"SELECT {SUMMARY_SQL} FROM catalogue_procedure p"  # noqa: S608
-        " JOIN catalogue_agency a ON a.id = p.agency"
         f" WHERE {condition}{where} ORDER BY {order}, p.name_vi LIMIT {MAX_RESULTS}"
     )
     return _candidates(await engine.run_querystring(QueryString(sql, *args)))

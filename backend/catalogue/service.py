@@ -1,7 +1,8 @@
 """The catalogue's service: what pages, the CLI and other domains may ask of it.
 
 The rules and queries live in the modules named after what they hold (``reads``,
-``search``, ``fees``, ``posters``, ``scanner``, ``tokens``, ``transfer``); this module
+``places``, ``search``, ``fees``, ``posters``, ``scanner``, ``tokens``, ``transfer``, and
+``agency_admin``: an agency's own data as its administrator keeps it); this module
 is their one public face (with ``schemas``), and loads the demo catalogue and writes an
 agency's posters, which need several of them at once."""
 
@@ -16,8 +17,30 @@ from pathlib import Path
 import msgspec
 
 from backend.catalogue import tokens
+from backend.catalogue.agency_admin import (
+    AgencyDetails,
+    AgencyProcedure,
+    CounterCreate,
+    CounterWrite,
+    ProvisionWrite,
+    add_counter,
+    administered_agencies,
+    administered_agency,
+    agency_counter,
+    agency_counters,
+    agency_procedure,
+    agency_procedures,
+    procedures_to_add,
+    receivable_procedures,
+    remove_counter,
+    remove_provision,
+    save_counter,
+    save_provision,
+    update_agency,
+)
 from backend.catalogue.fees import fee_lines
 from backend.catalogue.fees import total as fees_total
+from backend.catalogue.places import matching, places_for, suggested
 from backend.catalogue.posters import (
     Poster,
     counter_poster,
@@ -26,19 +49,24 @@ from backend.catalogue.posters import (
     render_poster_pdf,
 )
 from backend.catalogue.reads import (
+    agencies_of,
     agency_codes,
+    carries_out,
     count_procedures,
     counters_of,
+    find_unit,
     get_agency,
     get_counter,
     get_procedure,
     list_agencies,
     list_fields,
     list_procedures,
+    list_units,
     procedure_codes_by_level,
     procedure_exists,
     procedures_by_level,
     procedures_of_agency,
+    provision,
 )
 from backend.catalogue.scanner import ScanOutcome, resolve_scanned
 from backend.catalogue.schemas import (
@@ -50,9 +78,13 @@ from backend.catalogue.schemas import (
     FeeRead,
     FieldCondition,
     PaymentStage,
+    Place,
+    ProcedureRead,
+    ProvisionRead,
+    UnitRead,
 )
 from backend.catalogue.search import MAX_QUERY_LENGTH, fold
-from backend.catalogue.tables import Agency, Counter, Procedure
+from backend.catalogue.tables import Agency, Counter, Procedure, Unit
 from backend.catalogue.tokens import InvalidCounterToken, RevokedCounterToken
 from backend.catalogue.transfer import (
     FileFormat,
@@ -63,6 +95,7 @@ from backend.catalogue.transfer import (
     delete_procedure,
     export_catalogue,
     import_catalogue,
+    import_units,
     insert_procedure,
     save_procedure,
     to_csv,
@@ -70,6 +103,8 @@ from backend.catalogue.transfer import (
 )
 from backend.db import write_transaction
 from backend.documents import qr_svg
+from backend.errors import InvalidInput
+from backend.i18n import N_
 
 DEMO_CATALOGUE = Path(__file__).with_name("demo_catalogue.json")
 
@@ -79,6 +114,7 @@ class SeedResult:
     agencies_added: int
     procedures_added: int
     counters_added: int = 0
+    units_added: int = 0
 
 
 async def seed_demo(path: Path = DEMO_CATALOGUE) -> SeedResult:
@@ -87,8 +123,13 @@ async def seed_demo(path: Path = DEMO_CATALOGUE) -> SeedResult:
     nothing and an administrator's edits stay."""
     catalogue = msgspec.json.decode(await asyncio.to_thread(path.read_bytes), type=DemoCatalogue)
     now = dt.datetime.now(dt.UTC)
-    agencies_added = procedures_added = counters_added = 0
+    agencies_added = procedures_added = counters_added = units_added = 0
     async with write_transaction():
+        known_units = {row["code"] for row in await Unit.select(Unit.code)}
+        for unit in catalogue.units:
+            if unit.code not in known_units:
+                await Unit.insert(Unit(**msgspec.structs.asdict(unit)))
+                units_added += 1
         known_agencies = {
             row["code"]: row["id"] for row in await Agency.select(Agency.id, Agency.code)
         }
@@ -104,7 +145,7 @@ async def seed_demo(path: Path = DEMO_CATALOGUE) -> SeedResult:
         for item in catalogue.procedures:
             if item.code in known_procedures:
                 continue
-            await insert_procedure(item, known_agencies[item.agency], now)
+            await insert_procedure(item, known_agencies, now)
             known_procedures.add(item.code)
             procedures_added += 1
         known_counters = {
@@ -125,7 +166,23 @@ async def seed_demo(path: Path = DEMO_CATALOGUE) -> SeedResult:
                 )
             )
             counters_added += 1
-    return SeedResult(agencies_added, procedures_added, counters_added)
+    return SeedResult(agencies_added, procedures_added, counters_added, units_added)
+
+
+async def agency_for(procedure: ProcedureRead, agency_code: str | None) -> AgencyRead | None:
+    """The agency a page or poster of the procedure is for: the one asked for (which
+    must carry it out: else an error naming ``agency_code``), or the only one there is;
+    None when several carry it out and none was asked for."""
+    if agency_code:
+        if agency_code not in procedure.agency_codes:
+            raise InvalidInput(
+                N_("Cơ quan này không thực hiện thủ tục %(code)s.", code=procedure.code),
+                field="agency_code",
+            )
+        return await get_agency(agency_code)
+    if len(procedure.agency_codes) == 1:
+        return await get_agency(procedure.agency_codes[0])
+    return None
 
 
 # ---- Counter tokens and posters ------------------------------------------------------
@@ -159,10 +216,11 @@ async def write_agency_posters(
     """Every poster of an agency into ``out_dir``: for each procedure it handles and
     each of its counters, ``<name>.pdf`` (A4) and ``<name>.svg`` (the QR code alone).
     ``progress(done, total, name)`` is called after each one."""
+    agency = await get_agency(agency_code)
     procedures = await procedures_of_agency(agency_code)
     counters = await counters_of(agency_code)
     jobs: list[tuple[str, Poster]] = [
-        (f"thu-tuc-{procedure.code}", procedure_poster(public_url, procedure))
+        (f"thu-tuc-{procedure.code}", procedure_poster(public_url, procedure, agency))
         for procedure in procedures
     ]
     for counter in counters:
@@ -183,9 +241,13 @@ async def write_agency_posters(
 __all__ = [
     "DEMO_CATALOGUE",
     "MAX_QUERY_LENGTH",
+    "AgencyDetails",
+    "AgencyProcedure",
     "AgencyRead",
     "ComponentRead",
+    "CounterCreate",
     "CounterRead",
+    "CounterWrite",
     "FeeLine",
     "FeeRead",
     "FieldCondition",
@@ -194,13 +256,27 @@ __all__ = [
     "ImportResult",
     "InvalidCounterToken",
     "PaymentStage",
+    "Place",
     "Poster",
     "PosterFile",
+    "ProvisionRead",
+    "ProvisionWrite",
     "RevokedCounterToken",
     "RowError",
     "ScanOutcome",
     "SeedResult",
+    "UnitRead",
+    "add_counter",
+    "administered_agencies",
+    "administered_agency",
+    "agencies_of",
     "agency_codes",
+    "agency_counter",
+    "agency_counters",
+    "agency_for",
+    "agency_procedure",
+    "agency_procedures",
+    "carries_out",
     "check_procedure",
     "count_procedures",
     "counter_for_token",
@@ -209,26 +285,40 @@ __all__ = [
     "export_catalogue",
     "fee_lines",
     "fees_total",
+    "find_unit",
     "fold",
     "get_agency",
     "get_counter",
     "get_procedure",
     "import_catalogue",
+    "import_units",
     "insert_procedure",
     "list_agencies",
     "list_fields",
     "list_procedures",
+    "list_units",
+    "matching",
+    "places_for",
     "procedure_codes_by_level",
     "procedure_exists",
     "procedure_poster",
     "procedure_url",
     "procedures_by_level",
     "procedures_of_agency",
+    "procedures_to_add",
+    "provision",
+    "receivable_procedures",
+    "remove_counter",
+    "remove_provision",
     "render_poster_pdf",
     "resolve_scanned",
+    "save_counter",
     "save_procedure",
+    "save_provision",
     "seed_demo",
+    "suggested",
     "to_csv",
     "to_json",
+    "update_agency",
     "write_agency_posters",
 ]

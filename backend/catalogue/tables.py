@@ -13,6 +13,20 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 
+class Unit(Table, tablename="catalogue_unit"):
+    """An administrative unit of the province: the province itself, or one of its
+    communes and wards (two-level local government since 1 July 2025)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    code = Varchar(length=16, unique=True, index=True)  # the national unit code
+    name_vi = Text()  # "Phường Hạc Thành"
+    name_en = Text()
+    kind = Varchar(length=16)  # "province" | "ward" | "commune"
+    parent_code = Varchar(length=16, null=True, default=None)  # the province, for a commune
+    # The code could not be confirmed from a published list when the data was entered.
+    unconfirmed = Boolean(default=False)
+
+
 class Agency(Table, tablename="catalogue_agency"):
     """A province department or a commune People's Committee."""
 
@@ -21,6 +35,8 @@ class Agency(Table, tablename="catalogue_agency"):
     name_vi = Text()
     name_en = Text()
     level = Varchar(length=16)  # "province" | "commune"
+    # The administrative unit it serves: a commune or ward, or the province (departments).
+    unit_code = Varchar(length=16, default="", index=True)
     address = Text(default="")
     hours_vi = Text(default="")
     hours_en = Text(default="")
@@ -34,8 +50,10 @@ class Procedure(Table, tablename="catalogue_procedure"):
     name_en = Text()
     field_vi = Text()
     field_en = Text()
-    agency = ForeignKey(references=Agency, on_delete=OnDelete.restrict, index=True)
     level = Varchar(length=16)
+    # May be filed at any agency that carries it out, whatever commune the person lives
+    # in ("không phụ thuộc địa giới hành chính"); otherwise at their own commune's.
+    anywhere = Boolean(default=False)
     online_level = Varchar(length=16)  # "full" | "partial" | "info"
     processing_days = Integer()
     purpose_vi = Text(default="")
@@ -54,6 +72,19 @@ class Procedure(Table, tablename="catalogue_procedure"):
     # "result" (before the result is handed over).
     payment_stage = Varchar(length=16, default="reception")
     updated_at = Timestamptz()
+
+
+class Provision(Table, tablename="catalogue_provision"):
+    """An agency carries out a procedure (one national code, many agencies: every
+    commune carries out the commune-level ones). (procedure, agency) is unique: a raw
+    index in the migration."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    procedure = ForeignKey(references=Procedure, on_delete=OnDelete.cascade, index=True)
+    agency = ForeignKey(references=Agency, on_delete=OnDelete.cascade, index=True)
+    # What this agency adds (where to go inside the building, a day it does not receive).
+    note_vi = Text(default="")
+    note_en = Text(default="")
 
 
 class ProcedureComponent(Table, tablename="catalogue_component"):

@@ -1,5 +1,5 @@
 """What the figures (``backend/stats``) need of dossiers: counts by Vietnamese calendar
-day and agency, the days and agencies a dossier counts in, and the live overdue count.
+day and agency, the days and agencies a dossier counts in, and the live overdue counts.
 
 Only this domain's tables (``dossiers_dossier``, ``dossiers_event``). A dossier
 counts where it was received (``receiving_agency``) on the day it was received, and
@@ -124,8 +124,9 @@ _FIRST = (
 # constants, written into the text.
 _RUNNING = ", ".join(f"'{status}'" for status in sorted(CLOCK_RUNNING))
 _OVERDUE = (
-    "SELECT COUNT(*) AS n FROM dossiers_dossier"
+    "SELECT agency_code AS agency, COUNT(*) AS n FROM dossiers_dossier"
     " WHERE agency_code IN (AGENCIES) AND status IN (RUNNING) AND due_date < {}"
+    " GROUP BY agency_code"
 ).replace("RUNNING", _RUNNING)
 
 
@@ -195,11 +196,11 @@ async def first_dossier_day() -> dt.date | None:
     return min(days, default=None)
 
 
-async def overdue_count(today: dt.date, agency_codes: Collection[str]) -> int:
+async def overdue_counts(today: dt.date, agency_codes: Collection[str]) -> dict[str, int]:
     """Dossiers at these agencies whose clock runs and whose appointment date is
-    before ``today``."""
+    before ``today``, by agency (an agency with none is left out)."""
     if not agency_codes:
-        return 0
+        return {}
     sql = _OVERDUE.replace("AGENCIES", ", ".join(["{}"] * len(agency_codes)))
     rows = await fetch(sql, *agency_codes, today)
-    return int(rows[0]["n"])
+    return {str(row["agency"]): int(row["n"]) for row in rows}

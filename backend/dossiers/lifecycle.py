@@ -11,6 +11,10 @@ owner, the assignee), and appends one history line per transition.
     submitted | received | processing | proposed ─request_supplement→ supplement_requested
     supplement_requested ─supplement→ the state it was requested from (processing for
     the later steps); the citizen may withdraw until the leader has decided.
+
+Two rules depend on more than the state, and are said here too: a supplement is
+requested at most once per dossier (``supplemented``), and a step waits for the fees
+due before it (``waits_for_fees``).
 """
 
 from __future__ import annotations
@@ -143,6 +147,20 @@ class ActionForbidden(Forbidden):
     code = "action_forbidden"
 
 
+class SupplementAlreadyRequested(TransitionRefused):
+    code = "supplement_already_requested"
+
+
+# Decree 61/2018 (as amended by Decree 107/2021): the agency lists everything missing
+# once, in writing (Form 02); a dossier still incomplete after that is refused at
+# reception, or proposed for rejection once being processed, with the reasons.
+SUPPLEMENT_ONCE = N_(
+    "Hồ sơ này đã được yêu cầu bổ sung một lần. Theo Nghị định 61/2018/NĐ-CP, mỗi hồ sơ chỉ "
+    "được yêu cầu bổ sung một lần; nếu hồ sơ vẫn chưa đầy đủ, hãy từ chối tiếp nhận hoặc đề "
+    "xuất không phê duyệt, nêu rõ lý do."
+)
+
+
 STATUS_LABELS: dict[Status, Text] = {
     "draft": N_("Bản nháp"),
     "submitted": N_("Đã nộp, chờ tiếp nhận"),
@@ -181,9 +199,26 @@ def allowed(status: Status, action: Action, actor: Actor) -> bool:
     return sources is not None and status in sources
 
 
-def actions_for(status: Status, actor: Actor) -> list[Action]:
-    """What this actor may do now, in the table's order (the buttons a page shows)."""
-    return [action for action in ACTIONS if allowed(status, action, actor)]
+def actions_for(status: Status, actor: Actor, *, supplemented: bool = False) -> list[Action]:
+    """What this actor may do now, in the table's order (the buttons a page shows).
+
+    ``supplemented``: a supplement was requested of this dossier before."""
+    return [
+        action
+        for action in ACTIONS
+        if allowed(status, action, actor) and not (supplemented and action == "request_supplement")
+    ]
+
+
+def waits_for_fees(
+    action: Action, *, payment_stage: str, fee_total: int, payment_status: str
+) -> bool:
+    """Whether ``action`` must wait until the dossier's fees are paid: fees due at
+    reception before it is received, every fee before the result is handed over. A
+    dossier that owes nothing never waits."""
+    if fee_total <= 0 or payment_status == "paid":
+        return False
+    return action == "return_result" or (action == "receive" and payment_stage == "reception")
 
 
 def transition(
@@ -193,10 +228,12 @@ def transition(
     *,
     resume: Status | None = None,
     decision: Decision | None = None,
+    supplemented: bool = False,
 ) -> Status:
     """The state after ``action``, or an error a person can read.
 
-    ``resume`` is the state a supplement request came from; ``decision`` the leader's."""
+    ``resume`` is the state a supplement request came from; ``decision`` the leader's;
+    ``supplemented`` whether a supplement was requested of this dossier before."""
     rule = RULES[action]
     if actor not in rule.sources:
         raise ActionForbidden(
@@ -210,6 +247,8 @@ def transition(
                 status=STATUS_LABELS[status],
             )
         )
+    if action == "request_supplement" and supplemented:
+        raise SupplementAlreadyRequested(SUPPLEMENT_ONCE, field="action")
     if rule.to is not None:
         return rule.to
     if action == "supplement":

@@ -34,6 +34,9 @@ class DraftCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Made by the client (a random UUID) before the first try: a replay finds the draft.
     draft_key: DraftKey
     organisation_id: int | None = None
+    # Where to file: an agency carrying out the procedure; may be left out only when
+    # there is one.
+    agency_code: AgencyCode | None = None
 
 
 class DraftUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -46,6 +49,8 @@ class DraftUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     applicant_phone: Phone | msgspec.UnsetType = msgspec.UNSET
     applicant_id_number: IdNumber | msgspec.UnsetType = msgspec.UNSET
     applicant_address: Address | msgspec.UnsetType = msgspec.UNSET
+    # Another place to file at, while the dossier is a draft.
+    agency_code: AgencyCode | msgspec.UnsetType = msgspec.UNSET
 
 
 class ComponentSnapshot(msgspec.Struct, kw_only=True):

@@ -1,11 +1,14 @@
 """What the figures (``backend/stats``) need of ratings and feedback: counts by
 Vietnamese calendar day and agency, what changed, the dossiers people were unhappy
-with, and the live count of open feedback past its deadline.
+with, and the live counts of open feedback past its deadline.
 
 Only this domain's tables (``feedback_rating``, ``feedback_item``). A rating counts
-on its day at the rated agency; feedback on the day received at the agency first given
-it, and on the day answered at the agency that answered. Satisfied: 4 or 5 out of 5;
-unhappy: 1 or 2.
+on its day at the rated agency (``agency_code``): a counter's agency, or for a
+dossier the agency that handled it and gave its result (the dossier's
+``agency_code``, which after a transfer is not the one that received it: the agency
+its result counts at in the figures); feedback on the day received at the agency
+first given it, and on the day answered at the agency that answered. Satisfied: 4 or
+5 out of 5; unhappy: 1 or 2.
 """
 
 from __future__ import annotations
@@ -103,12 +106,8 @@ _FIRST = (
 # Open feedback is rare, and nearly every deadline is past: by status, whatever
 # SQLite's statistics say.
 _OVERDUE = Sql(
-    "SELECT COUNT(*) AS n FROM feedback_item"
-    " WHERE RARE(status = 'open')RARE AND NOINDEX due_date < {}"
-)
-_OVERDUE_AT = Sql(
-    "SELECT COUNT(*) AS n FROM feedback_item"
-    " WHERE RARE(status = 'open')RARE AND NOINDEX due_date < {} AND agency_code = {}"
+    "SELECT agency_code AS agency, COUNT(*) AS n FROM feedback_item"
+    " WHERE RARE(status = 'open')RARE AND NOINDEX due_date < {} GROUP BY agency_code"
 )
 
 
@@ -154,10 +153,8 @@ async def first_feedback_day() -> dt.date | None:
     return min((day for day in days if day is not None), default=None)
 
 
-async def overdue_feedback_count(today: dt.date, agency_code: str | None = None) -> int:
-    """Open feedback whose deadline is before ``today``, at one agency or anywhere."""
-    if agency_code is None:
-        rows = await fetch(_OVERDUE(), today)
-    else:
-        rows = await fetch(_OVERDUE_AT(), today, agency_code)
-    return int(rows[0]["n"])
+async def overdue_feedback_counts(today: dt.date) -> dict[str, int]:
+    """Open feedback whose deadline is before ``today``, by the agency holding it (an
+    agency with none is left out)."""
+    rows = await fetch(_OVERDUE(), today)
+    return {str(row["agency"]): int(row["n"]) for row in rows}

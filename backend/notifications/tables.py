@@ -35,6 +35,9 @@ class Notice(Table, tablename="notifications_notice"):
     code = Varchar(length=48, null=True, default=None)
     status = Varchar(length=24, default="")
     due_date = Varchar(length=10, null=True, default=None)
+    # The agency a notice names: the one now handling a transferred dossier, or the one
+    # whose counter added a passkey.
+    agency_code = Varchar(length=32, default="")
     created_at = Timestamptz()
     read_at = Timestamptz(null=True, default=None)
 

@@ -41,9 +41,13 @@ class DossierDue(msgspec.Struct, kw_only=True):
 
 
 class Quote(msgspec.Struct, kw_only=True):
-    """What paying these dossiers costs, and who may pay."""
+    """What paying these dossiers costs, who may pay, and to which agency: the one that
+    received them, which takes the money and issues the receipt."""
 
     dossiers: list[DossierDue]
+    agency_code: str
+    agency_name_vi: str
+    agency_name_en: str
     total: int
     # The full price at the counter: the difference is the online discount.
     full_total: int
@@ -59,6 +63,8 @@ class PaymentRead(msgspec.Struct, kw_only=True):
     status: PaymentStatus
     amount: int
     payer_kind: PayerKind
+    # The agency that takes the money and heads the receipt.
+    agency_code: str
     payer_name: str
     payer_tax_code: str | None
     lines: list[DossierDue]
@@ -113,5 +119,8 @@ class ReceiptRead(msgspec.Struct, kw_only=True):
     id: int
     number: str
     issued_at: dt.datetime
+    # Who issued it: the agency that took the money (the payment's agency).
+    agency_name_vi: str
+    agency_name_en: str
     payment: PaymentRead
     verify_url: str

@@ -31,6 +31,10 @@ class Payment(Table, tablename="payments_payment"):
     amount = BigInt()  # VND
     currency = Varchar(length=3, default="VND")
     payer_kind = Varchar(length=16)  # "person" | "organisation"
+    # The agency that takes the money and heads the receipt: the receiving agency of
+    # the order's dossiers, or for cash the agency whose official took it. Orders are
+    # told apart by it when the accounts are reconciled per agency.
+    agency_code = Varchar(length=32, default="", index=True)
     account_id = Integer(index=True)  # who made the order (an official, for cash)
     organisation_id = Integer(null=True, default=None, index=True)
     payer_name = Text()

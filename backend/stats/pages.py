@@ -1,34 +1,43 @@
-"""The dashboard pages: the leaders' (``/lanh-dao/thong-ke``, with its CSV export) and
+"""The dashboard pages: the leaders' (``/lanh-dao/thong-ke``, with its CSV exports) and
 the public one (``/thong-ke``, the province's figures).
 
-A leader sees their own agency; an administrator chooses an agency or the whole
-province. The period and the step come from a plain GET form that works without
-JavaScript; ``service.choose`` decides what it asks for, or names every field that is
-wrong. Charts are inline SVG drawn by ``charts``, each with a table of the same numbers
-beside it; every formula is written on the page.
+A leader sees their own agency; the leaders of the province's service centre see the
+province, with a table by commune or ward and one by agency, each row linking to its
+own page, and may choose any unit or agency (``service.scope`` tells the rule; what is
+outside one's scope is refused, 403). The subject, the period and the step come from
+a plain GET form that works without JavaScript; ``service.choose`` decides what it asks
+for, or names every field that is wrong. Charts are inline SVG drawn by ``charts``,
+each with a table of the same numbers beside it; every formula is written on the page.
+The CSV export gives the subject's figures a step at a time, or (``bang``) the rows of
+one of its page's tables.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import QueryParameter
 from litestar.response import Template
 
 from backend.accounts.guards import require_staff
 from backend.accounts.schemas import Principal
-from backend.catalogue import service as catalogue
-from backend.catalogue.schemas import AgencyRead
-from backend.errors import InvalidInput
-from backend.i18n import N_, Localized, Translatable
-from backend.stats import service
+from backend.errors import NotFound
+from backend.i18n import N_
+from backend.stats import asking, service
 from backend.stats.formats import Format
-from backend.stats.views import export_csv, indicator_value, on_time_chart, received_chart
+from backend.stats.schemas import Line, Subject
+from backend.stats.views import (
+    export_csv,
+    export_lines,
+    indicator_value,
+    on_time_chart,
+    received_chart,
+    subject_name,
+)
 from backend.web.blocks import Blocks
 from backend.web.console import Console, Section
 from backend.web.forms import FormErrors, render, status_of
@@ -47,57 +56,53 @@ def register(blocks: Blocks, console: Console) -> None:
     )
 
 
-def _agency_name(agencies: list[AgencyRead], code: str | None) -> Translatable:
-    if code is None:
-        return N_("Toàn tỉnh")
-    for agency in agencies:
-        if agency.code == code:
-            return Localized(agency.name_vi, agency.name_en)
-    return Localized(code, code)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _today() -> dt.date:
-    return service.vietnam_today(_now())
-
-
-@dataclass(frozen=True)
-class Asked:
-    """A leader's request: the agencies to choose from, and what the form chose or
-    why it cannot (``choice`` None, ``errors`` given)."""
-
-    agencies: list[AgencyRead]
-    choice: service.Choice | None
-    errors: FormErrors
-
-
-async def _asked(
-    request: Request[Any, Any, Any], principal: Principal, query: service.PeriodQuery
-) -> Asked:
-    if principal.role != "admin" and not principal.agency_code:
-        raise PermissionDeniedException()  # a leader of no agency sees nothing
-    agencies = await catalogue.list_agencies()
-    try:
-        choice = service.choose(
-            query,
-            role=principal.role,
-            own_agency=principal.agency_code,
-            agencies={agency.code for agency in agencies},
-            today=_today(),
-        )
-    except InvalidInput as error:
-        return Asked(agencies, None, FormErrors.of_error(error, language(request)))
-    return Asked(agencies, choice, FormErrors())
-
-
 AgencyParam = Annotated[str, QueryParameter(name="co_quan", max_length=32)]
+UnitParam = Annotated[str, QueryParameter(name="don_vi", max_length=32)]
+TableParam = Annotated[str, QueryParameter(name="bang", max_length=8)]
 PeriodParam = Annotated[str, QueryParameter(name="ky", max_length=8)]
 StartParam = Annotated[str, QueryParameter(name="tu", max_length=10)]
 EndParam = Annotated[str, QueryParameter(name="den", max_length=10)]
 StepParam = Annotated[str, QueryParameter(name="buoc", max_length=8)]
+
+
+def _query(choice: service.Choice, subject: Subject, table: str = "") -> str:
+    """The query string of a subject's page (or CSV export) for the chosen days."""
+    params: dict[str, str] = {}
+    if subject.kind == "agency":
+        params["co_quan"] = subject.code
+    elif subject.kind == "unit":
+        params["don_vi"] = subject.code
+    params["ky"] = choice.period
+    if choice.period == "custom":
+        params |= {"tu": choice.start.isoformat(), "den": choice.end.isoformat()}
+    params["buoc"] = choice.step
+    if table:
+        params["bang"] = table
+    return urlencode(params)
+
+
+def _linker(choice: service.Choice, province: service.Province) -> Callable[[Subject], str | None]:
+    """A row's link to its own page: none for agencies the catalogue no longer has,
+    nor for the row of those of no known unit."""
+
+    def href(subject: Subject) -> str | None:
+        known = (
+            province.agency(subject.code) is not None
+            if subject.kind == "agency"
+            else bool(subject.code)
+        )
+        return f"{LEADERS_PATH}?{_query(choice, subject)}" if known else None
+
+    return href
+
+
+def _csv_linker(choice: service.Choice, subject: Subject) -> Callable[[str], str]:
+    """The CSV export of the page: its steps (``table`` ""), or one of its tables."""
+
+    def href(table: str = "") -> str:
+        return f"{LEADERS_PATH}.csv?{_query(choice, subject, table)}"
+
+    return href
 
 
 class LeaderPages(Controller):
@@ -111,43 +116,56 @@ class LeaderPages(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         agency: AgencyParam = "",
+        unit: UnitParam = "",
         period: PeriodParam = "30d",
         start: StartParam = "",
         end: EndParam = "",
         step: StepParam = "",
     ) -> Template:
-        query = service.PeriodQuery(agency=agency, period=period, start=start, end=end, step=step)
-        asked = await _asked(request, principal, query)
+        query = service.PeriodQuery(
+            agency=agency, unit=unit, period=period, start=start, end=end, step=step
+        )
+        asked = await asking.ask(principal, query)
         choice = asked.choice
-        admin = principal.role == "admin"
-        shown = choice.agency if choice else None if admin else principal.agency_code
-        fmt = Format(language(request))
+        province = asked.province
+        lang = language(request)
+        errors = FormErrors.of_error(asked.error, lang) if asked.error else FormErrors()
+        fmt = Format(lang)
         context: dict[str, Any] = {
             "choice": choice,
             # What was typed stays in the boxes when it was wrong.
             "form": query if choice is None else choice.as_query(),
-            "agencies": asked.agencies if admin else [],
-            "admin": admin,
-            "agency_name": _agency_name(asked.agencies, shown),
+            "wide": service.sees_province(principal.agency_code),
+            "province": province,
+            "subject": choice.subject if choice else asked.own,
+            "subject_name": subject_name,
             "fmt": fmt,
             "groups": service.GROUPS,
             "periods": service.PERIODS,
             "steps": service.STEPS,
-            "csv_query": request.url.query,
             "indicator_value": indicator_value,
         }
         if choice is not None:
-            figures = await service.figures(choice.agency, choice.start, choice.end, _now())
-            series = await service.series(choice.agency, choice.start, choice.end, choice.step)
+            subject = choice.subject
+            figures = await service.figures(subject, choice.start, choice.end, asking.now())
+            series = await service.series(subject, choice.start, choice.end, choice.step)
+            split = await service.breakdown(
+                subject, province, choice.start, choice.end, asking.now()
+            )
             context |= {
                 "figures": figures,
                 "charts": [received_chart(series, fmt), on_time_chart(series, fmt)],
+                "units": split.units,
+                "agency_rows": split.agencies,
+                "total": Line.of_figures(figures),
+                "href": _linker(choice, province),
+                "csv_href": _csv_linker(choice, subject),
             }
         template = render(
             request,
             "stats/leaders.html",
-            status_of(asked.errors),
-            errors=asked.errors,
+            status_of(errors),
+            errors=errors,
             **context,
         )
         template.headers["Cache-Control"] = PRIVATE
@@ -165,25 +183,47 @@ class LeaderExport(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         agency: AgencyParam = "",
+        unit: UnitParam = "",
         period: PeriodParam = "30d",
         start: StartParam = "",
         end: EndParam = "",
         step: StepParam = "",
+        table: TableParam = "",
     ) -> Response[bytes]:
-        query = service.PeriodQuery(agency=agency, period=period, start=start, end=end, step=step)
-        asked = await _asked(request, principal, query)
+        query = service.PeriodQuery(
+            agency=agency, unit=unit, period=period, start=start, end=end, step=step
+        )
+        asked = await asking.ask(principal, query)
         choice = asked.choice
+        lang = language(request)
         if choice is None:
+            assert asked.error is not None
+            errors = FormErrors.of_error(asked.error, lang)
             return Response(
-                "\n".join(message for _, message in asked.errors).encode(),
+                "\n".join(message for _, message in errors).encode(),
                 status_code=422,
                 media_type="text/plain; charset=utf-8",
                 headers={"Cache-Control": PRIVATE},
             )
-        series = await service.series(choice.agency, choice.start, choice.end, choice.step)
-        name = f"thong-ke-{choice.agency or 'toan-tinh'}-{choice.start}-{choice.end}.csv"
+        subject = choice.subject
+        if table and table not in asking.tables_of(subject):
+            raise NotFound(N_("Trang này không có bảng số liệu đó."), field="table")
+        if table:
+            split = await service.breakdown(
+                subject, asked.province, choice.start, choice.end, asking.now()
+            )
+            lines = split.units if table == asking.UNITS_TABLE else split.agencies
+            body = export_lines(lines, choice.start, choice.end, lang)
+        else:
+            series = await service.series(subject, choice.start, choice.end, choice.step)
+            body = export_csv(series, lang)
+        named = {"province": "toan-tinh", "unit": f"don-vi-{subject.code}"}
+        parts = [named.get(subject.kind, subject.code)]
+        if table:
+            parts.append("theo-" + table.replace("_", "-"))
+        name = f"thong-ke-{'-'.join(parts)}-{choice.start}-{choice.end}.csv"
         return Response(
-            export_csv(series, language(request)),
+            body,
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="{name}"',
@@ -199,11 +239,11 @@ class PublicStats(Controller):
     @get("", name="stats-public")
     async def public(self, request: Request[Any, Any, Any]) -> Template:
         fmt = Format(language(request))
-        today = _today()
+        today = asking.today()
         month_start, _ = service.period_days("30d", today)
         year_start, _ = service.period_days("year", today)
-        recent = await service.figures(None, month_start, today, _now())
-        year = await service.figures(None, year_start, today, _now())
+        recent = await service.figures(None, month_start, today, asking.now())
+        year = await service.figures(None, year_start, today, asking.now())
         series = await service.series(None, year_start, today, "month")
         template = page(
             request,

@@ -1,4 +1,6 @@
-"""Structs of the stats domain: the figures of a period and the series for the charts.
+"""Structs of the stats domain: what figures are about (``Subject``: the province, an
+administrative unit's agencies together, or one agency), the figures of a period, the
+series for the charts, and the rows of the tables by unit and by agency.
 
 Counts come straight from the daily aggregates (``backend.stats.service.METRICS``);
 every share is a ``Rate`` that keeps its numerator and denominator, so a page can show
@@ -15,6 +17,22 @@ import msgspec
 
 Step = Literal["day", "week", "month"]
 Period = Literal["7d", "30d", "month", "year", "custom"]
+SubjectKind = Literal["province", "unit", "agency"]
+
+
+class Subject(msgspec.Struct, frozen=True, kw_only=True):
+    """What figures are about: the whole province (``code`` "*"), an administrative
+    unit (a commune or ward, or the province's own departments: the agencies serving
+    it together; ``code`` "" for the agencies of no known unit), or one agency."""
+
+    kind: SubjectKind
+    code: str
+    name_vi: str
+    name_en: str
+    # An agency's unit, a unit's own code ("" for the province or when unknown).
+    unit_code: str
+    # The agencies it is made of (the province: every agency of the catalogue).
+    agencies: tuple[str, ...]
 
 
 class Rate(msgspec.Struct, frozen=True):
@@ -106,10 +124,10 @@ class Counts(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Figures(Counts, frozen=True, kw_only=True):
-    """The dashboard of one agency (or the province: ``agency_code`` None) over the
-    days ``start`` to ``end`` (both included), plus what is true right now."""
+    """The dashboard of a subject over the days ``start`` to ``end`` (both included),
+    plus what is true right now."""
 
-    agency_code: str | None
+    subject: Subject
     start: dt.date
     end: dt.date
     # Live: dossiers whose clock runs and whose appointment date has passed, and open
@@ -130,8 +148,80 @@ class Bucket(Counts, frozen=True, kw_only=True):
 
 
 class Series(msgspec.Struct, frozen=True, kw_only=True):
-    agency_code: str | None
+    subject: Subject
     start: dt.date
     end: dt.date
     step: Step
     buckets: list[Bucket]
+
+
+class Line(msgspec.Struct, frozen=True, kw_only=True):
+    """One row of a table by unit or by agency (and the total under it): a subject's
+    figures over a period, the shares worked out as on the dashboard's cards, with
+    every count they come from (``totals``, by metric)."""
+
+    subject: Subject
+    received: int
+    received_online: int
+    resolved: int
+    on_time: Rate
+    average_days: float | None
+    overdue_now: int
+    online: Rate
+    paid_online: Rate
+    satisfaction: Rate
+    dossier_satisfaction: Rate
+    feedback_on_time: Rate
+    feedback_overdue_now: int
+    totals: dict[str, int]
+
+    @classmethod
+    def of(
+        cls, subject: Subject, totals: dict[str, int], overdue_now: int, feedback_overdue_now: int
+    ) -> Line:
+        counts = Counts(totals=totals)
+        return cls(
+            subject=subject,
+            received=counts.count("received"),
+            received_online=counts.count("received.online"),
+            resolved=counts.count("resolved"),
+            on_time=counts.on_time,
+            average_days=counts.average_days,
+            overdue_now=overdue_now,
+            online=counts.online,
+            paid_online=counts.paid_online,
+            satisfaction=counts.satisfaction,
+            dossier_satisfaction=counts.dossier_satisfaction,
+            feedback_on_time=counts.feedback_on_time,
+            feedback_overdue_now=feedback_overdue_now,
+            totals=totals,
+        )
+
+    @classmethod
+    def of_figures(cls, figures: Figures) -> Line:
+        return cls.of(
+            figures.subject, figures.totals, figures.overdue_now, figures.feedback_overdue_now
+        )
+
+
+class Breakdown(msgspec.Struct, frozen=True, kw_only=True):
+    """A subject's figures split: by administrative unit (the province only) and by
+    agency (the province, or a unit's agencies); every row's counts add up to the
+    subject's."""
+
+    units: list[Line]
+    agencies: list[Line]
+
+
+class Overview(msgspec.Struct, frozen=True, kw_only=True):
+    """What the leaders' API gives for a subject and period: its figures, then its
+    rows by unit and by agency."""
+
+    subject: Subject
+    start: dt.date
+    end: dt.date
+    total: Line
+    procedures_online: Rate
+    units: list[Line]
+    agencies: list[Line]
+    refreshed_at: dt.datetime | None

@@ -1,10 +1,13 @@
 """What the dashboard pages show, made from the figures: the metrics' names, the two
-charts with their tables, the CSV export and an indicator's value."""
+charts with their tables, the CSV exports (a subject's steps, a table's rows) and an
+indicator's value."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -12,8 +15,18 @@ from markupsafe import Markup
 from backend.i18n import N_, Number, Text
 from backend.stats import charts
 from backend.stats.formats import NO_DATA, Format
-from backend.stats.schemas import Bucket, Figures, Rate, Series, Step
-from backend.stats.service.metrics import METRICS, PROVINCE
+from backend.stats.schemas import (
+    Bucket,
+    Counts,
+    Figures,
+    Line,
+    Rate,
+    Series,
+    Step,
+    Subject,
+    SubjectKind,
+)
+from backend.stats.service.metrics import METRICS
 
 METRIC_LABELS: dict[str, Text] = {
     "received": N_("Hồ sơ tiếp nhận"),
@@ -71,11 +84,18 @@ _ON_TIME_DESC: dict[Step, Text] = {
 _CSV_HEADINGS = (
     N_("Từ ngày"),
     N_("Đến ngày"),
-    N_("Cơ quan"),
+    N_("Phạm vi"),
+    N_("Mã"),
+    N_("Tên"),
     N_("Mã chỉ số"),
     N_("Chỉ số"),
     N_("Giá trị"),
 )
+_KINDS: dict[SubjectKind, Text] = {
+    "province": N_("Toàn tỉnh"),
+    "unit": N_("Đơn vị hành chính"),
+    "agency": N_("Cơ quan"),
+}
 
 
 def _received_desc(step: Step, total: int) -> Text:
@@ -175,27 +195,39 @@ def on_time_chart(series: Series, fmt: Format, chart_id: str = "on-time") -> Cha
     return Chart(chart_id, caption, svg, headings, rows)
 
 
-def export_csv(series: Series, lang: str) -> bytes:
-    """One row a step and metric; UTF-8 with a byte-order mark, so that Excel reads
-    the Vietnamese labels. Counts only: the shares follow from them (the formulas are
-    on the page), and a decimal point would read differently in each locale."""
+def subject_name(subject: Subject, lang: str) -> str:
+    return subject.name_en if lang == "en" else subject.name_vi
+
+
+def _csv(rows: Iterable[tuple[dt.date, dt.date, Subject, Counts]], lang: str) -> bytes:
+    """One row a step or table row, and metric; UTF-8 with a byte-order mark, so that
+    Excel reads the Vietnamese labels. Counts only: the shares follow from them (the
+    formulas are on the page), and a decimal point would read differently in each
+    locale."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([heading.render(lang) for heading in _CSV_HEADINGS])
-    agency = series.agency_code or PROVINCE
-    for bucket in series.buckets:
+    for start, end, subject, counts in rows:
+        head = [
+            start.isoformat(),
+            end.isoformat(),
+            _KINDS[subject.kind].render(lang),
+            subject.code,
+            subject_name(subject, lang),
+        ]
         for metric in METRICS:
-            writer.writerow(
-                [
-                    bucket.start.isoformat(),
-                    bucket.end.isoformat(),
-                    agency,
-                    metric,
-                    metric_label(metric, lang),
-                    bucket.count(metric),
-                ]
-            )
+            writer.writerow([*head, metric, metric_label(metric, lang), counts.count(metric)])
     return "\ufeff".encode() + out.getvalue().encode()
+
+
+def export_csv(series: Series, lang: str) -> bytes:
+    """The subject's metrics, a step at a time."""
+    return _csv(((b.start, b.end, series.subject, b) for b in series.buckets), lang)
+
+
+def export_lines(lines: list[Line], start: dt.date, end: dt.date, lang: str) -> bytes:
+    """A table's rows (by unit or by agency), each over the whole period."""
+    return _csv(((start, end, line.subject, Counts(totals=line.totals)) for line in lines), lang)
 
 
 def indicator_value(figures: Figures, key: str, fmt: Format) -> tuple[str, str]:

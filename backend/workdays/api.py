@@ -1,11 +1,11 @@
 """The administrators' API of the working-day calendar: list a year, mark a day, remove
 a mark.
 
-Administrators only (``require_staff()`` lets no role but "admin" through). The page of
-``pages.py`` does the same through the same service, for a browser. A day in the path is
-text, read by the service, so a date that does not exist is a 422 in the reader's
-language like any other wrong value, not a bare routing error; every field's problem
-comes at once."""
+The province's catalogue administrators only (role "catalogue": the calendar is the
+province's, not an agency's). The page of ``pages.py`` does the same through the same
+service, for a browser. A day in the path is text, read by the service, so a date that
+does not exist is a 422 in the reader's language like any other wrong value, not a bare
+routing error; every field's problem comes at once."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ YEAR = QueryParameter(name="year", description="The year; this year in Vietnam w
 class WorkdayAdminApi(Controller):
     path = "/api/admin/workdays"
     tags = ["working-day calendar"]
-    guards = [require_staff()]
+    guards = [require_staff("catalogue")]
 
     @get(
         "",

@@ -1,10 +1,10 @@
 """The administrators' page of the working-day calendar: a year's days off and make-up
 working days, one form to add or change a day, a button to remove one.
 
-Administrators only (``require_staff()`` lets no role but "admin" through). Plain HTML
-forms with the CSRF token that work without JavaScript; "change" is a link that fills
-the form in. Saving goes through the same service and rules as the API, which reports
-every field's problem at once."""
+The province's catalogue administrators only (role "catalogue"). Plain HTML forms with
+the CSRF token that work without JavaScript; "change" is a link that fills the form in.
+Saving goes through the same service and rules as the API, which reports every field's
+problem at once."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from litestar.response import Redirect, Template
 from backend.accounts.guards import require_staff
 from backend.accounts.schemas import Principal
 from backend.errors import InvalidInput, NotFound
+from backend.i18n import N_
 from backend.web import forms
+from backend.web.console import Console, Section
 from backend.web.forms import FormErrors
 from backend.web.templates import language
 from backend.workdays import service
@@ -69,10 +71,17 @@ def _shown_year(text: str) -> int:
     return service.current_year()
 
 
+def register(console: Console) -> None:
+    """The console's link to the calendar, for the province's catalogue administrators."""
+    console.add_section(
+        Section("workdays", N_("Lịch ngày nghỉ, ngày làm bù"), ADMIN_PAGE, frozenset({"catalogue"}))
+    )
+
+
 class WorkdayAdminPages(Controller):
     path = ADMIN_PAGE
     include_in_schema = False
-    guards = [require_staff()]
+    guards = [require_staff("catalogue")]
 
     @get("", name="workdays-admin")
     async def index(

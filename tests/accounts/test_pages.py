@@ -9,7 +9,7 @@ import pytest
 
 from backend.accounts.tables import AuditEvent, Passkey
 from tests.accounts.conftest import BrowserFactory, CitizenFactory, StaffFactory
-from tests.accounts.helpers import Browser
+from tests.accounts.helpers import ORIGIN, Browser, scan
 from tests.support.authenticator import SoftAuthenticator
 
 
@@ -192,10 +192,12 @@ async def test_reenrolment_page_at_the_counter(
         "/can-bo/cap-lai",
         data={**form_token(officer), "phone": person.phone or "", "identity_checked": "on"},
     )
-    assert issued.status_code == 200 and "/kich-hoat/" in issued.text
-    token = re.search(r"/kich-hoat/([A-Za-z0-9_-]+)", issued.text)
-    assert token
-    enrol_page = await person.get(f"/kich-hoat/{token.group(1)}")
+    # The link is on the page only as a QR code, for the person's own phone to scan.
+    assert issued.status_code == 200 and "/kich-hoat/" not in issued.text
+    svg = re.search(r"<svg.*?</svg>", issued.text, re.S)
+    assert svg
+    [url] = scan(svg.group(0))
+    enrol_page = await person.get(url.removeprefix(ORIGIN))
     assert enrol_page.status_code == 200 and 'data-token="' in enrol_page.text
 
 

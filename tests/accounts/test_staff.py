@@ -53,6 +53,16 @@ async def test_create_staff_command_prints_a_one_time_link(tmp_path: Path) -> No
     assert bad.returncode == 2 and "No agency has the code nope" in bad.stderr
     wrong_role = await motcua("create-staff", "--name", "X Y", "--agency", AGENCY, "--role", "boss")
     assert wrong_role.returncode == 2 and "invalid choice" in wrong_role.stderr
+    # The province's catalogue administrator is made here, and only here.
+    province = await motcua(
+        "create-staff", "--name", "Trịnh Văn Tỉnh", "--agency", AGENCY, "--role", "catalogue"
+    )
+    assert province.returncode == 0, province.stderr
+    assert "(catalogue, " in province.stdout
+    helped = await motcua("create-staff", "--help")
+    assert "catalogue" in helped.stdout and "the province's catalogue administrator" in (
+        " ".join(helped.stdout.split())
+    )
 
 
 async def test_an_enrolment_link_works_once(
@@ -177,3 +187,48 @@ async def test_officials_only_join_agencies_the_catalogue_knows(runtime: Account
             runtime, StaffCreate(full_name="X", role="processing", agency_code="nope")
         )
     assert list(refused(both.value)) == ["full_name", "agency_code"]
+
+
+async def test_the_province_s_catalogue_role_is_not_an_agency_administrator_s_to_give(
+    runtime: AccountsRuntime, staff: StaffFactory
+) -> None:
+    admin, admin_id = await staff("admin")
+    refused = await admin.post(
+        "/api/staff/officials", {"full_name": "Trần Tỉnh", "role": "catalogue"}
+    )
+    assert refused.status_code == 403
+    error = refused.json()["error"]
+    assert error["field"] == "role" and "quản trị danh mục" in error["message_vi"]
+    assert "catalogue administrator" in error["message_en"]
+    assert [e for e in await audit_events(event="staff_created") if e["actor_id"] == admin_id] == []
+
+    created = await admin.post(
+        "/api/staff/officials", {"full_name": "Lò Văn Ba", "role": "reception"}
+    )
+    official = created.json()["official"]["id"]
+    promoted = await admin.patch(f"/api/staff/officials/{official}", {"role": "catalogue"})
+    assert promoted.status_code == 403 and promoted.json()["error"]["field"] == "role"
+    listed = {o["id"]: o["role"] for o in (await admin.get("/api/staff/officials")).json()}
+    assert listed[official] == "reception"
+
+    # A catalogue administrator who works at this agency is the province's, not the
+    # agency's: its administrator neither sees nor changes nor disables them.
+    province = await service.create_staff(
+        runtime, StaffCreate(full_name="Trịnh Tỉnh", role="catalogue", agency_code=AGENCY)
+    )
+    province_id = province.official.id
+    assert province_id not in {o["id"] for o in (await admin.get("/api/staff/officials")).json()}
+    for response in (
+        await admin.patch(f"/api/staff/officials/{province_id}", {"disabled": True}),
+        await admin.patch(f"/api/staff/officials/{province_id}", {"role": "reception"}),
+        await admin.post(f"/api/staff/officials/{province_id}/enrolment"),
+    ):
+        assert response.status_code == 404
+    assert (await audit_events(province_id, "account_disabled")) == []
+
+    # And the catalogue administrator manages no agency's officials.
+    catalogue, _ = await staff("catalogue")
+    assert (await catalogue.get("/api/staff/officials")).status_code == 403
+    assert (
+        await catalogue.post("/api/staff/officials", {"full_name": "Ai Đó", "role": "reception"})
+    ).status_code == 403

@@ -118,7 +118,7 @@ async def grow_catalogue(server: MotcuaServer, total: int) -> int:
                     name_vi=f"{base.name_vi} {variant} – {place}".replace("  ", " "),
                     name_en=f"{base.name_en} – {place}",
                 )
-                await service.insert_procedure(item, agencies[item.agency], now)
+                await service.insert_procedure(item, agencies, now)
                 have += 1
                 number += 1
         return have

@@ -7,7 +7,14 @@ import msgspec
 
 from backend.catalogue.schemas import DemoCatalogue
 from backend.catalogue.service import DEMO_CATALOGUE, fold, seed_demo
-from backend.catalogue.tables import Agency, Procedure, ProcedureComponent, ProcedureFee
+from backend.catalogue.tables import (
+    Agency,
+    Procedure,
+    ProcedureComponent,
+    ProcedureFee,
+    Provision,
+    Unit,
+)
 from backend.db import Database
 
 
@@ -24,9 +31,31 @@ def test_the_demo_catalogue_is_large_real_and_consistent() -> None:
     assert len(agencies) == len(catalogue.agencies)
     levels = {p.level for p in catalogue.procedures}
     assert levels == {"province", "commune"}
+    units = {u.code: u for u in catalogue.units}
+    communes = [u for u in catalogue.units if u.kind in ("ward", "commune")]
+    assert len(communes) >= 12 and len(units) == len(catalogue.units)
+    [province] = [u for u in catalogue.units if u.kind == "province"]
+    assert all(u.parent_code == province.code for u in communes)
+    assert len({fold(u.name_vi) for u in communes}) == len(communes), "names tell them apart"
+    for agency in catalogue.agencies:
+        unit = units[agency.unit_code]
+        assert (unit.kind == "province") == (agency.level == "province"), agency.code
+    committees = {a.code for a in catalogue.agencies if a.name_vi.startswith("Ủy ban nhân dân")}
+    police = {
+        a.code
+        for a in catalogue.agencies
+        if a.level == "commune" and a.name_vi.startswith("Công an")
+    }
+    # Every commune and ward has its People's Committee.
+    assert {agencies[code].unit_code for code in committees} == {u.code for u in communes}
     for procedure in catalogue.procedures:
-        assert procedure.agency in agencies, procedure.code
-        assert agencies[procedure.agency].level == procedure.level, procedure.code
+        assert procedure.agencies, procedure.code
+        assert len(set(procedure.agencies)) == len(procedure.agencies), procedure.code
+        for code in procedure.agencies:
+            assert agencies[code].level == procedure.level, procedure.code
+        if procedure.level == "commune":
+            # Every commune carries out the commune-level procedures (residence: its police).
+            assert set(procedure.agencies) in (committees, police), procedure.code
         assert procedure.processing_days >= 0
         assert procedure.components, f"{procedure.code} lists no documents"
         assert all(fee.amount >= 0 for fee in procedure.fees)
@@ -53,14 +82,19 @@ async def _dump() -> list[object]:
         ),
         await ProcedureComponent.select().order_by(ProcedureComponent.id),
         await ProcedureFee.select().order_by(ProcedureFee.id),
+        await Provision.select().order_by(Provision.id),
+        await Unit.select().order_by(Unit.code),
     ]
 
 
 async def test_seeding_twice_changes_nothing(database: Database) -> None:
     before = await _dump()
-    assert len(before[1]) == len(demo().procedures)  # type: ignore[arg-type]
+    catalogue = demo()
+    assert len(before[1]) == len(catalogue.procedures)  # type: ignore[arg-type]
+    assert len(before[4]) == sum(len(p.agencies) for p in catalogue.procedures)  # type: ignore[arg-type]
+    assert len(before[5]) == len(catalogue.units)  # type: ignore[arg-type]
     result = await seed_demo()
-    assert (result.agencies_added, result.procedures_added) == (0, 0)
+    assert (result.agencies_added, result.procedures_added, result.units_added) == (0, 0, 0)
     assert await _dump() == before
 
 
@@ -85,7 +119,13 @@ async def test_a_procedure_page_shows_what_to_bring(client: httpx.AsyncClient) -
     page = await client.get(f"/p/{code}")
     assert page.status_code == 200
     assert api["name_vi"] in page.text
-    assert api["agency"]["name_vi"] in page.text
+    # Carried out by every commune: the page lists where one may file it.
+    places = (await client.get(f"/api/procedures/{code}/agencies")).json()
+    assert [place["agency"]["code"] for place in places] != []
+    assert sorted(place["agency"]["code"] for place in places) == api["agency_codes"]
+    for place in places:
+        assert f'href="/p/{code}?co-quan={place["agency"]["code"]}#noi-nop"' in page.text
+        assert place["agency"]["name_vi"] in page.text
     for component in api["components"]:
         assert component["name_vi"].replace("'", "&#39;").replace('"', "&#34;") in page.text
 
@@ -121,9 +161,14 @@ async def test_the_dashboard_reads_agencies_and_online_levels(database: Database
     assert sum(by_level.values()) == len(catalogue.procedures)
     assert set(by_level) <= {"full", "partial", "info"}
     one = catalogue.procedures[0]
-    at_agency = await service.procedures_by_level(one.agency)
+    agency = one.agencies[0]
+    at_agency = await service.procedures_by_level(agency)
     assert at_agency[one.online_level] >= 1
-    assert sum(at_agency.values()) == sum(p.agency == one.agency for p in catalogue.procedures)
+    carried = sum(agency in p.agencies for p in catalogue.procedures)
+    assert 1 < sum(at_agency.values()) == carried < len(catalogue.procedures)
+    department = await service.procedures_by_level("000.00.16.H56")
+    assert sum(department.values()) == 3
+    assert await service.procedures_by_level("000.99.99.H00") == {}
     codes = await service.procedure_codes_by_level()
     assert one.code in codes[one.online_level]
     assert {level: len(of) for level, of in codes.items()} == by_level

@@ -78,8 +78,23 @@ async def test_the_counter_page(client: httpx.AsyncClient, settings: Settings) -
     assert page.status_code == 200
     assert "Quầy 1 – Hộ tịch, chứng thực" in page.text
     assert "Ủy ban nhân dân phường Hạc Thành" in page.text
+    # Each procedure opens for filing at the counter's own ward.
     for code in ("1.001193", "1.000894", "2.000635", "2.000815"):
-        assert f'href="/p/{code}"' in page.text
+        assert f'href="/p/{code}?co-quan={AGENCY}"' in page.text
+    assert 'href="/p/1.001193"' not in page.text
+    # The provincial centre's counter receives the departments' procedures: it carries
+    # none of them out itself, so its links open the procedure as it is.
+    centre = tokens.sign_counter(
+        settings.secret_key, settings.counter_key_version, "000.00.01.H56", 1
+    )
+    desk = await client.get(f"/c/{centre}")
+    assert desk.status_code == 200
+    assert 'href="/p/2.000488"' in desk.text and 'href="/p/2.001680"' in desk.text
+    assert "co-quan=000.00.01.H56" not in desk.text
+    # ... and the procedure's page names the department that carries it out.
+    opened = await client.get("/p/2.000488")
+    assert "Công an tỉnh Thanh Hóa" in opened.text
+    assert 'href="/p/2.000488/nop?co-quan=000.00.16.H56"' in opened.text
     # Rating the counter and sending feedback about it (issue 8), without an account.
     assert f'href="/c/{token}/danh-gia"' in page.text
     assert f'href="/phan-anh/gui?c={token}"' in page.text

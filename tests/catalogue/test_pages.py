@@ -25,9 +25,14 @@ async def test_the_procedure_page_holds_everything_to_prepare(client: httpx.Asyn
     # The fee and its lower online amount.
     assert "135.000\u00a0₫" in html and "nộp trực tuyến chỉ 115.000\u00a0₫" in html
     assert api["legal_basis"][0] in html
-    assert api["agency"]["address"] in html
-    assert f'href="/p/{api["code"]}/nop"' in html and "Nộp trực tuyến" in html
-    assert 'href="/p/1.002809/poster"' in html
+    # One agency carries it out (the provincial police): the page is for it at once.
+    [agency] = api["agency_codes"]
+    [place] = (await client.get("/api/procedures/1.002809/agencies")).json()
+    assert place["agency"]["code"] == agency == "000.00.16.H56"
+    assert place["agency"]["address"] in html and place["agency"]["name_vi"] in html
+    assert f'href="/p/{api["code"]}/nop?co-quan={agency}"' in html and "Nộp trực tuyến" in html
+    assert "Bạn nộp hồ sơ ở đâu?" not in html and "Chọn nơi khác" not in html
+    assert f'href="/p/1.002809/poster?co-quan={agency}"' in html
     # Strict CSP: no inline scripts, styles or handlers.
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert "style=" not in html and "<style" not in html
@@ -67,7 +72,9 @@ async def test_the_poster_page_is_print_ready(client: httpx.AsyncClient) -> None
     assert page.status_code == 200
     html = page.text
     assert 'src="/api/procedures/2.000815/qr.svg"' in html
-    assert "localhost:8000/p/2.000815" in html
+    assert "localhost:8000/p/2.000815<" in html
+    # Carried out by every commune: the poster names the level, not one agency.
+    assert "Thủ tục cấp xã: nộp tại Ủy ban nhân dân xã, phường" in html
     assert "Cần mang theo:" in html
     assert 'href="/api/procedures/2.000815/poster.pdf"' in html
     css = re.search(r'href="(/static/[^"]+/styles/catalogue.css)"', html)
@@ -83,6 +90,11 @@ async def test_the_poster_page_is_print_ready(client: httpx.AsyncClient) -> None
         ("  1.001193 ", "/p/1.001193"),
         (f"{PUBLIC_URL}/p/1.000894", "/p/1.000894"),
         ("localhost:8000/p/2.000815", "/p/2.000815"),
+        # A poster hung at an agency opens the procedure for filing there.
+        (
+            "localhost:8000/p/1.001193?co-quan=000.03.40.H56",
+            "/p/1.001193?co-quan=000.03.40.H56",
+        ),
         (f"{PUBLIC_URL}/c/1.abcd.efgh", "/c/1.abcd.efgh"),
     ],
 )

@@ -42,12 +42,30 @@ async def test_svg_is_an_svg_of_the_url(client: httpx.AsyncClient) -> None:
     assert f"<title>{PUBLIC_URL}/p/1.001193</title>" in response.text
 
 
-@pytest.mark.parametrize("code", CODES)
+# (procedure, the agency the poster hangs at: none for one naming the level)
+POSTERS = [
+    ("1.001193", "000.03.40.H56"),
+    ("2.000815", ""),
+    ("1.012790", "000.01.40.H56"),
+    ("2.000488", ""),
+]
+LEVEL_HEADINGS = {
+    "commune": "Thủ tục cấp xã: nộp tại Ủy ban nhân dân xã, phường",
+    "province": "Thủ tục cấp tỉnh",
+}
+
+
+@pytest.mark.parametrize(("code", "agency"), POSTERS)
 async def test_poster_pdf_decodes_and_carries_vietnamese_text(
-    client: httpx.AsyncClient, code: str
+    client: httpx.AsyncClient, code: str, agency: str
 ) -> None:
     procedure = (await client.get(f"/api/procedures/{code}")).json()
-    response = await client.get(f"/api/procedures/{code}/poster.pdf")
+    places = {
+        place["agency"]["code"]: place["agency"]
+        for place in (await client.get(f"/api/procedures/{code}/agencies")).json()
+    }
+    params = {"agency": agency} if agency else {}
+    response = await client.get(f"/api/procedures/{code}/poster.pdf", params=params)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     document = pypdfium2.PdfDocument(response.content)
@@ -56,13 +74,17 @@ async def test_poster_pdf_decodes_and_carries_vietnamese_text(
     width, height = page.get_size()
     assert (round(width), round(height)) == (595, 842), "A4 in points"
     image = page.render(scale=2).to_pil()
-    assert decode(image) == [f"{PUBLIC_URL}/p/{code}"]
+    # Hung at an agency, the poster opens the procedure there; a procedure only one
+    # agency carries out is always that agency's.
+    at = agency or (next(iter(places)) if len(places) == 1 else "")
+    url = f"{PUBLIC_URL}/p/{code}" + (f"?co-quan={at}" if at else "")
+    assert decode(image) == [url]
     text = page.get_textpage().get_text_range()
     flat = " ".join(text.split())
-    assert procedure["agency"]["name_vi"] in flat
+    assert (places[at]["name_vi"] if at else LEVEL_HEADINGS[procedure["level"]]) in flat
     # The name wraps over lines; each of its words is there, with its diacritics.
     assert all(word in flat for word in procedure["name_vi"].split())
-    assert f"localhost:8000/p/{code}" in flat
+    assert url.split("://", 1)[1] in flat
     assert "Cần mang theo:" in flat
     required_first = sorted(procedure["components"], key=lambda c: not c["required"])
     assert required_first[0]["name_vi"][:40] in flat
@@ -83,11 +105,19 @@ async def test_posters_speak_vietnamese_whatever_the_reader(
     from backend.catalogue import service
 
     procedure = await service.get_procedure("1.001193")
-    poster = service.procedure_poster(PUBLIC_URL, procedure)
+    poster = service.procedure_poster(PUBLIC_URL, procedure, None)
     assert poster.code_label == "Mã thủ tục: 1.001193"
     assert poster.lines_title == "Cần mang theo:" and poster.lines
+    assert poster.agency == LEVEL_HEADINGS["commune"]
+    nga_an = await service.get_agency("000.03.40.H56")
+    at_nga_an = service.procedure_poster(PUBLIC_URL, procedure, nga_an)
+    assert at_nga_an.agency == "Ủy ban nhân dân xã Nga An"
+    assert at_nga_an.url == f"{PUBLIC_URL}/p/1.001193?co-quan=000.03.40.H56"
     client.cookies.set("lang", "en")
     page = await client.get("/p/1.001193/poster")
+    at_agency = await client.get("/p/1.001193/poster", params={"co-quan": "000.03.40.H56"})
     client.cookies.delete("lang")
     assert page.status_code == 200
     assert "Mã thủ tục: 1.001193" in page.text and "Cần mang theo:" in page.text
+    assert LEVEL_HEADINGS["commune"] in page.text
+    assert "Ủy ban nhân dân xã Nga An" in at_agency.text

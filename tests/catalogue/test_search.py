@@ -174,11 +174,15 @@ async def test_a_search_returns_typed_summaries_shared_while_unchanged(database:
     first = await service.list_procedures(q="giay phep", page_size=3)
     again = await service.list_procedures(q="giay phep", page=2, page_size=3)
     assert first.items and all(isinstance(item, ProcedureSummary) for item in first.items)
-    assert first.items[0].agency_code and first.items[0].name_vi
+    assert first.items[0].code and first.items[0].name_vi
     # One ranked list, cached: the pages are slices of the same summaries.
     ranked = await search.search(active_engine(), "giay phep", search.Filters())
     assert ranked[:3] == first.items and ranked[3:6] == again.items
     assert (await search.search(active_engine(), "giay phep", search.Filters())) is ranked
+    driving = next(item for item in ranked if item.code == "1.002809")
+    assert (driving.level, driving.anywhere) == ("province", False)
+    copies = await service.list_procedures(q="chung thuc ban sao")
+    assert [item.anywhere for item in copies.items if item.code == "2.000815"] == [True]
 
 
 async def test_api_filters_and_contract(client: httpx.AsyncClient) -> None:
@@ -195,10 +199,10 @@ async def test_api_filters_and_contract(client: httpx.AsyncClient) -> None:
         "name_en",
         "field_vi",
         "field_en",
-        "agency_code",
         "level",
         "online_level",
         "processing_days",
+        "anywhere",
     }
     assert all(i["level"] == "province" and i["online_level"] == "partial" for i in body["items"])
 

@@ -23,8 +23,17 @@ from backend.accounts.tables import Account
 from backend.app import create_app
 from backend.catalogue import service, transfer
 from backend.catalogue.schemas import DemoProcedure
-from backend.catalogue.tables import Agency, Counter, Procedure, ProcedureComponent, ProcedureFee
+from backend.catalogue.tables import (
+    Agency,
+    Counter,
+    Procedure,
+    ProcedureComponent,
+    ProcedureFee,
+    Provision,
+    Unit,
+)
 from backend.db import Database
+from tests.accounts.helpers import scan
 from tests.conftest import PUBLIC_URL, make_settings
 from tests.support.asgi import client_for
 
@@ -60,12 +69,18 @@ async def dump() -> list[object]:
         await ProcedureComponent.select().order_by(ProcedureComponent.id),
         await ProcedureFee.select().order_by(ProcedureFee.id),
         await Counter.select().order_by(Counter.id),
+        await Provision.select().order_by(Provision.id),
+        await Unit.select().order_by(Unit.code),
     ]
 
 
 async def test_json_and_csv_round_trip(own: object) -> None:
     first = await transfer.export_catalogue()
-    assert len(first.procedures) == 30 and len(first.agencies) == 10 and len(first.counters) == 6
+    assert len(first.procedures) == 30 and len(first.agencies) == 22 and len(first.counters) == 6
+    assert len(first.units) == 14
+    by_code = {item.code: item for item in first.procedures}
+    assert len(by_code["1.001193"].agencies) == 13 and by_code["2.000815"].anywhere
+    assert by_code["2.000488"].agencies == ["000.00.16.H56"]
     result = await transfer.import_catalogue(transfer.to_json(first), "json")
     assert (result.procedures_added, result.procedures_updated) == (0, 30)
     assert await transfer.export_catalogue() == first
@@ -88,7 +103,7 @@ async def test_a_file_with_bad_rows_changes_nothing_and_names_each_row(own: obje
         "procedures": [
             good_new,
             _procedure("not-a-code"),
-            _procedure("9.100002", agency="000.99.99.H00"),
+            _procedure("9.100002", agencies=["000.01.40.H56", "000.99.99.H00"]),
             _procedure("9.100003", processing_days=-1),
             _procedure(
                 "9.100004",
@@ -115,17 +130,22 @@ async def test_a_file_with_bad_rows_changes_nothing_and_names_each_row(own: obje
     named = {(e.section, e.row, e.field) for e in caught.value.errors}
     assert named == {
         ("procedures", 2, "code"),
-        ("procedures", 3, "agency"),
+        ("procedures", 3, "agencies"),
         ("procedures", 4, "processing_days"),
         ("procedures", 5, "fees"),
         ("procedures", 6, "components"),
-        ("procedures", 7, "level"),
+        # A province-level procedure carried out by commune committees.
+        ("procedures", 7, "agencies"),
         ("procedures", 8, "name_en"),
         ("procedures", 9, "name_vi"),
         ("procedures", 10, "code"),
         ("counters", 1, "number"),
     }
     assert all(e.message("vi") and e.message("en") for e in caught.value.errors)
+    [unknown] = [e for e in caught.value.errors if e.row == 3]
+    assert unknown.entry == 1 and "000.99.99.H00" in unknown.message("en")
+    wrong_level = [e for e in caught.value.errors if e.row == 7]
+    assert [e.entry for e in wrong_level] == list(range(13))
     assert await dump() == before, "nothing, not even the good row, was written"
 
 
@@ -136,12 +156,20 @@ async def test_a_file_with_bad_rows_changes_nothing_and_names_each_row(own: obje
         (b"[1, 2]", "json", None),
         (b'{"procedures": {"a": 1}}', "json", None),
         (b"\xff\xfe\x00bad", "csv", None),
-        (b"name_vi,agency\nx,y\n", "csv", "code"),
+        (b"name_vi,agencies\nx,y\n", "csv", "code"),
+        # A file of the previous format (one "agency" a row) is refused, not misread.
+        (b"code,name_vi,agency\n1.001193,a,000.01.40.H56\n", "csv", "agencies"),
         (
-            b"code,name_vi,name_en,field_vi,field_en,agency,level,online_level,processing_days,"
-            b"components\n1.001193,a,b,c,d,000.01.40.H56,commune,full,1,[not json\n",
+            b"code,name_vi,name_en,field_vi,field_en,agencies,level,online_level,processing_days,"
+            b'components\n1.001193,a,b,c,d,"[""000.01.40.H56""]",commune,full,1,[not json\n',
             "csv",
             "components",
+        ),
+        (
+            b"code,name_vi,name_en,field_vi,field_en,agencies,level,online_level,processing_days\n"
+            b"1.001193,a,b,c,d,000.01.40.H56,commune,full,1\n",
+            "csv",
+            "agencies",
         ),
         (b"x" * (transfer.MAX_FILE_BYTES + 1), "json", None),
     ],
@@ -195,7 +223,12 @@ async def test_only_administrators_reach_the_admin_api(
     client: httpx.AsyncClient, own: tuple[Litestar, Path]
 ) -> None:
     assert (await client.get("/api/admin/catalogue/export")).status_code == 401
-    for kind, role in (("citizen", None), ("staff", "reception"), ("staff", "leader")):
+    for kind, role in (
+        ("citizen", None),
+        ("staff", "reception"),
+        ("staff", "leader"),
+        ("staff", "admin"),  # an agency's administrator: never the province's catalogue
+    ):
         await _as(client, own, kind, role)
         response = await client.get("/api/admin/catalogue/export")
         assert response.status_code == 403, (kind, role)
@@ -209,7 +242,7 @@ async def test_only_administrators_reach_the_admin_api(
 async def test_an_administrator_exports_imports_and_edits(
     client: httpx.AsyncClient, own: tuple[Litestar, Path]
 ) -> None:
-    await _as(client, own, "staff", "admin")
+    await _as(client, own, "staff", "catalogue")
     exported = await client.get("/api/admin/catalogue/export", params={"format": "csv"})
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     assert exported.headers["cache-control"] == "no-store"
@@ -294,9 +327,18 @@ async def test_the_cli(own: tuple[Litestar, Path], tmp_path: Path) -> None:
     posters = tmp_path / "posters"
     made = run("qr-posters", "--agency", "000.01.40.H56", "--out", str(posters))
     assert made.returncode == 0, made.stderr
-    assert "10/10" in made.stderr, "the progress bar reaches the end"
+    # A poster for each procedure the ward carries out, and one for each of its counters.
+    catalogue = await transfer.export_catalogue()
+    carried = [p.code for p in catalogue.procedures if "000.01.40.H56" in p.agencies]
+    total = len(carried) + 2
+    assert len(carried) == 20 and f"{total}/{total}" in made.stderr, "the progress bar ends"
     names = sorted(path.name for path in posters.iterdir())
     assert "quay-1.pdf" in names and "thu-tuc-1.001193.pdf" in names and "quay-2.svg" in names
+    assert {f"thu-tuc-{code}.pdf" for code in carried} <= set(names)
+    assert "thu-tuc-2.000488.pdf" not in names, "a department's procedure is not the ward's"
+    # Hung at the ward, a poster's QR opens the procedure for filing there.
+    svg = (posters / "thu-tuc-1.001193.svg").read_text()
+    assert scan(svg) == [f"{PUBLIC_URL}/p/1.001193?co-quan=000.01.40.H56"]
     unknown = run("qr-posters", "--agency", "000.99.99.H00", "--out", str(tmp_path / "none"))
     assert unknown.returncode == 1 and "No agency" in unknown.stderr
 

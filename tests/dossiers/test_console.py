@@ -643,7 +643,11 @@ async def test_only_the_assignee_proposes(runtime: DossiersRuntime, people: Any)
     assert 'id="action-propose-approve"' in mine.text and 'id="action-propose-reject"' in mine.text
 
 
-async def test_a_dossier_passed_to_another_agency(runtime: DossiersRuntime, people: Any) -> None:
+async def test_a_dossier_only_its_agency_handles_is_not_passed_on(
+    runtime: DossiersRuntime, people: Any
+) -> None:
+    # Legal aid is the Department of Justice's alone: there is no agency to pass it to,
+    # and one named anyway is refused (transfers between communes: test_transfer.py).
     citizen = await people["citizen"]()
     dossier = await submitted(runtime, citizen)
     reception = await people["official"]("reception")
@@ -651,26 +655,16 @@ async def test_a_dossier_passed_to_another_agency(runtime: DossiersRuntime, peop
     await act(reception.browser, dossier.id, "receive")
     await act(reception.browser, dossier.id, "assign", assignee_id=str(processor.id))
     page = await processor.browser.get(page_url(dossier.id))
-    assert f'<option value="{OTHER_AGENCY}">' in page.text
-    assert f'<option value="{AGENCY}">' not in page.text  # not to itself
-    passed = await act(
+    assert 'id="transfer-none"' in page.text and 'id="form-transfer"' not in page.text
+    refused = await post_form(
         processor.browser,
-        dossier.id,
-        "transfer",
-        target_agency=OTHER_AGENCY,
-        note="Thuộc thẩm quyền Sở Tài chính",
+        f"{page_url(dossier.id)}/thao-tac",
+        {"action": "transfer", "version": version_in(page.text), "target_agency": OTHER_AGENCY},
     )
-    home = await followed(processor.browser, passed)
-    assert f"Đã chuyển hồ sơ {dossier.code} sang cơ quan khác." in text_of(home)
-    # The receiving agency still sees the dossier it registered, with nothing to do.
-    kept = await reception.browser.get(page_url(dossier.id))
-    assert kept.status_code == 200 and 'id="no-actions"' in kept.text
-    assert "Chuyển đến: " + OTHER_AGENCY in text_of(kept)
-    leader = await people["official"]("leader", agency=OTHER_AGENCY)
-    listing = await leader.browser.get(CONSOLE, params={"hang": "dang-xu-ly"})
-    assert dossier.code is not None and dossier.code in listing.text
-    theirs = await leader.browser.get(page_url(dossier.id))
-    assert 'id="action-assign"' in theirs.text and "chuyển từ " + AGENCY in text_of(theirs)
+    assert refused.status_code == 422
+    assert "Sở Tài chính tỉnh Thanh Hóa không thực hiện thủ tục 2.001680" in text_of(refused)
+    kept = await service.get_dossier(runtime, processor.principal, dossier.id)
+    assert (kept.agency_code, kept.status) == (AGENCY, "processing")
 
 
 async def test_a_stale_page_is_refused_with_the_reason(

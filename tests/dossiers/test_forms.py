@@ -352,7 +352,8 @@ def test_the_apology_gives_the_missed_date_the_reason_and_the_new_date() -> None
 def test_the_control_slip_lists_every_handoff_and_judges_it_against_the_appointment() -> None:
     pages = read(render_form("05", make_dossier(LIFE), CONTEXT))
     text = " ".join(pages)
-    assert "Cơ quan phối hợp giải quyết hồ sơ: 000.00.34.H56" in text
+    # The agency that received the dossier and passed it on (no name recorded here).
+    assert "Cơ quan phối hợp giải quyết hồ sơ: 000.00.12.H56" in text
     rows = {
         "08 giờ 00 phút, ngày 22/11/2026": "Nộp hồ sơ.",
         "08 giờ 30 phút, ngày 22/11/2026": "Tiếp nhận hồ sơ.",

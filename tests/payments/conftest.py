@@ -1,7 +1,8 @@
 """Fixtures of the payments tests: an app with every gateway a test can reach (the
 sandbox, VietQR with a known webhook secret), its runtimes on one controllable clock,
-people made straight in the database, and dossiers that owe fees (the driving licence
-exchange: 115.000 đồng online, 135.000 at the counter, paid before reception)."""
+people made straight in the database, and dossiers that owe fees: at a department (the
+driving licence exchange: 115.000 đồng online, 135.000 at the counter, paid before
+reception) and at a ward (a household business registration: 100.000 đồng)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from backend.payments.runtime import PaymentsRuntime
 from backend.payments.runtime import utc_now as payments_utc_now
 from backend.settings import Settings
 from tests.accounts.conftest import fast_settings
-from tests.accounts.helpers import Clock
+from tests.accounts.helpers import Browser, Clock
 from tests.conftest import PUBLIC_URL
 from tests.dossiers.conftest import MONDAY, people, photo
 from tests.support.asgi import lifespan
@@ -39,13 +40,17 @@ __all__ = [
     "VIETQR_ACCOUNT",
     "VIETQR_BANK_BIN",
     "VIETQR_SECRET",
+    "WARD",
+    "WARD_PROCEDURE",
     "clock",
     "http",
+    "open_browsers",
     "organisation_of",
     "payments",
     "payments_app",
     "people",
     "runtime",
+    "submitted_at_ward",
     "submitted_with_fees",
 ]
 
@@ -53,6 +58,9 @@ __all__ = [
 LICENCE = "1.002809"
 LICENCE_AGENCY = "000.00.16.H56"
 LICENCE_ANSWERS = {"licence_number": "790123456789", "licence_class": "B", "delivery": "tai_quay"}
+# Đăng ký thành lập hộ kinh doanh, carried out by every commune: 100.000 đồng, online too.
+WARD_PROCEDURE = "2.000720"
+WARD = "000.01.40.H56"  # Ủy ban nhân dân phường Hạc Thành
 VIETQR_BANK_BIN = "970436"
 VIETQR_ACCOUNT = "0123456789"
 VIETQR_SECRET = "test-vietqr-webhook-secret-0123456789abcdef"
@@ -106,6 +114,14 @@ async def http(payments_app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.fixture
+async def open_browsers(payments_app: Litestar) -> AsyncIterator[list[Browser]]:
+    browsers: list[Browser] = []
+    yield browsers
+    for browser in browsers:
+        await browser.close()
+
+
 async def organisation_of(app: Litestar, owner: Principal, seed: int) -> int:
     """A company the person owns (a valid tax code made from ``seed``); its id."""
     while True:
@@ -128,16 +144,24 @@ async def organisation_of(app: Litestar, owner: Principal, seed: int) -> int:
 
 
 async def submitted_with_fees(
-    runtime: DossiersRuntime, citizen: Principal, organisation_id: int | None = None
+    runtime: DossiersRuntime,
+    citizen: Principal,
+    organisation_id: int | None = None,
+    *,
+    procedure: str = LICENCE,
+    agency: str | None = None,
+    answers: dict[str, str] | None = None,
 ) -> DossierRead:
-    """A driving licence exchange submitted online: it owes 115.000 đồng."""
+    """A dossier submitted online, by default a driving licence exchange: it owes
+    115.000 đồng to the provincial police."""
     draft, _ = await dossiers.create_draft(
         runtime,
         citizen,
         DraftCreate(
-            procedure_code=LICENCE,
+            procedure_code=procedure,
             draft_key=f"payments-draft-{next(_keys):06d}-{citizen.account_id}",
             organisation_id=organisation_id,
+            agency_code=agency,
         ),
     )
     await dossiers.update_draft(
@@ -147,10 +171,22 @@ async def submitted_with_fees(
         DraftUpdate(
             applicant_name=citizen.name,
             applicant_phone="0912345678",
-            form_data=LICENCE_ANSWERS,
+            form_data=LICENCE_ANSWERS if answers is None else answers,
         ),
     )
     for component in draft.components:
         if component.required and component.uploadable:
             await dossiers.add_file(runtime, citizen, draft.id, photo(), component_id=component.id)
     return await dossiers.submit(runtime, citizen, draft.id)
+
+
+async def submitted_at_ward(
+    runtime: DossiersRuntime,
+    citizen: Principal,
+    organisation_id: int | None = None,
+    agency: str = WARD,
+) -> DossierRead:
+    """A household business registration filed with a ward: it owes 100.000 đồng."""
+    return await submitted_with_fees(
+        runtime, citizen, organisation_id, procedure=WARD_PROCEDURE, agency=agency, answers={}
+    )

@@ -9,12 +9,10 @@ import datetime as dt
 import gzip
 import html
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 from litestar import Litestar
 
 from backend.accounts import service as accounts
@@ -39,14 +37,6 @@ SANDBOX = "http://localhost:8000/cong-thanh-toan-thu/vpcpay?"
 class Person:
     browser: Browser
     principal: Principal
-
-
-@pytest.fixture
-async def open_browsers(payments_app: Litestar) -> AsyncIterator[list[Browser]]:
-    browsers: list[Browser] = []
-    yield browsers
-    for browser in browsers:
-        await browser.close()
 
 
 async def citizen(app: Litestar, browsers: list[Browser], name: str = "Đỗ Thị Thông") -> Person:

@@ -652,5 +652,6 @@ async def test_the_receipt_and_its_public_check(
     assert forged.status_code == 404
     other = await http.get(f"/api/receipts/{receipt.id + 1}", params={"k": check.params["k"]})
     assert other.status_code == 404
-    pdf = await service.render_receipt(payments, receipt, "Sở Giao thông vận tải")
+    assert receipt.agency_name_vi == "Công an tỉnh Thanh Hóa (Bộ phận một cửa)"
+    pdf = await service.render_receipt(payments, receipt)
     assert pdf.startswith(b"%PDF")

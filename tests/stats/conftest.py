@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+from litestar import Litestar
+
+from backend.accounts import sessions
+from backend.accounts.runtime import AccountsRuntime
+from backend.accounts.tables import Account
 from backend.catalogue.service import seed_demo
 from backend.db import Database
 from backend.dossiers.tables import Dossier, DossierEvent
 from backend.feedback.tables import Feedback, Rating
 from backend.payments.tables import Payment, PaymentDossier
 from backend.settings import Settings
+from backend.stats import pages
+from backend.stats.api import STATS_API
 from tests.conftest import make_settings
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
@@ -37,6 +46,49 @@ def vn(day: int, hour: int = 9, minute: int = 0, month: int = 10) -> dt.datetime
 
 def d(day: int, month: int = 10) -> dt.date:
     return dt.date(2026, month, day)
+
+
+def stats_app(app: Litestar) -> Litestar:
+    """The app, with the stats pages and API mounted if app.py does not wire them yet."""
+    paths = {route.path for route in app.routes}
+    for controller in [*pages.STATS_PAGES, *STATS_API]:
+        if controller.path not in paths:
+            app.register(controller)
+    return app
+
+
+async def account(role: str | None, agency: str | None = A) -> int:
+    """A new official of ``role`` at ``agency``, or a resident (``role`` None)."""
+    staff = role is not None
+    rows = await Account.insert(
+        Account(
+            kind="staff" if staff else "citizen",
+            full_name=f"Thử thống kê {role}",
+            user_handle=f"stats-{role}-{dt.datetime.now().timestamp()}",
+            role=role,
+            agency_code=agency if staff else None,
+            created_at=dt.datetime.now(dt.UTC),
+        )
+    ).returning(Account.id)
+    return int(rows[0]["id"])
+
+
+async def sign_in(
+    client: httpx.AsyncClient, app: Litestar, role: str | None, agency: str | None = A
+) -> None:
+    runtime: AccountsRuntime = app.state["accounts"]
+    token = await sessions.start(runtime, await account(role, agency), "test")
+    client.cookies.set(runtime.cookie_name, token)
+
+
+def card(html: str, name: str) -> str:
+    """The value of the card named ``name``."""
+    found = re.search(
+        rf'<span class="stat-name">{re.escape(name)}</span>\s*<span class="stat-value">([^<]*)<',
+        html,
+    )
+    assert found, name
+    return found.group(1)
 
 
 async def open_database(tmp_path: Path, suffix: str) -> tuple[Settings, Database]:
@@ -60,6 +112,7 @@ async def dossier(
     handled_by: str | None = None,
     paused: bool = False,
     updated: dt.datetime | None = None,
+    owner: int | None = None,
 ) -> int:
     n = next(_numbers)
     touched = updated or max(moment for moment in (received, ready, vn(1)) if moment)
@@ -76,6 +129,7 @@ async def dossier(
             status=status,
             channel=channel,
             applicant_name=f"Nguyễn Văn Thống Kê {n}",
+            owner_id=owner,
             created_at=received or vn(1),
             updated_at=touched,
             submitted_at=received,

@@ -1,40 +1,28 @@
-"""The dashboard pages: a leader sees their own agency, an administrator chooses, other
+"""The dashboard pages: a leader sees their own agency and is refused any other, other
 officials are refused; charts are inline SVG with their tables; the CSV export; the
-public page shows the province's figures and nobody's name."""
+public page shows the province's figures and nobody's name. (The province's leaders,
+the rows by unit and agency: tests/stats/test_scope.py.)"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-import re
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from litestar import Litestar
 
-from backend.accounts import sessions
-from backend.accounts.runtime import AccountsRuntime
-from backend.accounts.tables import Account
 from backend.app import create_app
-from backend.stats import pages, service
+from backend.stats import asking, pages, service
 from tests.conftest import PUBLIC_URL
-from tests.stats.conftest import NOW, A, B, build_world, open_database
+from tests.stats.conftest import NOW, A, B, build_world, card, open_database, sign_in, stats_app
 from tests.support.asgi import client_for
 
 LEADERS = "/lanh-dao/thong-ke"
 OCTOBER = {"ky": "custom", "tu": "2026-10-01", "den": "2026-10-20"}
 NAMES = ("Nguyễn Văn Thống Kê", "Trần Thị Riêng Tư", "STATS-")
-
-
-def stats_app(app: Litestar) -> Litestar:
-    """The app, with the stats pages mounted if app.py does not wire them yet."""
-    paths = {route.path for route in app.routes}
-    for controller in pages.STATS_PAGES:
-        if controller.path not in paths:
-            app.register(controller)
-    return app
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +39,7 @@ async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Litesta
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pages' clock at the fixture's "now" (20 October 2026)."""
-    monkeypatch.setattr(pages, "_now", lambda: NOW.astimezone(dt.UTC))
+    monkeypatch.setattr(asking, "now", lambda: NOW.astimezone(dt.UTC))
 
 
 @pytest.fixture
@@ -60,43 +48,15 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def sign_in(
-    client: httpx.AsyncClient, app: Litestar, role: str | None, agency: str = A
-) -> None:
-    runtime: AccountsRuntime = app.state["accounts"]
-    staff = role is not None
-    rows = await Account.insert(
-        Account(
-            kind="staff" if staff else "citizen",
-            full_name=f"Thử thống kê {role}",
-            user_handle=f"stats-{role}-{dt.datetime.now().timestamp()}",
-            role=role,
-            agency_code=agency if staff else None,
-            created_at=dt.datetime.now(dt.UTC),
-        )
-    ).returning(Account.id)
-    token = await sessions.start(runtime, rows[0]["id"], "test")
-    client.cookies.set(runtime.cookie_name, token)
-
-
-def card(html: str, name: str) -> str:
-    """The value of the card named ``name``."""
-    found = re.search(
-        rf'<span class="stat-name">{re.escape(name)}</span>\s*<span class="stat-value">([^<]*)<',
-        html,
-    )
-    assert found, name
-    return found.group(1)
-
-
 async def test_a_leader_sees_their_own_agency(client: httpx.AsyncClient, app: Litestar) -> None:
     await sign_in(client, app, "leader", A)
-    response = await client.get(LEADERS, params={**OCTOBER, "co_quan": B})
+    response = await client.get(LEADERS, params=OCTOBER)
     assert response.status_code == 200
     assert response.headers["cache-control"] == "private, no-store"
     html = response.text
     assert "Ủy ban nhân dân phường Hạc Thành" in html
-    assert 'name="co_quan"' not in html  # no choice of agency for a leader
+    assert 'name="co_quan"' not in html and 'name="don_vi"' not in html  # nothing to choose
+    assert "<tfoot>" not in html  # no rows by unit or agency
     assert card(html, "Hồ sơ tiếp nhận") == "7"  # A's, not B's 4
     assert card(html, "Giải quyết đúng hạn") == "60,0%"
     assert card(html, "Đang quá hạn (hiện tại)") == "2"
@@ -118,29 +78,27 @@ async def test_other_officials_and_residents_are_refused(
     client: httpx.AsyncClient, app: Litestar
 ) -> None:
     assert (await client.get(LEADERS)).status_code == 303  # to the sign-in page
-    await sign_in(client, app, "processing")
-    assert (await client.get(LEADERS)).status_code == 403
-    assert (await client.get(LEADERS + ".csv")).status_code == 403
+    # An agency's administrator and the province's catalogue administrator are no
+    # leaders: they do not see the dashboard, not even the one of their own agency.
+    for role in ("processing", "reception", "admin", "catalogue"):
+        await sign_in(client, app, role)
+        assert (await client.get(LEADERS)).status_code == 403, role
+        assert (await client.get(LEADERS + ".csv")).status_code == 403, role
+        assert (await client.get("/api/stats")).status_code == 403, role
     await sign_in(client, app, None)
     assert (await client.get(LEADERS)).status_code == 403
 
 
-async def test_an_administrator_chooses_the_agency(
+async def test_another_agency_is_refused_not_swapped_for_ones_own(
     client: httpx.AsyncClient, app: Litestar
 ) -> None:
-    await sign_in(client, app, "admin", A)
-    province = (await client.get(LEADERS, params=OCTOBER)).text
-    assert "Thống kê: Toàn tỉnh" in province
-    assert card(province, "Hồ sơ tiếp nhận") == "11"
-    assert card(province, "Thanh toán trực tuyến") == "75,0%"
-    assert card(province, "Tỷ lệ hài lòng") == "60,0%"
-    assert 'name="co_quan"' in province
-    b = (await client.get(LEADERS, params={**OCTOBER, "co_quan": B})).text
-    assert card(b, "Hồ sơ tiếp nhận") == "4"
-    assert card(b, "Phản ánh, kiến nghị trả lời đúng hạn") == "100,0%"
-    unknown = await client.get(LEADERS, params={**OCTOBER, "co_quan": "999.99.99.H56"})
-    assert unknown.status_code == 422
-    assert 'href="#agency"' in unknown.text and 'id="agency"' in unknown.text
+    await sign_in(client, app, "leader", A)
+    for params in ({"co_quan": B}, {"co_quan": "999.99.99.H56"}, {"don_vi": "14797"}):
+        response = await client.get(LEADERS, params={**OCTOBER, **params})
+        assert response.status_code == 403, params
+        assert "Bạn chỉ xem được số liệu của cơ quan mình." in response.text
+        assert "Hồ sơ tiếp nhận" not in response.text
+    assert (await client.get(LEADERS, params={**OCTOBER, "co_quan": A})).status_code == 200
 
 
 async def test_a_wrong_period_is_named(client: httpx.AsyncClient, app: Litestar) -> None:
@@ -178,14 +136,29 @@ async def test_the_csv_export(client: httpx.AsyncClient, app: Litestar) -> None:
     assert response.headers["cache-control"] == "private, no-store"
     assert response.content.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["Từ ngày", "Đến ngày", "Cơ quan", "Mã chỉ số", "Chỉ số", "Giá trị"]
-    assert ["2026-10-05", "2026-10-11", A, "received", "Hồ sơ tiếp nhận", "6"] in rows
-    assert ["2026-10-12", "2026-10-18", A, "received.online", "Tiếp nhận: trực tuyến", "1"] in rows
+    assert rows[0] == [
+        "Từ ngày",
+        "Đến ngày",
+        "Phạm vi",
+        "Mã",
+        "Tên",
+        "Mã chỉ số",
+        "Chỉ số",
+        "Giá trị",
+    ]
+    name = "Ủy ban nhân dân phường Hạc Thành"
+    week = ["2026-10-05", "2026-10-11", "Cơ quan", A, name]
+    assert [*week, "received", "Hồ sơ tiếp nhận", "6"] in rows
+    assert [*week, "ratings.count", "Lượt đánh giá", "4"] in rows
     assert len(rows) == 1 + 4 * len(service.METRICS)
+    # The tables of a page a leader of one agency has not: none to export.
+    assert (await client.get(LEADERS + ".csv", params={"bang": "co_quan"})).status_code == 404
     client.cookies.set("lang", "en")
     english = await client.get(LEADERS + ".csv", params=OCTOBER)
-    header = english.content.decode("utf-8-sig").splitlines()[0]
-    assert header == "From,To,Agency,Metric,Label,Value"
+    lines = english.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "From,To,Scope,Code,Name,Metric,Label,Value"
+    name = "Hac Thanh Ward People's Committee"
+    assert lines[1].startswith(f"2026-10-01,2026-10-01,Agency,{A},{name},")
 
 
 async def test_the_page_in_english(client: httpx.AsyncClient, app: Litestar) -> None:

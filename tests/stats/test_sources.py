@@ -1,11 +1,10 @@
 """What the figures read of the other domains, through their services: each domain's
 counts of its own rows (typed rows), on the fixture of tests/stats/conftest.py; no SQL
 of the stats domain names another domain's table, nor a domain's figures another's;
-the period form's rules; the console's link."""
+the console's link."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,10 +15,8 @@ from backend.catalogue import service as catalogue
 from backend.db import fetch
 from backend.db.dialect import Sql, list_param
 from backend.dossiers import service as dossiers
-from backend.errors import InvalidInput
 from backend.feedback import service as feedback
 from backend.payments import service as payments
-from backend.stats import service
 from backend.stats.pages import LEADERS_PATH, register
 from backend.web.blocks import Blocks
 from backend.web.console import Console
@@ -135,11 +132,12 @@ async def test_what_changed_and_the_first_days(world: World) -> None:
 
 async def test_the_live_counts(world: World) -> None:
     today = d(20)
-    assert await dossiers.overdue_count(today, [A]) == 2
-    assert await dossiers.overdue_count(today, await catalogue.agency_codes()) == 2
-    assert await dossiers.overdue_count(today, []) == 0
-    assert await feedback.overdue_feedback_count(today) == 1
-    assert await feedback.overdue_feedback_count(today, A) == 0
+    assert await dossiers.overdue_counts(today, [A]) == {A: 2}
+    assert await dossiers.overdue_counts(today, await catalogue.agency_codes()) == {A: 2}
+    assert await dossiers.overdue_counts(today, [B]) == {}
+    assert await dossiers.overdue_counts(today, []) == {}
+    assert await feedback.overdue_feedback_counts(today) == {B: 1}
+    assert await feedback.overdue_feedback_counts(d(10)) == {}
     levels = await catalogue.procedures_by_level(A)
     assert sum(levels.values()) == len(await catalogue.procedures_of_agency(A))
 
@@ -150,43 +148,6 @@ async def test_a_list_of_ids_is_one_parameter_however_long(world: World) -> None
     assert set(world.ids.values()) & set(days) >= {world.ids["a1"], world.ids["old"]}
     sql = Sql("SELECT COUNT(*) AS n FROM dossiers_dossier WHERE id IN_IDS({})")
     assert int((await fetch(sql(), list_param(range(1, 40_001))))[0]["n"]) == len(days)
-
-
-TODAY = dt.date(2026, 10, 20)
-
-
-def test_the_period_form_names_every_wrong_field_at_once() -> None:
-    query = service.PeriodQuery(agency="999.99.99.H56", period="custom", start="", end="x")
-    with pytest.raises(InvalidInput) as refused:
-        service.choose(query, role="admin", own_agency=None, agencies={A, B}, today=TODAY)
-    assert [problem.field for problem in refused.value.problems] == ["agency", "start", "end"]
-
-
-def test_the_period_form_chooses() -> None:
-    # A leader gets their own agency whatever they ask; an unknown period is 30 days.
-    leader = service.choose(
-        service.PeriodQuery(agency=B, period="zzz"),
-        role="leader",
-        own_agency=A,
-        agencies={A, B},
-        today=TODAY,
-    )
-    assert (leader.agency, leader.start, leader.end, leader.step) == (A, d(21, 9), TODAY, "day")
-    # Ten months by day would be too many bars: by week, and it says so.
-    long = service.choose(
-        service.PeriodQuery(period="custom", start="01/01/2026", end="2026-10-20", step="day"),
-        role="admin",
-        own_agency=None,
-        agencies={A, B},
-        today=TODAY,
-    )
-    assert (long.agency, long.start, long.step, long.step_changed) == (
-        None,
-        dt.date(2026, 1, 1),
-        "week",
-        True,
-    )
-    assert long.as_query().start == "2026-01-01"
 
 
 def test_the_console_links_leaders_to_the_dashboard() -> None:

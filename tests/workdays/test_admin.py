@@ -1,6 +1,7 @@
-"""The administrators' calendar API and page: an administrator marks and unmarks days,
-nobody else may; bad dates and kinds are refused in both languages; the calendar in
-memory sees an edit at once; migrating again never undoes an edit."""
+"""The calendar's API and page: the province's catalogue administrator marks and
+unmarks days, nobody else may (not an agency's administrator either); bad dates and
+kinds are refused in both languages; the calendar in memory sees an edit at once;
+migrating again never undoes an edit."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ def text_of(response: httpx.Response) -> str:
 async def test_an_administrator_marks_and_unmarks_days_and_the_calendar_follows_at_once(
     person: Person,
 ) -> None:
-    admin, admin_id = await person("admin")
+    admin, admin_id = await person("catalogue")
     listed = await admin.get(API, params={"year": 2026})
     assert listed.status_code == 200, listed.text
     days = listed.json()
@@ -164,7 +165,7 @@ async def test_an_administrator_marks_and_unmarks_days_and_the_calendar_follows_
 async def test_bad_dates_and_kinds_are_refused_in_both_languages(
     person: Person, day: str, body: dict[str, str], field: str, vietnamese: str
 ) -> None:
-    admin, _ = await person("admin")
+    admin, _ = await person("catalogue")
     before = await service.list_year(2026)
     response = await put(admin, day, **{"name_vi": "Thử", "name_en": "Test", **body})
     assert response.status_code == 422, response.text
@@ -182,14 +183,15 @@ async def test_bad_dates_and_kinds_are_refused_in_both_languages(
 
 
 async def test_a_year_out_of_range_is_refused(person: Person) -> None:
-    admin, _ = await person("admin")
+    admin, _ = await person("catalogue")
     response = await admin.get(API, params={"year": 1800})
     assert response.status_code == 422 and response.json()["error"]["field"] == "year"
 
 
-async def test_nobody_but_an_administrator_reaches_the_calendar(person: Person) -> None:
+async def test_nobody_but_the_catalogue_administrator_reaches_the_calendar(person: Person) -> None:
     body = {"kind": "holiday", "name_vi": "Thử", "name_en": "Test"}
-    for role in ("anonymous", "citizen", "reception", "processing", "leader"):
+    # An agency's administrator too: the calendar is the province's.
+    for role in ("anonymous", "citizen", "reception", "processing", "leader", "admin"):
         browser, _ = await person(role)
         api = 401 if role == "anonymous" else 403
         assert (await browser.get(API, params={"year": 2026})).status_code == api, role
@@ -209,7 +211,7 @@ async def test_nobody_but_an_administrator_reaches_the_calendar(person: Person) 
 
 
 async def test_the_page_lists_adds_changes_and_removes_days(person: Person) -> None:
-    admin, admin_id = await person("admin")
+    admin, admin_id = await person("catalogue")
     page = await admin.get(PAGE, params={"nam": 2026})
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     text = text_of(page)
@@ -251,7 +253,7 @@ async def test_the_page_lists_adds_changes_and_removes_days(person: Person) -> N
 
 
 async def test_a_refused_form_says_why_and_keeps_the_input(person: Person) -> None:
-    admin, _ = await person("admin")
+    admin, _ = await person("catalogue")
     before = await service.list_year(2026)
     fields = {"nam": "2026", "day": "2026-03-08", "kind": "holiday", "name_vi": "Chủ nhật thử",
               "name_en": "Sunday test"}  # fmt: skip
@@ -277,7 +279,7 @@ async def test_a_refused_form_says_why_and_keeps_the_input(person: Person) -> No
 
 
 async def test_a_form_without_its_csrf_token_is_refused(person: Person) -> None:
-    admin, _ = await person("admin")
+    admin, _ = await person("catalogue")
     await admin.headers()
     fields = {"day": "2026-03-02", "kind": "holiday", "name_vi": "Thử", "name_en": "Test"}
     assert (await admin.client.post(PAGE, data=fields)).status_code == 403
@@ -317,7 +319,7 @@ async def test_an_edit_by_another_process_shows_within_a_minute(
 async def test_migrating_again_never_undoes_an_administrators_edit(
     site: Site, person: Person
 ) -> None:
-    admin, _ = await person("admin")
+    admin, _ = await person("catalogue")
     assert (await admin.delete(f"{API}/2026-11-24")).status_code == 204
     renamed = await put(admin, "2027-02-04", kind="holiday", name_vi="Tết (đã xác nhận)",
                         name_en="Tết (confirmed)")  # fmt: skip
@@ -329,7 +331,7 @@ async def test_migrating_again_never_undoes_an_administrators_edit(
 
 
 async def test_every_problem_of_a_day_is_reported_at_once(person: Person) -> None:
-    admin, _ = await person("admin")
+    admin, _ = await person("catalogue")
     before = await service.list_year(2026)
     response = await put(admin, "2026-03-08", kind="holiday", name_vi=" ", name_en="x" * 201)
     assert response.status_code == 422, response.text

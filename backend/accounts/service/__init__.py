@@ -1,6 +1,7 @@
 """Rules and queries of accounts, one module a part: sign-up (``signup``) and sign-in
 (``signin``) with passkeys, a person's passkeys (``passkeys``), recovery codes
-(``recovery``), enrolment links (``enrolment``), officials (``officials``),
+(``recovery``), enrolment links (``enrolment``), what a counter re-enrolment leaves
+behind, its notice and "this was not me" (``reenrolment``), officials (``officials``),
 organisations and invitations (``organisations``), and the reads other domains make
 (``people``). Other domains import this package only.
 
@@ -44,12 +45,27 @@ from backend.accounts.service.passkeys import (
     remove_passkey,
     rename_passkey,
 )
-from backend.accounts.service.people import Client, get_account, names_of, officials_of
+from backend.accounts.service.people import (
+    Client,
+    get_account,
+    home_address,
+    names_of,
+    officials_of,
+)
 from backend.accounts.service.recovery import (
     AFTER_RECOVERY,
     recover,
     recovery_codes_left,
     renew_recovery_codes,
+)
+from backend.accounts.service.reenrolment import (
+    DISOWN_PATH,
+    NOTICE_KIND,
+    counter_passkey,
+    disown,
+    kept_until,
+    protected_since,
+    session_end_since,
 )
 from backend.accounts.service.signin import (
     end_session,
@@ -69,13 +85,17 @@ normalise_phone = validation.phone
 
 __all__ = [
     "AFTER_RECOVERY",
+    "DISOWN_PATH",
+    "NOTICE_KIND",
     "Client",
     "EnrolmentInfo",
     "accept_invitation",
     "add_passkey_options",
     "check_full_name",
+    "counter_passkey",
     "create_invitation",
     "create_staff",
+    "disown",
     "end_session",
     "enrolment_info",
     "enrolment_options",
@@ -85,9 +105,11 @@ __all__ = [
     "finish_sign_up",
     "get_account",
     "get_organisation",
+    "home_address",
     "invitation_info",
     "issue_reenrolment",
     "issue_staff_enrolment",
+    "kept_until",
     "list_passkeys",
     "list_sessions",
     "list_staff",
@@ -100,6 +122,7 @@ __all__ = [
     "officials_of",
     "organisation_card",
     "organisation_ids_of",
+    "protected_since",
     "recover",
     "recovery_codes_left",
     "register_organisation",
@@ -107,6 +130,7 @@ __all__ = [
     "remove_passkey",
     "rename_passkey",
     "renew_recovery_codes",
+    "session_end_since",
     "set_disabled",
     "sign_in_options",
     "sign_out",

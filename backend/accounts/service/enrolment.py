@@ -1,6 +1,8 @@
 """Enrolment links: how an official registers their first passkey, and how a person
 who lost every passkey and recovery code registers a new one after an ID check at a
-counter (a re-enrolment, which replaces the old passkeys and codes)."""
+counter (a re-enrolment: the link reaches the person's own phone only as a QR code,
+lives minutes, adds the passkey and replaces the recovery codes; what it leaves behind
+so that the official cannot take the account over is ``reenrolment``'s)."""
 
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ from backend.accounts.service.links import link_token, link_used, usable
 from backend.accounts.service.passkeys import insert_passkey, refuse_known_credential
 from backend.accounts.service.people import Client, account_disabled, get_account, registering
 from backend.accounts.service.recovery import new_recovery_codes, store_recovery_codes
-from backend.accounts.tables import Account, EnrolmentLink, Passkey
+from backend.accounts.service.reenrolment import tell_devices
+from backend.accounts.tables import Account, EnrolmentLink
 from backend.accounts.webauthn import PasskeyRejected
 from backend.db import write_transaction
+from backend.documents import qr_svg
 from backend.errors import AppError, NotFound, Problems
 from backend.i18n import N_
 
@@ -37,6 +41,8 @@ class EnrolmentInfo(msgspec.Struct, frozen=True, kw_only=True):
     purpose: str  # "staff" (a new official) | "reenrol"
     expires_at: dt.datetime
     used_at: dt.datetime | None
+    created_at: dt.datetime
+    issued_by: int | None
     account_id: int
     full_name: str
     kind: str
@@ -48,11 +54,15 @@ def enrolment_url(runtime: AccountsRuntime, token: str) -> str:
 
 
 async def issue_enrolment(
-    runtime: AccountsRuntime, account_id: int, purpose: str, issued_by: int | None
+    runtime: AccountsRuntime,
+    account_id: int,
+    purpose: str,
+    issued_by: int | None,
+    ttl: dt.timedelta = ENROLMENT_TTL,
 ) -> LinkIssued:
     token = link_token()
     now = runtime.clock()
-    expires_at = now + ENROLMENT_TTL
+    expires_at = now + ttl
     async with write_transaction():
         await EnrolmentLink.insert(
             EnrolmentLink(
@@ -73,6 +83,8 @@ async def enrolment_info(runtime: AccountsRuntime, token: str) -> EnrolmentInfo:
         EnrolmentLink.purpose,
         EnrolmentLink.expires_at,
         EnrolmentLink.used_at,
+        EnrolmentLink.created_at,
+        EnrolmentLink.issued_by,
         EnrolmentLink.account.id.as_alias("account_id"),
         EnrolmentLink.account.full_name.as_alias("full_name"),
         EnrolmentLink.account.kind.as_alias("kind"),
@@ -104,8 +116,10 @@ async def finish_enrolment(
     runtime: AccountsRuntime, data: EnrolmentIn, client: Client, old_session: str | None
 ) -> tuple[AccountRead, list[str], str]:
     """Register the passkey of an enrolment link; the link is spent. A re-enrolment
-    (a person who lost every passkey) also replaces the old passkeys and recovery codes.
-    Returns the account, new recovery codes (re-enrolment only) and the session token."""
+    (a person who lost every passkey) also replaces the recovery codes and tells the
+    person's devices and inbox; their old passkeys and sessions stay, so that whoever
+    holds them can disown it. Returns the account, new recovery codes (re-enrolment
+    only) and the session token."""
     await runtime.limiter.check_address("enrol", client.address)
     try:
         info = await enrolment_info(runtime, data.token)
@@ -141,11 +155,20 @@ async def finish_enrolment(
         if not spent:
             raise link_used()
         await refuse_known_credential(passkey.credential_id)
+        passkey_id = await insert_passkey(info.account_id, passkey, data.name or client.device, now)
+        agency = None
         if reenrol:
-            await Passkey.delete().where(Passkey.account == info.account_id)
             await store_recovery_codes(info.account_id, hashes, now)
-        await insert_passkey(info.account_id, passkey, data.name or client.device, now)
-    await sessions.end_all(info.account_id)
+            agency = await tell_devices(
+                runtime,
+                link_id=info.link_id,
+                account_id=info.account_id,
+                link_created=info.created_at,
+                issued_by=info.issued_by,
+                now=now,
+            )
+    if not reenrol:
+        await sessions.end_all(info.account_id)
     if old_session:
         await sessions.end_by_token(old_session)
     token = await sessions.start(runtime, info.account_id, client.device)
@@ -156,6 +179,9 @@ async def finish_enrolment(
         subject_id=info.account_id,
         address=client.address,
         kind=info.purpose,
+        link_id=info.link_id,
+        passkey_id=passkey_id,
+        **({"issued_by": info.issued_by, "agency": agency} if reenrol else {}),
     )
     return await get_account(info.account_id), codes, token
 
@@ -163,8 +189,10 @@ async def finish_enrolment(
 async def issue_reenrolment(
     runtime: AccountsRuntime, official: Principal, data: ReenrolmentIn, client: Client
 ) -> ReenrolmentIssued:
-    """At a counter, after checking the person's ID card: a one-time link to register
-    a new passkey for a person who lost every passkey and recovery code."""
+    """At a counter, after checking the person's ID card: a one-time link, for minutes,
+    to register a new passkey for a person who lost every passkey and recovery code.
+    The official gets it only as a QR code for the person's own phone to scan; a new
+    link replaces any unused one of the same person."""
     problems = Problems()
     with problems.noting():
         phone = validation.phone(data.phone)
@@ -180,7 +208,15 @@ async def issue_reenrolment(
     if not rows:
         raise NotFound(N_("Không có tài khoản nào dùng số điện thoại này."), field="phone")
     account_id = int(rows[0]["id"])
-    link = await issue_enrolment(runtime, account_id, "reenrol", official.account_id)
+    async with write_transaction():
+        await EnrolmentLink.delete().where(
+            (EnrolmentLink.account == account_id)
+            & (EnrolmentLink.purpose == "reenrol")
+            & EnrolmentLink.used_at.is_null()
+        )
+        link = await issue_enrolment(
+            runtime, account_id, "reenrol", official.account_id, runtime.reenrol_ttl
+        )
     await audit.record(
         runtime,
         "reenrolment_issued",
@@ -188,9 +224,11 @@ async def issue_reenrolment(
         subject_id=account_id,
         address=client.address,
         agency=official.agency_code,
+        expires_at=link.expires_at.isoformat(),
     )
     return ReenrolmentIssued(
-        url=link.url,
+        # No title in the SVG: it would carry the link as text.
+        qr_svg=qr_svg(link.url).decode(),
         expires_at=link.expires_at,
         account_id=account_id,
         full_name=str(rows[0]["full_name"]),

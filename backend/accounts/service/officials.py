@@ -1,6 +1,10 @@
-"""Officials: created from the command line (any agency) or by an administrator (their
-own agency), each with a one-time enrolment link; administrators change roles and
-disable accounts of their agency only (anyone else's is "not found")."""
+"""Officials: created from the command line (any agency, any role) or by an agency's
+administrator (their own agency), each with a one-time enrolment link; administrators
+change roles and disable accounts of their agency only (anyone else's is "not found").
+
+The province's catalogue administrators ("catalogue") are made from the command line
+only: an agency's administrator neither creates one nor gives the role, and does not
+see, change or disable one who belongs to their agency (the role is the province's)."""
 
 from __future__ import annotations
 
@@ -36,6 +40,8 @@ class _Official(msgspec.Struct, frozen=True):
     disabled_at: dt.datetime | None
 
 
+# Given from the command line only (see the module's note).
+PROVINCE_ROLE = "catalogue"
 _COLUMNS = (Account.id, Account.full_name, Account.role, Account.agency_code, Account.disabled_at)
 
 
@@ -60,6 +66,8 @@ async def create_staff(
     agency_code = (data.agency_code if actor is None else actor.agency_code) or ""
     if data.agency_code is not None and actor is not None and data.agency_code != agency_code:
         raise Forbidden(N_("Bạn chỉ tạo được cán bộ của cơ quan mình."), field="agency_code")
+    if actor is not None:
+        _check_grantable(data.role)
     problems = Problems()
     with problems.noting():
         name = validation.full_name(data.full_name)
@@ -97,14 +105,28 @@ async def create_staff(
     await audit.record(
         runtime, "enrolment_issued", actor_id=actor_id, subject_id=account_id, address=address
     )
-    return StaffCreated(official=await _staff(account_id, agency_code), enrolment=link)
+    return StaffCreated(official=await _staff(account_id, None), enrolment=link)
+
+
+def _check_grantable(role: str) -> None:
+    """What an agency's administrator may give: any role of an agency, not the
+    province's catalogue administration."""
+    if role == PROVINCE_ROLE:
+        raise Forbidden(
+            N_(
+                "Vai trò quản trị danh mục của tỉnh chỉ được cấp bằng lệnh quản trị hệ thống, "
+                "không cấp được từ trang của cơ quan."
+            ),
+            field="role",
+        )
 
 
 async def _staff(account_id: int, agency_code: str | None) -> StaffRead:
-    """An official of this agency (any agency when None), else not found."""
+    """An official of this agency as its administrator sees them (not the province's
+    catalogue administrators), or any official when None; else not found."""
     query = Account.select(*_COLUMNS).where((Account.id == account_id) & (Account.kind == "staff"))
     if agency_code is not None:
-        query = query.where(Account.agency_code == agency_code)
+        query = query.where(Account.agency_code == agency_code, Account.role != PROVINCE_ROLE)
     rows = await query
     if not rows:
         raise NotFound(N_("Không tìm thấy cán bộ này."), field="id")
@@ -125,7 +147,11 @@ async def _staff_read(official: _Official) -> StaffRead:
 async def list_staff(admin: Principal) -> list[StaffRead]:
     rows = (
         await Account.select(*_COLUMNS)
-        .where((Account.kind == "staff") & (Account.agency_code == admin.agency_code))
+        .where(
+            (Account.kind == "staff")
+            & (Account.agency_code == admin.agency_code)
+            & (Account.role != PROVINCE_ROLE)
+        )
         .order_by(Account.full_name)
     )
     return [await _staff_read(official) for official in msgspec.convert(rows, list[_Official])]
@@ -141,6 +167,8 @@ async def update_staff(
     current = await _staff(staff_id, admin.agency_code)
     if staff_id == admin.account_id:
         raise Conflict(N_("Bạn không thể tự đổi vai trò hoặc tự khóa tài khoản của mình."))
+    if not isinstance(data.role, msgspec.UnsetType):
+        _check_grantable(data.role)
     if not isinstance(data.role, msgspec.UnsetType) and data.role != current.role:
         async with write_transaction():
             await Account.update({Account.role: data.role}).where(Account.id == staff_id)

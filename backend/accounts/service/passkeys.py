@@ -12,6 +12,7 @@ from backend.accounts import webauthn as ceremony
 from backend.accounts.runtime import AccountsRuntime
 from backend.accounts.schemas import CredentialIn, PasskeyRead, Principal
 from backend.accounts.service.people import Client, registering
+from backend.accounts.service.reenrolment import passkey_kept, protected_since
 from backend.accounts.tables import Passkey
 from backend.accounts.webauthn import PasskeyRejected
 from backend.db import write_transaction
@@ -152,7 +153,10 @@ async def remove_passkey(
     runtime: AccountsRuntime, principal: Principal, passkey_id: int, client: Client
 ) -> None:
     async with write_transaction():
-        await _own_passkey(principal, passkey_id)
+        own = await _own_passkey(principal, passkey_id)
+        since = await protected_since(runtime, principal.account_id)
+        if since is not None and own.created_at < since:
+            raise passkey_kept(since)
         if await Passkey.count().where(Passkey.account == principal.account_id) <= 1:
             raise Conflict(
                 N_("Đây là khóa truy cập duy nhất của bạn. Hãy thêm khóa khác trước khi xóa nó."),

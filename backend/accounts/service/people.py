@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import msgspec
 from webauthn.helpers import bytes_to_base64url
 
-from backend.accounts.schemas import AccountRead
+from backend.accounts.schemas import AccountRead, Principal
 from backend.accounts.tables import Account
 from backend.errors import Forbidden, NotFound
 from backend.i18n import N_
@@ -23,6 +23,7 @@ ACCOUNT_COLUMNS = (
     Account.citizen_id,
     Account.role,
     Account.agency_code,
+    Account.address,
 )
 
 
@@ -56,6 +57,14 @@ async def get_account(account_id: int) -> AccountRead:
     if not rows:
         raise no_such_account()
     return msgspec.convert(rows[0], AccountRead)
+
+
+async def home_address(principal: Principal) -> str:
+    """Where a citizen said they live ("" for officials and for those who did not say)."""
+    if principal.kind != "citizen":
+        return ""
+    rows = await Account.select(Account.address).where(Account.id == principal.account_id)
+    return str(rows[0]["address"]) if rows else ""
 
 
 async def officials_of(agency_code: str, roles: tuple[str, ...]) -> list[AccountRead]:

@@ -14,6 +14,7 @@ from backend.accounts import audit, sessions, validation
 from backend.accounts.runtime import AccountsRuntime
 from backend.accounts.schemas import AccountRead, Principal, RecoveryIn
 from backend.accounts.service.people import Client, account_disabled, get_account
+from backend.accounts.service.reenrolment import protected_since
 from backend.accounts.tables import Account, RecoveryCode
 from backend.db import write_transaction
 from backend.errors import Forbidden, Unauthorized
@@ -139,7 +140,9 @@ async def recover(
         raise _recovery_failed()
     if rows[0]["disabled_at"] is not None:
         raise account_disabled()
-    await sessions.end_all(account_id)
+    # After a counter re-enrolment, the codes are those it gave: whoever holds them
+    # may not sign out the devices that were there before (they can disown it).
+    await sessions.end_all(account_id, since=await protected_since(runtime, account_id))
     if old_session:
         await sessions.end_by_token(old_session)
     token = await sessions.start(runtime, account_id, client.device)

@@ -13,6 +13,7 @@ from backend.accounts import webauthn as ceremony
 from backend.accounts.runtime import AccountsRuntime
 from backend.accounts.schemas import AccountRead, CredentialIn, Principal
 from backend.accounts.service.people import Client, account_disabled, get_account
+from backend.accounts.service.reenrolment import check_session_end, session_end_since
 from backend.accounts.tables import Passkey
 from backend.accounts.webauthn import PasskeyRejected
 from backend.db import write_transaction
@@ -124,7 +125,10 @@ async def sign_out(runtime: AccountsRuntime, principal: Principal, client: Clien
 async def sign_out_everywhere(
     runtime: AccountsRuntime, principal: Principal, client: Client
 ) -> int:
-    ended = await sessions.end_all(principal.account_id)
+    """Every session ends; but a session opened since a counter re-enrolment ends only
+    those opened since it too (the old devices must go on being told)."""
+    since = await session_end_since(runtime, principal)
+    ended = await sessions.end_all(principal.account_id, since=since)
     await audit.record(
         runtime,
         "sign_out_everywhere",
@@ -139,6 +143,7 @@ async def sign_out_everywhere(
 async def end_session(
     runtime: AccountsRuntime, principal: Principal, public_id: str, client: Client
 ) -> None:
+    await check_session_end(runtime, principal, public_id)
     await sessions.end_for_account(principal.account_id, public_id)
     await audit.record(
         runtime,

@@ -28,6 +28,7 @@ class SignUpDetails(msgspec.Struct, frozen=True, kw_only=True):
     email: str | None
     citizen_id: str | None
     user_handle: str
+    address: str = ""
 
 
 def _phone_taken() -> Conflict:
@@ -66,6 +67,7 @@ def check_sign_up(data: SignUp) -> SignUpDetails:
         email=email,
         citizen_id=citizen_id,
         user_handle=new_user_handle(),
+        address=" ".join((data.address or "").split()),
     )
 
 
@@ -114,6 +116,7 @@ async def finish_sign_up(
                 email=details.email,
                 citizen_id=details.citizen_id,
                 user_handle=details.user_handle,
+                address=details.address,
                 created_at=now,
             )
         ).returning(Account.id)

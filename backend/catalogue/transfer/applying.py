@@ -5,15 +5,23 @@ saved by the administrators goes the same way, as a file of one row."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
 
 from backend.catalogue.schemas import DemoComponent, DemoFee, DemoProcedure
-from backend.catalogue.tables import Agency, Counter, Procedure, ProcedureComponent, ProcedureFee
+from backend.catalogue.tables import (
+    Agency,
+    Counter,
+    Procedure,
+    ProcedureComponent,
+    ProcedureFee,
+    Provision,
+    Unit,
+)
 from backend.catalogue.transfer.checks import check_rows
-from backend.catalogue.transfer.reading import parse
+from backend.catalogue.transfer.reading import parse, parse_units
 from backend.catalogue.transfer.rows import FileFormat, ImportRejected, Parsed, RowError, RowErrors
 from backend.db import write_transaction
 from backend.errors import NotFound
@@ -21,6 +29,8 @@ from backend.i18n import N_
 
 
 class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
+    units_added: int = 0
+    units_updated: int = 0
     agencies_added: int
     agencies_updated: int
     procedures_added: int
@@ -33,6 +43,13 @@ async def import_catalogue(data: bytes, fmt: FileFormat) -> ImportResult:
     """Import a file: all of it, or ``ImportRejected`` naming each bad row."""
     errors = RowErrors()
     return await _apply(parse(data, fmt, errors), errors)
+
+
+async def import_units(data: bytes, fmt: FileFormat) -> ImportResult:
+    """Import a file of administrative units (new codes added, known codes replaced):
+    all of it, or ``ImportRejected`` naming each bad row."""
+    errors = RowErrors()
+    return await _apply(parse_units(data, fmt, errors), errors)
 
 
 async def save_procedure(item: DemoProcedure, *, new: bool = False) -> bool:
@@ -48,7 +65,7 @@ async def check_procedure(item: DemoProcedure, *, new: bool = False) -> list[Row
     """What the rules of an import find wrong with one procedure; nothing is written."""
     errors = RowErrors()
     one = Parsed(agencies=[], procedures=[(1, item)], counters=[])
-    check_rows(one, await _levels(), errors)
+    check_rows(one, await _levels(), {}, errors)
     if new:
         await _check_new_codes(one, errors)
     return errors.items
@@ -94,7 +111,8 @@ async def _apply(parsed: Parsed | None, errors: RowErrors, *, new: bool = False)
             row["code"]: (row["id"], row["level"])
             for row in await Agency.select(Agency.id, Agency.code, Agency.level)
         }
-        check_rows(parsed, {code: level for code, (_, level) in agencies.items()}, errors)
+        units = {row["code"]: row["kind"] for row in await Unit.select(Unit.code, Unit.kind)}
+        check_rows(parsed, {code: level for code, (_, level) in agencies.items()}, units, errors)
         if new:
             await _check_new_codes(parsed, errors)
         if errors:
@@ -104,9 +122,19 @@ async def _apply(parsed: Parsed | None, errors: RowErrors, *, new: bool = False)
 
 async def _write(parsed: Parsed, agency_ids: dict[str, int]) -> ImportResult:
     now = dt.datetime.now(dt.UTC)
+    known_units = {row["code"] for row in await Unit.select(Unit.code)}
+    units_added = units_updated = 0
+    for _, unit in parsed.units:
+        values: dict[Any, Any] = msgspec.structs.asdict(unit)
+        if unit.code in known_units:
+            await Unit.update(values).where(Unit.code == unit.code)
+            units_updated += 1
+        else:
+            await Unit.insert(Unit(**values))
+            units_added += 1
     agencies_added = agencies_updated = 0
     for _, agency in parsed.agencies:
-        values: dict[Any, Any] = msgspec.structs.asdict(agency)
+        values = dict(msgspec.structs.asdict(agency))
         if agency.code in agency_ids:
             await Agency.update(values).where(Agency.code == agency.code)
             agencies_updated += 1
@@ -120,10 +148,10 @@ async def _write(parsed: Parsed, agency_ids: dict[str, int]) -> ImportResult:
     procedures_added = procedures_updated = 0
     for _, item in parsed.procedures:
         if item.code in existing:
-            await _replace_procedure(existing[item.code], item, agency_ids[item.agency], now)
+            await _replace_procedure(existing[item.code], item, agency_ids, now)
             procedures_updated += 1
         else:
-            await insert_procedure(item, agency_ids[item.agency], now)
+            await insert_procedure(item, agency_ids, now)
             procedures_added += 1
     counters = {
         (row["agency"], row["number"]): row["id"]
@@ -144,6 +172,8 @@ async def _write(parsed: Parsed, agency_ids: dict[str, int]) -> ImportResult:
             await Counter.insert(Counter(agency=agency_id, number=counter.number, **values))
             counters_added += 1
     return ImportResult(
+        units_added=units_added,
+        units_updated=units_updated,
         agencies_added=agencies_added,
         agencies_updated=agencies_updated,
         procedures_added=procedures_added,
@@ -153,34 +183,55 @@ async def _write(parsed: Parsed, agency_ids: dict[str, int]) -> ImportResult:
     )
 
 
-async def insert_procedure(item: DemoProcedure, agency_id: int, now: dt.datetime) -> int:
-    """Insert one procedure with its documents and fees, inside the caller's write
-    transaction (the demo data and the benchmarks load procedures this way too)."""
+async def insert_procedure(
+    item: DemoProcedure, agency_ids: Mapping[str, int], now: dt.datetime
+) -> int:
+    """Insert one procedure with its documents, fees and the agencies carrying it out
+    (``agency_ids``: the id of each agency code), inside the caller's write transaction
+    (the demo data and the benchmarks load procedures this way too)."""
     fields = msgspec.structs.asdict(item)
     components: list[DemoComponent] = fields.pop("components")
     fees: list[DemoFee] = fields.pop("fees")
-    fields.update(
-        agency=agency_id, updated_at=now, form_fields=msgspec.to_builtins(item.form_fields)
-    )
+    del fields["agencies"]
+    fields.update(updated_at=now, form_fields=msgspec.to_builtins(item.form_fields))
     rows = await Procedure.insert(Procedure(**fields)).returning(Procedure.id)
     procedure_id: int = rows[0]["id"]
     await _insert_parts(procedure_id, components, fees)
+    await Provision.insert(
+        *(Provision(procedure=procedure_id, agency=agency_ids[code]) for code in item.agencies)
+    )
     return procedure_id
 
 
 async def _replace_procedure(
-    procedure_id: int, item: DemoProcedure, agency_id: int, now: dt.datetime
+    procedure_id: int, item: DemoProcedure, agency_ids: Mapping[str, int], now: dt.datetime
 ) -> None:
     values: dict[Any, Any] = msgspec.structs.asdict(item)
     components: list[DemoComponent] = values.pop("components")
     fees: list[DemoFee] = values.pop("fees")
-    values.update(
-        agency=agency_id, updated_at=now, form_fields=msgspec.to_builtins(item.form_fields)
-    )
+    del values["agencies"]
+    values.update(updated_at=now, form_fields=msgspec.to_builtins(item.form_fields))
     await Procedure.update(values).where(Procedure.id == procedure_id)
     await ProcedureComponent.delete().where(ProcedureComponent.procedure == procedure_id)
     await ProcedureFee.delete().where(ProcedureFee.procedure == procedure_id)
     await _insert_parts(procedure_id, components, fees)
+    # The agencies still listed keep their provision (and the note their administrator
+    # wrote); the others stop carrying it out.
+    wanted = {agency_ids[code] for code in item.agencies}
+    kept = {
+        row["agency"]
+        for row in await Provision.select(Provision.agency).where(
+            Provision.procedure == procedure_id
+        )
+    }
+    if kept - wanted:
+        await Provision.delete().where(
+            Provision.procedure == procedure_id, Provision.agency.is_in(list(kept - wanted))
+        )
+    if wanted - kept:
+        await Provision.insert(
+            *(Provision(procedure=procedure_id, agency=agency) for agency in sorted(wanted - kept))
+        )
 
 
 async def _insert_parts(

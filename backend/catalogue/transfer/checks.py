@@ -13,14 +13,21 @@ from backend.i18n import N_
 
 CODE = re.compile(r"^\d{1,2}\.\d{6}$")
 AGENCY_CODE = re.compile(r"^[0-9A-Za-z.]{1,32}$")
+# The national codes of administrative units: 2 digits for a province, 5 for a commune.
+UNIT_CODE = re.compile(r"^\d{2}(\d{3})?$")
 MAX_DAYS = 365
 MAX_TEXT = 2000
 MAX_COUNTER = 9999
 
 
-def check_rows(parsed: Parsed, known_levels: dict[str, str], errors: RowErrors) -> None:
+def check_rows(
+    parsed: Parsed, known_levels: dict[str, str], known_units: dict[str, str], errors: RowErrors
+) -> None:
     """Every rule, for every row; ``known_levels``: the level of each agency already in
-    the catalogue (those of the file are added as they are read)."""
+    the catalogue, ``known_units``: the kind of each unit already in it (those of the
+    file are added as they are read)."""
+    units = dict(known_units)
+    check_units(parsed, units, errors)
     levels = dict(known_levels)
     seen_agencies: set[str] = set()
     for row, agency in parsed.agencies:
@@ -30,6 +37,22 @@ def check_rows(parsed: Parsed, known_levels: dict[str, str], errors: RowErrors) 
             errors.add(row, "agencies", "code", N_("Mã cơ quan %(code)s bị lặp.", code=agency.code))
         seen_agencies.add(agency.code)
         _check_text(agency, ("name_vi", "name_en"), row, "agencies", errors)
+        if agency.unit_code and agency.unit_code not in units:
+            errors.add(
+                row,
+                "agencies",
+                "unit_code",
+                N_("Không có đơn vị hành chính mã %(code)s.", code=agency.unit_code),
+            )
+        elif agency.unit_code and (units[agency.unit_code] == "province") != (
+            agency.level == "province"
+        ):
+            errors.add(
+                row,
+                "agencies",
+                "unit_code",
+                N_("Cơ quan cấp tỉnh phục vụ tỉnh; cơ quan cấp xã phục vụ một xã, phường."),
+            )
         levels[agency.code] = agency.level
     seen: set[str] = set()
     for row, item in parsed.procedures:
@@ -54,6 +77,35 @@ def check_rows(parsed: Parsed, known_levels: dict[str, str], errors: RowErrors) 
             errors.add(row, "counters", "number", N_("Quầy bị lặp trong tệp."))
         seen_counters.add((counter.agency, counter.number))
         _check_text(counter, ("name_vi", "name_en"), row, "counters", errors)
+
+
+def check_units(parsed: Parsed, units: dict[str, str], errors: RowErrors) -> None:
+    """The units' rules; ``units`` (code: kind) gains the file's units."""
+    seen: set[str] = set()
+    for row, unit in parsed.units:
+        if not UNIT_CODE.match(unit.code):
+            errors.add(
+                row,
+                "units",
+                "code",
+                N_("Mã đơn vị hành chính “%(code)s” phải có 2 hoặc 5 chữ số.", code=unit.code),
+            )
+        if unit.code in seen:
+            errors.add(row, "units", "code", N_("Mã đơn vị %(code)s bị lặp.", code=unit.code))
+        seen.add(unit.code)
+        _check_text(unit, ("name_vi", "name_en"), row, "units", errors)
+        units[unit.code] = unit.kind
+    for row, unit in parsed.units:
+        if unit.kind == "province":
+            if unit.parent_code:
+                errors.add(row, "units", "parent_code", N_("Tỉnh không thuộc đơn vị nào khác."))
+        elif units.get(unit.parent_code or "") != "province":
+            errors.add(
+                row,
+                "units",
+                "parent_code",
+                N_("Xã, phường phải thuộc một tỉnh có trong danh sách."),
+            )
 
 
 def _check_text(
@@ -81,10 +133,33 @@ def check_procedure(
             N_("Mã thủ tục “%(code)s” không đúng dạng 1.001193.", code=item.code),
         )
     _check_text(item, ("name_vi", "name_en", "field_vi", "field_en"), row, section, errors)
-    if item.agency not in levels:
-        errors.add(row, section, "agency", N_("Không có cơ quan mã %(code)s.", code=item.agency))
-    elif levels[item.agency] != item.level:
-        errors.add(row, section, "level", N_("Cấp của thủ tục khác cấp của cơ quan giải quyết."))
+    if not item.agencies:
+        errors.add(row, section, "agencies", N_("Hãy nêu ít nhất một cơ quan thực hiện."))
+    for entry, code in enumerate(item.agencies):
+        if code not in levels:
+            errors.add(
+                row,
+                section,
+                "agencies",
+                N_("Không có cơ quan mã %(code)s.", code=code),
+                entry=entry,
+            )
+        elif levels[code] != item.level:
+            errors.add(
+                row,
+                section,
+                "agencies",
+                N_("Cơ quan %(code)s không cùng cấp với thủ tục.", code=code),
+                entry=entry,
+            )
+        elif code in item.agencies[:entry]:
+            errors.add(
+                row,
+                section,
+                "agencies",
+                N_("Cơ quan %(code)s bị lặp.", code=code),
+                entry=entry,
+            )
     if not 0 <= item.processing_days <= MAX_DAYS:
         errors.add(
             row,

@@ -5,16 +5,19 @@ run as formulas guarded by a leading apostrophe."""
 from __future__ import annotations
 
 CSV_COLUMNS = [
-    "code", "name_vi", "name_en", "field_vi", "field_en", "agency", "level", "online_level",
+    "code", "name_vi", "name_en", "field_vi", "field_en", "agencies", "level", "online_level",
     "processing_days", "purpose_vi", "purpose_en", "result_vi", "result_en", "source",
     "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed", "form_fields",
-    "payment_stage",
+    "payment_stage", "anywhere",
 ]  # fmt: skip
 # Columns added after the first files were written: an empty cell means the default.
-OPTIONAL_COLUMNS = {"payment_stage"}
+OPTIONAL_COLUMNS = {"payment_stage", "anywhere"}
 JSON_COLUMNS = {
-    "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed", "form_fields"
+    "agencies", "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed",
+    "form_fields", "anywhere",
 }  # fmt: skip
+# A file of administrative units: one unit a row.
+UNIT_COLUMNS = ["code", "name_vi", "name_en", "kind", "parent_code", "unconfirmed"]
 # What a spreadsheet takes for the start of a formula.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 

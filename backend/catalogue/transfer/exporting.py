@@ -1,4 +1,4 @@
-"""The whole catalogue as a file: JSON (agencies, procedures, counters) or CSV
+"""The whole catalogue as a file: JSON (units, agencies, procedures, counters) or CSV
 (procedures, one a row), in the form an import reads back unchanged."""
 
 from __future__ import annotations
@@ -10,21 +10,33 @@ from typing import Any
 import msgspec
 
 from backend.catalogue.schemas import DemoCatalogue
-from backend.catalogue.tables import Agency, Counter, Procedure, ProcedureComponent, ProcedureFee
+from backend.catalogue.tables import (
+    Agency,
+    Counter,
+    Procedure,
+    ProcedureComponent,
+    ProcedureFee,
+    Provision,
+    Unit,
+)
 from backend.catalogue.transfer.columns import CSV_COLUMNS, JSON_COLUMNS, guard
 
 
 async def export_catalogue() -> DemoCatalogue:
+    units = await Unit.select(*Unit.all_columns(exclude=[Unit.id])).order_by(Unit.code)
     agencies = await Agency.select(*Agency.all_columns(exclude=[Agency.id])).order_by(Agency.code)
     procedures = (
         await Procedure.select(
-            *Procedure.all_columns(exclude=[Procedure.id, Procedure.agency, Procedure.updated_at]),
-            Procedure.id,
-            Procedure.agency.code.as_alias("agency"),
+            *Procedure.all_columns(exclude=[Procedure.updated_at]),
         )
         .order_by(Procedure.code)
         .output(load_json=True)
     )
+    provided: dict[int, list[str]] = {}
+    for row in await Provision.select(
+        Provision.procedure, Provision.agency.code.as_alias("code")
+    ).order_by(Provision.agency.code):
+        provided.setdefault(row["procedure"], []).append(row["code"])
     components: dict[int, list[dict[str, Any]]] = {}
     for row in await ProcedureComponent.select().order_by(ProcedureComponent.position):
         components.setdefault(row["procedure"], []).append(row)
@@ -34,6 +46,7 @@ async def export_catalogue() -> DemoCatalogue:
     for procedure in procedures:
         procedure["components"] = components.get(procedure["id"], [])
         procedure["fees"] = fees.get(procedure["id"], [])
+        procedure["agencies"] = provided.get(procedure["id"], [])
     counters = (
         await Counter.select(
             Counter.agency.code.as_alias("agency"),
@@ -49,6 +62,7 @@ async def export_catalogue() -> DemoCatalogue:
     return msgspec.convert(
         {
             "province": {"name_vi": "", "name_en": "", "code": ""},
+            "units": units,
             "agencies": agencies,
             "procedures": procedures,
             "counters": counters,

@@ -3,10 +3,10 @@ and errors naming the row, the field and, in a procedure's documents and fees, t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-from backend.catalogue.schemas import DemoAgency, DemoCounter, DemoProcedure
+from backend.catalogue.schemas import DemoAgency, DemoCounter, DemoProcedure, DemoUnit
 from backend.errors import AppError, FieldProblem
 from backend.i18n import Translatable, ngettext
 
@@ -96,3 +96,4 @@ class Parsed:
     agencies: list[tuple[int, DemoAgency]]
     procedures: list[tuple[int, DemoProcedure]]
     counters: list[tuple[int, DemoCounter]]
+    units: list[tuple[int, DemoUnit]] = field(default_factory=list)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
@@ -19,6 +19,7 @@ from backend.accounts import service as accounts
 from backend.accounts.guards import current_principal, require_official
 from backend.accounts.schemas import Principal
 from backend.catalogue import service as catalogue
+from backend.catalogue.schemas import AgencyRead
 from backend.dossiers import lifecycle, service
 from backend.dossiers.console.page import render
 from backend.dossiers.forms import FormKind
@@ -160,10 +161,11 @@ def _answers(dossier: DossierRead, lang: str) -> list[Answer]:
 
 
 def _paper_components(dossier: DossierRead) -> set[int]:
-    """The components an official saw on paper at the counter (assisted entry)."""
+    """The components an official saw on paper at the counter (assisted entry: its
+    first event, a reception, or a submission when a fee was due first)."""
     for event in dossier.events:
         received = event.details.get("components_received")
-        if event.action == "receive" and isinstance(received, list):
+        if event.action in {"submit", "receive"} and isinstance(received, list):
             return {int(i) for i in received if isinstance(i, int)}
     return set()
 
@@ -174,6 +176,68 @@ def _form_link(dossier: DossierRead, event: EventRead) -> tuple[FormKind, str] |
         return None
     base = f"/api/dossiers/{dossier.id}/forms/{kind}"
     return kind, base if kind == "01" else f"{base}?event={event.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """The steps this official would take now but for a rule that holds them back,
+    said beside the steps offered, so that a missing button is explained."""
+
+    # Waiting for the fees due before them (receive, return_result).
+    fees: tuple[lifecycle.Action, ...] = ()
+    # A supplement was requested once already (Decree 61/2018: once per dossier).
+    supplement: bool = False
+
+
+def _held(principal: Principal, dossier: DossierRead) -> Held:
+    role = principal.role
+    if role not in lifecycle.ACTORS or principal.agency_code != dossier.agency_code:
+        return Held()
+    actor = cast(lifecycle.Actor, role)
+    fees = tuple(
+        a
+        for a in lifecycle.actions_for(dossier.status, actor)
+        if lifecycle.waits_for_fees(
+            a,
+            payment_stage=dossier.payment_stage,
+            fee_total=dossier.fee_total,
+            payment_status=dossier.payment_status,
+        )
+    )
+    assigned = role != "processing" or dossier.assignee_id == principal.account_id
+    supplement = (
+        assigned
+        and lifecycle.allowed(dossier.status, "request_supplement", actor)
+        and "request_supplement" not in dossier.actions
+        and any(e.action == "request_supplement" for e in dossier.events)
+    )
+    return Held(fees, supplement)
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """The agencies a dossier may be transferred to: those of the province's catalogue
+    that carry out its procedure, but the one holding it; the communes' and wards'
+    agencies by the name of their unit, then the province's departments."""
+
+    communes: tuple[AgencyRead, ...] = ()
+    departments: tuple[AgencyRead, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.communes or self.departments)
+
+
+async def _targets(dossier: DossierRead) -> Targets:
+    places = [
+        place
+        for place in await catalogue.places_for(dossier.procedure_code)
+        if place.agency.code != dossier.agency_code
+    ]
+    # ``places_for`` sorts the departments first, and the rest by their unit's name.
+    return Targets(
+        communes=tuple(p.agency for p in places if p.agency.level != "province"),
+        departments=tuple(p.agency for p in places if p.agency.level == "province"),
+    )
 
 
 def _queue_of(dossier: DossierRead) -> str:
@@ -190,11 +254,12 @@ def _queue_of(dossier: DossierRead) -> str:
     return "dang-xu-ly"
 
 
-def _errors_of(refusal: Refusal, dossier: DossierRead, lang: str) -> FormErrors:
+def _errors_of(refusal: Refusal, dossier: DossierRead, targets: Targets, lang: str) -> FormErrors:
     """The refusal's problems, each at the input of the step's form that it names (at
     the form when no input does; in the summary when the step is no longer offered:
     someone else moved the dossier on)."""
-    offered = refusal.action in dossier.actions
+    # A transfer with nowhere to go has no form: the page says why instead.
+    offered = refusal.action in dossier.actions and (refusal.action != "transfer" or bool(targets))
     inputs = ACTION_INPUTS.get(refusal.action, frozenset())
 
     def target(name: str | None) -> str:
@@ -233,7 +298,8 @@ async def dossier_page(
         {i for i in (dossier.entered_by, dossier.assignee_id) if i is not None}
     )
     officials = await service.officials(principal) if "assign" in dossier.actions else []
-    errors = _errors_of(refusal, dossier, lang) if refusal else FormErrors()
+    targets = await _targets(dossier) if "transfer" in dossier.actions else Targets()
+    errors = _errors_of(refusal, dossier, targets, lang) if refusal else FormErrors()
     return render(
         request,
         "console/dossier.html",
@@ -246,6 +312,7 @@ async def dossier_page(
         entered_by=names.get(dossier.entered_by or 0, ""),
         assignee=names.get(dossier.assignee_id or 0, ""),
         officials=officials,
+        targets=targets,
         answers=_answers(dossier, lang),
         paper=_paper_components(dossier),
         component_files={
@@ -263,6 +330,8 @@ async def dossier_page(
         done=done,
         done_event=next((e for e in dossier.events if e.id == event_id), None),
         proposal=next((e for e in reversed(dossier.events) if e.action == "propose"), None),
+        held=_held(principal, dossier),
+        supplement_once=lifecycle.SUPPLEMENT_ONCE,
         errors=errors,
         summary=errors or (state.errors if state else FormErrors()),
         posted=refusal.posted if refusal else Posted(),

@@ -72,7 +72,7 @@ async def _entry_procedure(principal: Principal, code: str) -> ProcedureRead:
         procedure = await catalogue.get_procedure(code)
     except NotFound:
         procedure = None
-    if procedure is None or procedure.agency_code != principal.agency_code:
+    if procedure is None or (principal.agency_code or "") not in procedure.agency_codes:
         raise InvalidInput(N_("Hãy chọn một thủ tục của cơ quan bạn."), field="procedure_code")
     return procedure
 

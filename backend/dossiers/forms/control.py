@@ -26,6 +26,9 @@ ROLE_LABELS: dict[str, str] = {
     "leader": "Lãnh đạo",
 }
 DECISION_LABELS: dict[str, str] = {"approve": "phê duyệt", "reject": "không phê duyệt"}
+RECEPTION = "Bộ phận tiếp nhận và trả kết quả"
+# Whose step receives the dossier after these: the result's maker, then who returns it.
+_NEXT = {"decide": "attach_result", "attach_result": "return_result"}
 # Longer notes go under the slip's table, not into its narrow column.
 NOTE_IN_TABLE = 160
 
@@ -36,22 +39,28 @@ class ControlSlip(FormSheet):
         in force when it happened."""
         d = self.dossier
         events = sorted(d.events, key=lambda e: (e.at, e.id))
+        names = self.agency_names(events)
         received = self.received_at()
         self.header(events[-1].at if events else received)
         self.title()
         self.field("Kèm theo hồ sơ của", d.applicant_name, bold=True)
         self.field("Thủ tục", f"{d.procedure_name_vi} (mã thủ tục {d.procedure_code})")
         self.field("Cơ quan (bộ phận) giải quyết hồ sơ", self.context.agency_name)
+        # The other agencies that held the dossier: the one that received it and
+        # passed it on, and any it went through before reaching this one.
         partners: list[str] = []
         for e in events:
-            target = str(e.details.get("to_agency") or "") if e.action == "transfer" else ""
-            if target and target not in partners:
-                partners.append(target)
+            if e.action != "transfer":
+                continue
+            for code in (e.details.get("from_agency"), e.details.get("to_agency")):
+                name = names.get(str(code or ""), str(code or ""))
+                if name and code != d.agency_code and name not in partners:
+                    partners.append(name)
         self.field("Cơ quan phối hợp giải quyết hồ sơ", ", ".join(partners) or "Không")
         self.field("Thời gian nhận hồ sơ", moment(received) if received else BLANK)
         self.field("Ngày hẹn trả kết quả", day(d.due_date), bold=True)
         self.pdf.ln(1)
-        rows, notes = self.handoffs(events)
+        rows, notes = self.handoffs(events, names)
         self.table(
             [
                 Column("TT", 9, "C"),
@@ -68,59 +77,73 @@ class ControlSlip(FormSheet):
             for number, note in notes:
                 self.para(f"({number}) {note}", indent=4)
 
+    def agency_names(self, events: Sequence[EventRead]) -> dict[str, str]:
+        """The agencies' names as the transfers recorded them, and the one issuing the
+        slip (the agency handling the dossier now); a code stands for any other."""
+        names: dict[str, str] = {}
+        for e in events:
+            if e.action == "transfer":
+                for side in ("from", "to"):
+                    code, name = (
+                        e.details.get(f"{side}_agency"),
+                        e.details.get(f"{side}_agency_name"),
+                    )
+                    if code and name:
+                        names[str(code)] = str(name)
+        names[self.dossier.agency_code] = self.context.agency_name
+        return names
+
     def handoffs(
-        self, events: Sequence[EventRead]
+        self, events: Sequence[EventRead], names: dict[str, str]
     ) -> tuple[list[list[str]], list[tuple[int, str]]]:
         """The slip's rows, and the notes too long for its narrow column (printed
-        under the table, numbered from their rows)."""
+        under the table, numbered from their rows). A person of an agency other than
+        the one that received the dossier is named with their agency."""
         d = self.dossier
+
+        def at(person: str, agency: str) -> str:
+            if not agency or agency == d.receiving_agency:
+                return person
+            return f"{person}\n({names.get(agency, agency)})"
+
         apologies = [e for e in events if e.action == "apologise"]
         due = (iso_day(apologies[0].details.get("old_due_date")) if apologies else None) or (
             d.due_date
         )
-        reception = "Bộ phận tiếp nhận và trả kết quả"
         applicant = self.person(d.applicant_name, "citizen")
         rows: list[list[str]] = []
         notes: list[tuple[int, str]] = []
         requester = proposer = ""
         for index, e in enumerate(events):
+            here = e.agency_code
             actor = self.person(e.actor_name, e.actor_role)
-            giver = actor if e.agency_code == d.receiving_agency else f"{actor}\n({e.agency_code})"
-            receiver = reception
+            giver = at(actor, here)
+            receiver = at(RECEPTION, here)
             match e.action:
                 case "receive":
-                    giver, receiver = applicant, actor
+                    giver, receiver = applicant, giver
                 case "request_supplement" | "refuse" | "return_result" | "apologise":
                     receiver = applicant
                 case "submit" | "withdraw":
                     giver = applicant
                 case "supplement":
-                    giver, receiver = applicant, requester or reception
+                    giver, receiver = applicant, requester or receiver
                 case "assign":
-                    receiver = self.person(self.assignee(e), "processing")
+                    receiver = at(self.person(self.assignee(e), "processing"), here)
                 case "transfer":
-                    source = str(e.details.get("from_agency") or e.agency_code)
-                    target = str(e.details.get("to_agency") or "")
-                    giver = f"{actor}\n({source})"
-                    there = [later for later in events[index + 1 :] if later.agency_code == target]
-                    receiver = target or BLANK
-                    if there:
-                        receiver = (
-                            f"{self.person(there[0].actor_name, there[0].actor_role)}\n({target})"
-                        )
+                    giver, receiver = self.transfer(events, index, names)
                 case "propose":
                     leader = self.next_actor(events, index, {"decide", "send_back"})
-                    receiver = leader or ROLE_LABELS["leader"]
+                    receiver = at(leader or ROLE_LABELS["leader"], here)
                 case "send_back":
-                    receiver = proposer or ROLE_LABELS["processing"]
-                case "decide":
-                    receiver = self.next_actor(events, index, {"attach_result"}) or reception
-                case "attach_result":
-                    receiver = self.next_actor(events, index, {"return_result"}) or reception
+                    receiver = proposer or at(ROLE_LABELS["processing"], here)
+                case "decide" | "attach_result":
+                    then = self.next_actor(events, index, {_NEXT[e.action]})
+                    receiver = at(then, here) if then else receiver
             if e.action == "request_supplement":
-                requester = actor
+                requester = giver
             elif e.action == "propose":
-                proposer = actor
+                proposer = giver
             remark = self.remark(e)
             note = printable(e.note)
             if len(note) > NOTE_IN_TABLE:
@@ -141,6 +164,29 @@ class ControlSlip(FormSheet):
             if e.action == "apologise":
                 due = iso_day(e.details.get("new_due_date")) or due
         return rows, notes
+
+    def transfer(
+        self, events: Sequence[EventRead], index: int, names: dict[str, str]
+    ) -> tuple[str, str]:
+        """Who handed the dossier over, from which agency, and who received it next at
+        the other: whoever took the next step there (its reception, or its leader,
+        assigning it), or that agency's reception while nobody has."""
+        e = events[index]
+        source = str(e.details.get("from_agency") or e.agency_code)
+        target = str(e.details.get("to_agency") or "")
+        giver = f"{self.person(e.actor_name, e.actor_role)}\n({names.get(source, source)})"
+        if not target:
+            return giver, BLANK
+        there = next(
+            (
+                later
+                for later in events[index + 1 :]
+                if later.agency_code == target and later.actor_role != "citizen"
+            ),
+            None,
+        )
+        person = self.person(there.actor_name, there.actor_role) if there else RECEPTION
+        return giver, f"{person}\n({names.get(target, target)})"
 
     def assignee(self, event: EventRead) -> str:
         name = str(event.details.get("assignee_name") or "")

@@ -102,7 +102,8 @@ class Receipt(FormSheet):
         d = self.dossier
         on_paper: set[int] = set()
         for e in d.events:
-            if e.action == "receive":
+            # A counter entry that owed a fee first records them on its submission.
+            if e.action in {"submit", "receive"}:
                 for value in e.details.get("components_received") or []:
                     if isinstance(value, int):
                         on_paper.add(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -31,6 +32,11 @@ from backend.web.templates import language
 class StartForm(msgspec.Struct, kw_only=True):
     draft_key: str = ""
     organisation_id: str = ""
+    agency_code: str = ""
+
+
+# The procedure page's choice of where to file.
+AgencyQuery = Annotated[str, QueryParameter(name="co-quan", max_length=32)]
 
 
 class ClaimForm(msgspec.Struct, kw_only=True):
@@ -38,20 +44,37 @@ class ClaimForm(msgspec.Struct, kw_only=True):
     phone: str = ""
 
 
+def _choose_place(code: str, agency_code: str) -> Redirect:
+    """Back to the procedure page's choice of where to file (which names a wrong one)."""
+    query = f"?co-quan={quote(agency_code)}" if agency_code else ""
+    return Redirect(f"/p/{code}{query}#noi-nop", status_code=303)
+
+
 async def _start(
     request: Request[Any, Any, Any],
     principal: Principal,
     code: str,
+    agency_code: str,
     *,
     errors: FormErrors | None = None,
     status_code: int = 200,
-) -> Template:
+) -> Template | Redirect:
     procedure = await catalogue.get_procedure(code)
+    try:
+        agency = await catalogue.agency_for(procedure, agency_code)
+    except InvalidInput:
+        agency = None
+    # An information-only procedure says so wherever it would be filed.
+    if agency is None and procedure.online_level != "info":
+        return _choose_place(code, agency_code)
     return render(
         request,
         "dossiers/start.html",
         status_code,
         procedure=procedure,
+        agency=agency,
+        # Others carry it out too: the page offers to choose another.
+        places=len(procedure.agency_codes),
         organisations=await accounts.my_organisations(principal),
         # Made here, before the first try: pressing twice finds the same draft.
         draft_key=secrets.token_urlsafe(18),
@@ -91,8 +114,9 @@ class StartPages(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         code: ProcedureCodeParam,
-    ) -> Template:
-        return await _start(request, principal, code)
+        agency_code: AgencyQuery = "",
+    ) -> Template | Redirect:
+        return await _start(request, principal, code, agency_code)
 
     @post("/p/{code:str}/nop")
     async def create(
@@ -110,6 +134,7 @@ class StartPages(Controller):
                     "procedure_code": code,
                     "draft_key": data.draft_key,
                     "organisation_id": int(organisation) if organisation.isdigit() else None,
+                    "agency_code": data.agency_code.strip() or None,
                 },
                 DraftCreate,
             )
@@ -117,17 +142,25 @@ class StartPages(Controller):
             # Only a page older than the form it posts (or a forged one) sends this.
             stale = N_("Trang này đã cũ. Hãy bấm “Bắt đầu” một lần nữa.").render(lang)
             return await _start(
-                request, principal, code, errors=FormErrors([("start", stale)]), status_code=422
+                request,
+                principal,
+                code,
+                data.agency_code[:32],
+                errors=FormErrors([("start", stale)]),
+                status_code=422,
             )
         try:
             dossier, _ = await service.create_draft(service.runtime_of(request), principal, draft)
         except AppError as error:
             if isinstance(error, NotFound) and error.field != "organisation_id":
                 raise
+            if error.field == "agency_code":
+                return _choose_place(code, data.agency_code[:32])
             return await _start(
                 request,
                 principal,
                 code,
+                draft.agency_code or "",
                 errors=FormErrors.of_error(error, lang, lambda _: "start"),
                 status_code=error.status_code,
             )

@@ -16,7 +16,7 @@ from backend.dossiers.figures import (
     dossiers_changed_since,
     first_dossier_day,
     on_time_among,
-    overdue_count,
+    overdue_counts,
     received_counts,
     resolved_counts,
 )
@@ -75,7 +75,7 @@ __all__ = [
     "officials",
     "on_time_among",
     "open_file",
-    "overdue_count",
+    "overdue_counts",
     "queue",
     "queue_counts",
     "received_counts",

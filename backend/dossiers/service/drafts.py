@@ -59,6 +59,12 @@ async def create_draft(
             raise Conflict(N_("Mã nháp này đã được dùng. Hãy tải lại trang."), field="draft_key")
         return await get_dossier(runtime, principal, existing[0]["id"]), False
     procedure = await catalogue.get_procedure(data.procedure_code)
+    agency = await catalogue.agency_for(procedure, data.agency_code)
+    if agency is None:
+        raise InvalidInput(
+            N_("Hãy chọn nơi nộp hồ sơ: xã, phường hoặc cơ quan thực hiện thủ tục."),
+            field="agency_code",
+        )
     if procedure.online_level == "info":
         raise InvalidInput(
             N_("Thủ tục này chưa nộp trực tuyến được; hãy đến bộ phận một cửa."),
@@ -82,8 +88,8 @@ async def create_draft(
                 form_fields=msgspec.to_builtins(procedure.form_fields),
                 fees=msgspec.to_builtins(procedure.fees),
                 payment_stage=procedure.payment_stage,
-                receiving_agency=procedure.agency_code,
-                agency_code=procedure.agency_code,
+                receiving_agency=agency.code,
+                agency_code=agency.code,
                 status="draft",
                 channel="online",
                 owner_id=principal.account_id,
@@ -150,6 +156,13 @@ async def update_draft(
         for name, value in cleaned.items():
             changes[getattr(Dossier, name)] = value
         problems.items.extend(found)
+    if data.agency_code is not msgspec.UNSET:
+        if row.status != "draft":
+            raise InvalidInput(N_("Hồ sơ đã nộp thì không đổi được nơi nộp."), field="agency_code")
+        procedure = await catalogue.get_procedure(row.procedure_code)
+        agency = await catalogue.agency_for(procedure, data.agency_code)
+        if agency is not None:
+            changes[Dossier.receiving_agency] = changes[Dossier.agency_code] = agency.code
     if changes:
         changes[Dossier.updated_at] = runtime.now()
         async with write_transaction():

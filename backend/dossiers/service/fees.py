@@ -13,7 +13,9 @@ from backend.dossiers.tables import Dossier
 
 def fees_due(fees: list[dict[str, Any]], channel: str, answers: dict[str, str]) -> dict[Any, Any]:
     """The columns of the fee lines a submitted dossier owes, computed here from the
-    catalogue's definitions, never taken from a client."""
+    catalogue's definitions, never taken from a client. The channel decides between a
+    line's online and full amount: online and mobile-team ("assisted") dossiers are
+    charged the online one (``catalogue.fees.ONLINE_FEE_CHANNELS``)."""
     lines = catalogue.fee_lines(fees, channel, answers)
     total = catalogue.fees_total(lines)
     return {

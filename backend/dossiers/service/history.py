@@ -22,6 +22,7 @@ NOTICES: dict[Action, str] = {
     "request_supplement": "dossier.supplement_requested",
     "refuse": "dossier.refused",
     "apologise": "dossier.late",
+    "transfer": "dossier.transferred",
     "attach_result": "dossier.result_ready",
     "return_result": "dossier.returned",
 }
@@ -72,6 +73,8 @@ async def append_event(
             "code": dossier[0]["code"],
             "status": to_status,
             "due_date": due.isoformat() if due else None,
+            # A transfer's notice names the agency now handling it.
+            **({"agency_code": agency_code} if action == "transfer" else {}),
         },
         now=now,
     )

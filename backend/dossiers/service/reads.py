@@ -52,10 +52,20 @@ def _visible_actions(
     access: Access,
     calendar: workdays.WorkCalendar,
     today: dt.date,
+    supplemented: bool,
 ) -> list[Action]:
     if not access.may_act:
         return []
-    actions = lifecycle.actions_for(row.status, access.actor)
+    actions = [
+        a
+        for a in lifecycle.actions_for(row.status, access.actor, supplemented=supplemented)
+        if not lifecycle.waits_for_fees(
+            a,
+            payment_stage=row.payment_stage,
+            fee_total=row.fee_total,
+            payment_status=row.payment_status,
+        )
+    ]
     if principal.role == "processing" and row.assignee_id != principal.account_id:
         actions = [
             a
@@ -99,7 +109,14 @@ async def read_of(
         overdue=is_overdue(row.status, row.due_date, row.paused_at, today),
         files=files,
         events=events,
-        actions=_visible_actions(principal, row, access, calendar, today),
+        actions=_visible_actions(
+            principal,
+            row,
+            access,
+            calendar,
+            today,
+            supplemented=any(e.action == "request_supplement" for e in events),
+        ),
     )
 
 

@@ -15,7 +15,8 @@ import msgspec
 from backend.accounts import service as accounts
 from backend.accounts.schemas import Principal
 from backend.catalogue import service as catalogue
-from backend.db import write_transaction
+from backend.catalogue.schemas import AgencyRead
+from backend.db import fetch, write_transaction
 from backend.dossiers import lifecycle
 from backend.dossiers.lifecycle import Action
 from backend.dossiers.runtime import DossiersRuntime
@@ -28,8 +29,8 @@ from backend.dossiers.service.reads import get_dossier
 from backend.dossiers.service.rows import DossierRow, stale
 from backend.dossiers.service.submission import submit
 from backend.dossiers.tables import Dossier, DossierFile
-from backend.errors import InvalidInput, Problems
-from backend.i18n import N_, Money, Text
+from backend.errors import InvalidInput, NotFound, Problems
+from backend.i18n import N_, Localized, Money, Text
 from backend.vietnam import VIETNAM
 from backend.workdays import service as workdays
 
@@ -64,6 +65,7 @@ async def act(
         access.actor,
         resume=row.resume_status,
         decision=data.decision,
+        supplemented=data.action == "request_supplement" and await supplemented(row.id),
     )
     calendar = await workdays.load()
     async with write_transaction():
@@ -83,13 +85,31 @@ async def act(
     return await get_dossier(runtime, principal, dossier_id)
 
 
+# The history is append-only, so a request once made is there for good: the rule
+# holds after the citizen has supplied what was asked, and after a transfer.
+_SUPPLEMENTED = (
+    "SELECT 1 AS found FROM dossiers_event WHERE dossier = {}"
+    " AND action = 'request_supplement' LIMIT 1"
+)
+
+
+async def supplemented(dossier_id: int) -> bool:
+    """Whether a supplement was ever requested of this dossier."""
+    return bool(await fetch(_SUPPLEMENTED, dossier_id))
+
+
 def _assignee_only(principal: Principal, row: DossierRow) -> None:
     if principal.role == "processing" and row.assignee_id != principal.account_id:
         raise lifecycle.ActionForbidden(N_("Hồ sơ này được giao cho cán bộ khác."))
 
 
-def _fees_settled(row: DossierRow, before: Text) -> None:
-    if row.payment_status == "unpaid":
+def _fees_settled(row: DossierRow, action: Action, before: Text) -> None:
+    if lifecycle.waits_for_fees(
+        action,
+        payment_stage=row.payment_stage,
+        fee_total=row.fee_total,
+        payment_status=row.payment_status,
+    ):
         raise InvalidInput(
             N_(
                 "Hồ sơ chưa nộp phí, lệ phí (%(amount)s). Người nộp thanh toán trực tuyến, "
@@ -102,8 +122,7 @@ def _fees_settled(row: DossierRow, before: Text) -> None:
 
 
 async def _receive(step: StepContext) -> StepResult:
-    if step.row.payment_stage == "reception":
-        _fees_settled(step.row, N_("tiếp nhận"))
+    _fees_settled(step.row, "receive", N_("tiếp nhận"))
     due = step.calendar.add_working_days(step.runtime.today(), step.row.processing_days)
     return {Dossier.received_at: step.runtime.now(), Dossier.due_date: due}, {}
 
@@ -191,15 +210,57 @@ async def _assign(step: StepContext) -> StepResult:
     }
 
 
+async def _transfer_target(row: DossierRow, typed: str | None) -> AgencyRead:
+    """The agency a dossier may be passed on to: one of the province's catalogue that
+    carries out the dossier's procedure, other than the one holding it."""
+    code = (typed or "").strip()
+    if not code:
+        raise InvalidInput(N_("Hãy chọn cơ quan nhận hồ sơ."), field="target_agency")
+    if code == row.agency_code:
+        raise InvalidInput(
+            N_("Hồ sơ đang do chính cơ quan này giải quyết; hãy chọn một cơ quan khác."),
+            field="target_agency",
+        )
+    try:
+        agency = await catalogue.get_agency(code)
+    except NotFound:
+        raise InvalidInput(
+            N_(
+                "Không có cơ quan nào của tỉnh mang mã %(code)s: chỉ chuyển được hồ sơ đến "
+                "cơ quan trong danh mục của tỉnh.",
+                code=code,
+            ),
+            field="target_agency",
+        ) from None
+    if not await catalogue.carries_out(agency.code, row.procedure_code):
+        raise InvalidInput(
+            N_(
+                "%(agency)s không thực hiện thủ tục %(code)s; hãy chọn một cơ quan thực "
+                "hiện thủ tục này.",
+                agency=Localized(agency.name_vi, agency.name_en),
+                code=row.procedure_code,
+            ),
+            field="target_agency",
+        )
+    return agency
+
+
 async def _transfer(step: StepContext) -> StepResult:
     _assignee_only(step.principal, step.row)
-    target = (step.data.target_agency or "").strip()
-    if not target or target == step.row.agency_code:
-        raise InvalidInput(N_("Hãy chọn cơ quan nhận hồ sơ."), field="target_agency")
-    agency = await catalogue.get_agency(target)
+    source = step.row.agency_code
+    agency = await _transfer_target(step.row, step.data.target_agency)
+    try:
+        source_name = (await catalogue.get_agency(source)).name_vi
+    except NotFound:
+        source_name = ""  # since removed from the catalogue: the code stands for it
+    # The appointment stays the one given at reception, and the clock keeps running:
+    # the citizen is not made to wait longer because the dossier changed hands.
+    # The names as they were then: the process-control slip (Form 05) prints them.
     return {Dossier.agency_code: agency.code, Dossier.assignee_id: None}, {
-        "from_agency": step.row.agency_code,
+        "from_agency": source,
         "to_agency": agency.code,
+        "from_agency_name": source_name,
+        "to_agency_name": agency.name_vi,
     }
 
 
@@ -228,9 +289,19 @@ async def _attach_result(step: StepContext) -> StepResult:
     return {Dossier.result_ready_at: step.runtime.now()}, {}
 
 
-async def _finish(step: StepContext) -> StepResult:
-    _fees_settled(step.row, N_("trả kết quả"))
+def _closed(step: StepContext) -> StepResult:
     return {Dossier.finished_at: step.runtime.now(), Dossier.paused_at: None}, {}
+
+
+async def _return_result(step: StepContext) -> StepResult:
+    _fees_settled(step.row, "return_result", N_("trả kết quả"))
+    return _closed(step)
+
+
+async def _withdraw(step: StepContext) -> StepResult:
+    # A citizen may take back a dossier they have not paid for: nothing is owed for a
+    # dossier that will not be handled (what was paid is refunded by the payments domain).
+    return _closed(step)
 
 
 async def _apologise(step: StepContext) -> StepResult:
@@ -270,7 +341,7 @@ _STEPS: dict[Action, Callable[[StepContext], Awaitable[StepResult]]] = {
     "send_back": _send_back,
     "decide": _decide,
     "attach_result": _attach_result,
-    "return_result": _finish,
-    "withdraw": _finish,
+    "return_result": _return_result,
+    "withdraw": _withdraw,
     "apologise": _apologise,
 }

@@ -106,11 +106,13 @@ async def submit(runtime: DossiersRuntime, principal: Principal, dossier_id: int
 async def create_assisted(
     runtime: DossiersRuntime, principal: Principal, data: AssistedCreate
 ) -> DossierRead:
-    """An official enters a walk-in citizen's dossier: it is received at once."""
+    """An official enters a walk-in citizen's dossier: it is received at once, unless
+    a fee due at reception is still to be paid."""
     if principal.role not in RECEPTION_ROLES:
         raise lifecycle.ActionForbidden(N_("Chỉ cán bộ tiếp nhận được nhập hồ sơ tại quầy."))
     procedure = await catalogue.get_procedure(data.procedure_code)
-    if procedure.agency_code != principal.agency_code:
+    agency_code = principal.agency_code or ""
+    if agency_code not in procedure.agency_codes:
         raise Forbidden(N_("Thủ tục này không thuộc cơ quan của bạn."), field="procedure_code")
     problems = Problems()
     applicant, found = check_applicant(
@@ -132,8 +134,20 @@ async def create_assisted(
     due = {
         column._meta.name: value for column, value in fees_due(fees, data.channel, answers).items()
     }
+    # A fee due at reception is paid before the dossier is received, at the counter and
+    # for a mobile team too: such an entry gets its code and waits, submitted, while the
+    # official takes the cash (the console's payment block) or the citizen pays online,
+    # and is then received as any other. Nothing to pay, or fees due with the result:
+    # received at once.
+    received = not lifecycle.waits_for_fees(
+        "receive",
+        payment_stage=procedure.payment_stage,
+        fee_total=due["fee_total"],
+        payment_status=due["payment_status"],
+    )
+    entered: lifecycle.Status = "received" if received else "submitted"
     async with write_transaction():
-        code = await _next_code(procedure.agency_code, today)
+        code = await _next_code(agency_code, today)
         rows = await Dossier.insert(
             Dossier(
                 **due,
@@ -147,16 +161,16 @@ async def create_assisted(
                 form_fields=msgspec.to_builtins(procedure.form_fields),
                 fees=fees,
                 payment_stage=procedure.payment_stage,
-                receiving_agency=procedure.agency_code,
-                agency_code=procedure.agency_code,
-                status="received",
+                receiving_agency=agency_code,
+                agency_code=agency_code,
+                status=entered,
                 channel=data.channel,
                 entered_by=principal.account_id,
                 form_data=answers,
                 created_at=now,
                 updated_at=now,
                 submitted_at=now,
-                received_at=now,
+                received_at=now if received else None,
                 due_date=calendar.add_working_days(today, procedure.processing_days),
                 applicant_name=applicant["applicant_name"],
                 applicant_phone=applicant["applicant_phone"],
@@ -169,10 +183,10 @@ async def create_assisted(
             runtime,
             principal,
             dossier_id,
-            "receive",
+            "receive" if received else "submit",
             "draft",
-            "received",
-            procedure.agency_code,
+            entered,
+            agency_code,
             note="",
             details={"channel": data.channel, "components_received": data.components_received},
         )

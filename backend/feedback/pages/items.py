@@ -69,6 +69,9 @@ class About:
     counter: CounterRead | None = None
     counter_token: str = ""
     procedure: ProcedureRead | None = None
+    # The agencies that carry the procedure out, and the one chosen (on its page).
+    agencies: tuple[AgencyRead, ...] = ()
+    agency_code: str = ""
     # Why the link's counter or procedure could not be used (the agency is chosen).
     problem: Translatable | None = None
 
@@ -79,7 +82,7 @@ class About:
         if self.counter is not None:
             return {"counter_token": self.counter_token}
         if self.procedure is not None:
-            return {"procedure_code": self.procedure.code}
+            return {"procedure_code": self.procedure.code, "agency_code": self.agency_code or None}
         return {}
 
 
@@ -89,6 +92,7 @@ async def _about(
     counter: str,
     procedure: str,
     dossier: str,
+    agency: str = "",
 ) -> About:
     """What the feedback is about, from the form's hidden fields or the address's query.
     A bad counter token or procedure code leaves the agency to be chosen."""
@@ -105,9 +109,16 @@ async def _about(
         return About("counter", counter=found, counter_token=counter)
     if procedure:
         try:
-            return About("procedure", procedure=await catalogue.get_procedure(procedure))
+            found_procedure = await catalogue.get_procedure(procedure)
         except NotFound as error:
             return About("agency", problem=error.text)
+        agencies = tuple(await catalogue.agencies_of(found_procedure.code))
+        return About(
+            "procedure",
+            procedure=found_procedure,
+            agencies=agencies,
+            agency_code=agency if len(agencies) > 1 else agencies[0].code,
+        )
     return About("agency")
 
 
@@ -153,10 +164,11 @@ class FeedbackPages(Controller):
         counter: Annotated[str, QueryParameter(name="c", max_length=200)] = "",
         procedure: Annotated[str, QueryParameter(name="p", max_length=32)] = "",
         dossier: Annotated[str, QueryParameter(name="ho-so", max_length=12)] = "",
+        agency: Annotated[str, QueryParameter(name="co-quan", max_length=32)] = "",
     ) -> Template:
         if dossier and principal is None:
             raise SignInRequired()
-        about = await _about(request, principal, counter, procedure, dossier)
+        about = await _about(request, principal, counter, procedure, dossier, agency)
         typed = {name: "" for name in TYPED}
         if principal is not None and principal.kind == "citizen":
             typed["contact_name"] = principal.name
@@ -185,6 +197,7 @@ class FeedbackPages(Controller):
             text(form, "counter_token", 200),
             text(form, "procedure_code", 32),
             text(form, "dossier_id", 12),
+            text(form, "agency_code", 32, strip=True),
         )
         if limited is not None:
             page = await _send_page(

@@ -133,7 +133,10 @@ async def _target(
         return _Target(counter.agency.code, counter_number=counter.number)
     if data.procedure_code:
         procedure = await catalogue.get_procedure(data.procedure_code)
-        return _Target(procedure.agency_code, procedure.code)
+        # About a procedure that many agencies carry out: the one the person chose.
+        agency = await catalogue.agency_for(procedure, data.agency_code)
+        if agency is not None:
+            return _Target(agency.code, procedure.code)
     if data.agency_code:
         return _Target((await catalogue.get_agency(data.agency_code)).code)
     problems.add("agency_code", N_("Hãy chọn cơ quan nhận phản ánh."))

@@ -16,9 +16,16 @@ from dataclasses import dataclass
 import msgspec
 
 from backend.db import active_engine, fetch, write_transaction
+from backend.i18n import Localized
 from backend.notifications.runtime import NotificationsRuntime
 from backend.notifications.service.inbox import COLUMNS, unread_counts
-from backend.notifications.service.notices import URGENT, NoticeRow, notice_text, notice_url
+from backend.notifications.service.notices import (
+    URGENT,
+    NoticeRow,
+    agency_names,
+    notice_text,
+    notice_url,
+)
 from backend.notifications.tables import Delivery, Notice, PushJob, PushSubscription
 
 TTL_S = 3 * 24 * 3600  # a phone off for a weekend still gets it
@@ -126,6 +133,7 @@ async def claim_jobs(runtime: NotificationsRuntime, limit: int = 100) -> list[Jo
         )
     }
     unread = await unread_counts({notice.account_id for notice in notices.values()})
+    agencies = await agency_names(notices.values())
     jobs: list[Job] = []
     orphans: list[int] = []
     for row in claimed:
@@ -134,16 +142,22 @@ async def claim_jobs(runtime: NotificationsRuntime, limit: int = 100) -> list[Jo
         if device is None or notice is None:
             orphans.append(row.id)
             continue
-        jobs.append(_job(row, device, notice, unread[notice.account_id]))
+        jobs.append(_job(row, device, notice, unread[notice.account_id], agencies))
     if orphans:
         async with write_transaction():
             await PushJob.update({PushJob.status: "dead"}).where(PushJob.id.is_in(orphans))
     return jobs
 
 
-def _job(row: _Claimed, device: _Device, notice: NoticeRow, unread: int) -> Job:
+def _job(
+    row: _Claimed,
+    device: _Device,
+    notice: NoticeRow,
+    unread: int,
+    agencies: dict[str, Localized],
+) -> Job:
     """The message for this device: in its language, with no name and no answers."""
-    title, body = notice_text(notice, device.lang)
+    title, body = notice_text(notice, device.lang, agencies)
     # One topic per dossier: a newer notice replaces an undelivered older one.
     topic = f"dossier-{notice.dossier_id or f'n{notice.id}'}"
     return Job(

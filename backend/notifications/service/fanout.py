@@ -12,7 +12,7 @@ import msgspec
 from backend.accounts import service as accounts
 from backend.db import write_transaction
 from backend.notifications.runtime import NotificationsRuntime
-from backend.notifications.service.notices import KINDS
+from backend.notifications.service.notices import TOLD
 from backend.notifications.service.preferences import muted_of
 from backend.notifications.tables import Notice, PushJob, PushSubscription
 from backend.outbox import service as outbox
@@ -25,6 +25,9 @@ class _Payload(msgspec.Struct, frozen=True):
     code: str | None = None
     status: str | None = None
     due_date: str | None = None
+    agency_code: str = ""
+    # When it happened, if the event says (a notice dated by a late worker would lie).
+    at: dt.datetime | None = None
 
 
 class _Message(msgspec.Struct, frozen=True):
@@ -44,7 +47,7 @@ class _Device(msgspec.Struct, frozen=True):
 async def fan_out(runtime: NotificationsRuntime, limit: int = 200) -> int:
     """Turn pending outbox messages into notices and push jobs; returns how many."""
     async with write_transaction():
-        claimed = await outbox.claim(sorted(KINDS), limit)
+        claimed = await outbox.claim(sorted(TOLD), limit)
         if not claimed:
             return 0
         messages = msgspec.convert(claimed, list[_Message], strict=False)
@@ -101,7 +104,8 @@ async def _fan_out(
                     code=payload.code,
                     status=payload.status or "",
                     due_date=payload.due_date,
-                    created_at=now,
+                    agency_code=payload.agency_code,
+                    created_at=payload.at or now,
                 )
             )
             if message.kind not in muted.get(account_id, set()):

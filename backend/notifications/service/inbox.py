@@ -9,10 +9,15 @@ from piccolo.query.functions.aggregate import Count
 from backend.accounts.schemas import Principal
 from backend.db import write_transaction
 from backend.errors import NotFound
-from backend.i18n import N_
+from backend.i18n import N_, Localized
 from backend.notifications.runtime import NotificationsRuntime
 from backend.notifications.schemas import NoticePage, NoticeRead
-from backend.notifications.service.notices import NoticeRow, notice_text, notice_url
+from backend.notifications.service.notices import (
+    NoticeRow,
+    agency_names,
+    notice_text,
+    notice_url,
+)
 from backend.notifications.tables import Notice
 
 PAGE_SIZE = 30
@@ -24,13 +29,16 @@ COLUMNS = (
     Notice.code,
     Notice.status,
     Notice.due_date,
+    Notice.agency_code,
     Notice.created_at,
     Notice.read_at,
 )
 
 
-def _notice_read(notice: NoticeRow, lang: str) -> NoticeRead:
-    title, body = notice_text(notice, lang)
+def _notice_read(
+    notice: NoticeRow, lang: str, agencies: dict[str, Localized] | None = None
+) -> NoticeRead:
+    title, body = notice_text(notice, lang, agencies)
     return NoticeRead(
         id=notice.id,
         kind=notice.kind,
@@ -71,8 +79,10 @@ async def list_notices(principal: Principal, page: int = 1, lang: str = "vi") ->
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
+    notices = msgspec.convert(rows, list[NoticeRow])
+    agencies = await agency_names(notices)
     return NoticePage(
-        items=[_notice_read(notice, lang) for notice in msgspec.convert(rows, list[NoticeRow])],
+        items=[_notice_read(notice, lang, agencies) for notice in notices],
         unread=await unread_count(principal.account_id),
         page=page,
         page_size=PAGE_SIZE,
@@ -91,7 +101,8 @@ async def mark_read(
         rows = await Notice.select(*COLUMNS).where(condition)
     if not rows:
         raise NotFound(N_("Không tìm thấy thông báo này."), field="notice")
-    return _notice_read(msgspec.convert(rows[0], NoticeRow), lang)
+    notice = msgspec.convert(rows[0], NoticeRow)
+    return _notice_read(notice, lang, await agency_names([notice]))
 
 
 async def mark_all_read(runtime: NotificationsRuntime, principal: Principal) -> None:

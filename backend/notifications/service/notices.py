@@ -1,16 +1,23 @@
 """What a notice says: the kinds of event a person is told about, each notice's title
-and body (only the dossier's code, its state and a date: no name, no answers) and
-where it leads. Written in Vietnamese and translated when shown, in the inbox's
-language or in the one a device chose when it subscribed."""
+and body (only the dossier's code, its state and a date: no name, no answers; for a
+passkey added at a counter, the agency and the moment; for a transfer, the agency now
+handling the dossier) and where it leads. Written in Vietnamese and translated when
+shown, in the inbox's language or in the one a device chose when it subscribed."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 
 import msgspec
 
+from backend.accounts import service as accounts
+from backend.catalogue import service as catalogue
+from backend.errors import AppError
 from backend.i18n import N_, Localized, Moment, Text, Translatable
 
+# A transfer's notice names the agency now handling the dossier.
+TRANSFERRED = "dossier.transferred"
 # The events a person is told about, by what they are called (the settings list them).
 KINDS: dict[str, Text] = {
     "dossier.received": N_("Hồ sơ đã được tiếp nhận"),
@@ -19,14 +26,26 @@ KINDS: dict[str, Text] = {
     "dossier.result_ready": N_("Hồ sơ đã có kết quả"),
     "dossier.refused": N_("Hồ sơ bị từ chối tiếp nhận"),
     "dossier.returned": N_("Đã trả kết quả"),
+    TRANSFERRED: N_("Hồ sơ được chuyển cơ quan giải quyết"),
     "payment.confirmed": N_("Đã thanh toán"),
     "payment.failed": N_("Thanh toán chưa thành công"),
     "payment.refunded": N_("Đã hoàn phí"),
     "feedback.answered": N_("Phản ánh đã được trả lời"),
 }
+# Told whatever the person muted, and not offered in the settings: someone else may be
+# taking the account over. The notice keeps the "this was not me" token as its code
+# and names the agency whose counter added the passkey.
+SECURITY: dict[str, Text] = {
+    accounts.NOTICE_KIND: N_("Khóa truy cập mới được thêm tại quầy"),
+}
+# What the worker turns into notices.
+TOLD = frozenset(KINDS) | frozenset(SECURITY)
 # What the person must act on goes out at once even on a phone saving its battery.
-URGENT = frozenset({"dossier.supplement_requested", "dossier.late", "dossier.refused"})
+URGENT = frozenset(
+    {"dossier.supplement_requested", "dossier.late", "dossier.refused", accounts.NOTICE_KIND}
+)
 _NOTICE = N_("Thông báo")
+_ANOTHER_AGENCY = N_("một cơ quan khác")
 
 
 class NoticeRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,12 +58,52 @@ class NoticeRow(msgspec.Struct, frozen=True, kw_only=True):
     code: str | None
     status: str
     due_date: str | None  # ISO day: the result's due date, when the event sets one
+    agency_code: str = ""
     created_at: dt.datetime
     read_at: dt.datetime | None
 
 
 def notice_title(kind: str) -> Text:
-    return KINDS.get(kind, _NOTICE)
+    return KINDS.get(kind) or SECURITY.get(kind, _NOTICE)
+
+
+async def agency_names(notices: Iterable[NoticeRow]) -> dict[str, Localized]:
+    """The agencies the counter and transfer notices among these name (usually none:
+    no query)."""
+    names: dict[str, Localized] = {}
+    for code in sorted({n.agency_code for n in notices if n.agency_code}):
+        try:
+            agency = await catalogue.get_agency(code)
+        except AppError:
+            continue  # since removed from the catalogue: the code stands for it
+        names[code] = Localized(agency.name_vi, agency.name_en)
+    return names
+
+
+def _counter_body(notice: NoticeRow, agencies: Mapping[str, Localized]) -> Text:
+    time = Moment(notice.created_at)
+    if not notice.agency_code:
+        return N_(
+            "Lúc %(time)s, một khóa truy cập mới đã được thêm vào tài khoản của bạn tại "
+            "quầy một cửa. Nếu không phải bạn, hãy bấm vào đây: “Đây không phải tôi”.",
+            time=time,
+        )
+    return N_(
+        "Lúc %(time)s, một khóa truy cập mới đã được thêm vào tài khoản của bạn tại quầy "
+        "một cửa của %(agency)s. Nếu không phải bạn, hãy bấm vào đây: “Đây không phải tôi”.",
+        time=time,
+        agency=agencies.get(notice.agency_code)
+        or Localized(notice.agency_code, notice.agency_code),
+    )
+
+
+def _transfer_body(notice: NoticeRow, agencies: Mapping[str, Localized]) -> Text:
+    agency = agencies.get(notice.agency_code) if notice.agency_code else None
+    return N_(
+        "Hồ sơ %(code)s đã được chuyển đến %(agency)s để giải quyết.",
+        code=notice.code or "",
+        agency=agency or _ANOTHER_AGENCY,
+    )
 
 
 def notice_body(kind: str, code: str, due: str | None) -> Translatable:
@@ -81,14 +140,24 @@ def notice_body(kind: str, code: str, due: str | None) -> Translatable:
     return Localized(code, code)
 
 
-def notice_text(notice: NoticeRow, lang: str) -> tuple[str, str]:
-    """(title, body) in ``lang``."""
-    body = notice_body(notice.kind, notice.code or "", notice.due_date)
+def notice_text(
+    notice: NoticeRow, lang: str, agencies: Mapping[str, Localized] | None = None
+) -> tuple[str, str]:
+    """(title, body) in ``lang``; ``agencies``: what ``agency_names`` found."""
+    if notice.kind == accounts.NOTICE_KIND:
+        body: Translatable = _counter_body(notice, agencies or {})
+    elif notice.kind == TRANSFERRED:
+        body = _transfer_body(notice, agencies or {})
+    else:
+        body = notice_body(notice.kind, notice.code or "", notice.due_date)
     return notice_title(notice.kind).render(lang), body.render(lang)
 
 
 def notice_url(notice: NoticeRow) -> str:
-    """What the notice is about: the dossier, its rating, the feedback, or the inbox."""
+    """What the notice is about: the dossier, its rating, the feedback, "this was not
+    me" for a passkey added at a counter, or the inbox."""
+    if notice.kind == accounts.NOTICE_KIND and notice.code:
+        return f"{accounts.DISOWN_PATH}/{notice.code}"
     if notice.kind == "feedback.answered" and notice.code:
         return f"/phan-anh/{notice.code}"
     if notice.kind == "dossier.returned" and notice.dossier_id:

@@ -20,7 +20,7 @@ from backend.accounts.schemas import Principal
 from backend.dossiers import service as dossiers
 from backend.dossiers.schemas import DossierSummary
 from backend.errors import AppError, InvalidInput, NotFound
-from backend.i18n import N_
+from backend.i18n import N_, Localized
 from backend.payments import service
 from backend.payments.gateways import VnpayGateway
 from backend.payments.pages.base import pay_url, show
@@ -177,12 +177,24 @@ async def _start(
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Group:
-    """Unpaid dossiers paid together: one's own, or one organisation's."""
+    """Unpaid dossiers paid together, in one order: those of one payer (oneself, or one
+    organisation) received by one agency, which takes the money and issues the receipt."""
 
     organisation_id: int | None
     name: str
     tax_code: str
+    agency_code: str
+    agency: Localized
     dossiers: list[DossierSummary]
+
+    @property
+    def key(self) -> str:
+        """The group's HTML id."""
+        return f"group-{self.organisation_id or 'mine'}-{self.agency_code.replace('.', '-')}"
+
+    @property
+    def total(self) -> int:
+        return sum(dossier.fee_total for dossier in self.dossiers)
 
 
 async def _several_page(
@@ -197,17 +209,25 @@ async def _several_page(
         d for d in mine if d.payment_status == "unpaid" and d.status not in {"draft", *CLOSED}
     ]
     organisations = {o.id: o for o in await accounts.my_organisations(principal)}
-    groups: dict[int | None, list[DossierSummary]] = {}
+    groups: dict[tuple[int, str], list[DossierSummary]] = {}
     for dossier in unpaid:
-        groups.setdefault(dossier.organisation_id, []).append(dossier)
+        # The summary names the agency holding the dossier; the fees go to the one
+        # that received it.
+        received_by = (await dossiers.brief(principal, dossier.id)).receiving_agency
+        groups.setdefault((dossier.organisation_id or 0, received_by), []).append(dossier)
+    names = {code: await service.agency_named(code) for _, code in groups}
     listed = []
-    for organisation_id, items in sorted(groups.items(), key=lambda item: item[0] or 0):
+    for (organisation_id, code), items in sorted(
+        groups.items(), key=lambda item: (item[0][0], names[item[0][1]].vi)
+    ):
         organisation = organisations.get(organisation_id) if organisation_id else None
         listed.append(
             Group(
-                organisation_id=organisation_id,
+                organisation_id=organisation_id or None,
                 name=organisation.name if organisation else "",
                 tax_code=organisation.tax_code if organisation else "",
+                agency_code=code,
+                agency=names[code],
                 dossiers=items,
             )
         )

@@ -19,7 +19,6 @@ from litestar.response import Template
 
 from backend.accounts.guards import require_signed_in
 from backend.accounts.schemas import Principal
-from backend.catalogue import service as catalogue
 from backend.documents import qr_svg
 from backend.errors import NotFound
 from backend.i18n import N_, Localized
@@ -67,7 +66,7 @@ def _bank(runtime: PaymentsRuntime) -> tuple[str, str] | None:
     return BANKS.get(bin_, f"BIN {bin_}"), gateway.config.account
 
 
-def _status_page(
+async def _status_page(
     request: Request[Any, Any, Any],
     principal: Principal,
     payment: PaymentRead,
@@ -82,20 +81,13 @@ def _status_page(
         request,
         "payments/status.html",
         payment=payment,
+        agency=await service.agency_named(payment.agency_code),
         gateway_code=gateway_code,
         qr=qr,
         bank=_bank(runtime_of(request)) if payment.provider == "vietqr" else None,
         retry_url=pay_url([line.dossier_id for line in payment.lines]) if citizen else "",
         citizen=citizen,
     )
-
-
-async def _agency_name(code: str, lang: str) -> str:
-    try:
-        agency = await catalogue.get_agency(code)
-    except NotFound:
-        return code
-    return Localized(agency.name_vi, agency.name_en).render(lang)
 
 
 def _pdf(name: str, pdf: bytes) -> Response[bytes]:
@@ -128,7 +120,7 @@ class PaymentStatusPages(Controller):
         payment = await service.get_payment(
             runtime_of(request), principal, reference, language(request)
         )
-        return _status_page(request, principal, payment)
+        return await _status_page(request, principal, payment)
 
     @get("/thanh-toan/{reference:str}/ket-qua", name="payment-return")
     async def returned(
@@ -145,7 +137,7 @@ class PaymentStatusPages(Controller):
         payment, code = await service.vnpay_return(
             runtime_of(request), principal, reference, params, language(request)
         )
-        return _status_page(request, principal, payment, code)
+        return await _status_page(request, principal, payment, code)
 
     @get("/thanh-toan/{reference:str}/bien-lai", name="payment-receipt")
     async def receipt(
@@ -156,12 +148,11 @@ class PaymentStatusPages(Controller):
     ) -> Template:
         lang = language(request)
         receipt = await service.receipt_of(runtime_of(request), principal, reference, lang)
-        lines = receipt.payment.lines
         title = N_("Mã QR kiểm tra biên lai").render(lang)
         return show(
             request,
             "payments/receipt.html",
-            agency=await _agency_name(lines[0].agency_code, lang) if lines else "",
+            agency=Localized(receipt.agency_name_vi, receipt.agency_name_en).render(lang),
             province=runtime_of(request).province_name,
             receipt=receipt,
             payment=receipt.payment,
@@ -179,9 +170,7 @@ class PaymentStatusPages(Controller):
     ) -> Response[bytes]:
         runtime = runtime_of(request)
         receipt = await service.receipt_of(runtime, principal, reference, language(request))
-        lines = receipt.payment.lines
-        agency = await _agency_name(lines[0].agency_code, "vi") if lines else ""
-        pdf = await service.render_receipt(runtime, receipt, agency)
+        pdf = await service.render_receipt(runtime, receipt)
         return _pdf(f"bien-lai-{receipt.number}.pdf", pdf)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from backend.payments.figures import PaidDossier, first_paid_day, paid_dossiers
 from backend.payments.service.counter import CASHIERS, record_cash, refund
-from backend.payments.service.dues import CLOSED, PROVIDERS, offered, quote
+from backend.payments.service.dues import CLOSED, PROVIDERS, agency_named, offered, quote
 from backend.payments.service.inbox import settle, vietqr_webhook, vnpay_ipn, vnpay_return
 from backend.payments.service.ledger import dossier_payments
 from backend.payments.service.orders import get_payment, start
@@ -34,6 +34,7 @@ __all__ = [
     "CLOSED",
     "PROVIDERS",
     "PaidDossier",
+    "agency_named",
     "dossier_payments",
     "first_paid_day",
     "get_payment",

@@ -1,6 +1,11 @@
 """The officials' part: cash taken at the counter, and refunds of a refused or
 withdrawn dossier's fees (through the gateway that took them, or recorded as done by
-hand for cash and transfers)."""
+hand for cash and transfers).
+
+Cash is taken by an official of the agency holding the dossier, and its receipt is
+that agency's: after a transfer, the agency the dossier went to, not the one that
+received it (it is that agency's official who takes the money and signs for it).
+"""
 
 from __future__ import annotations
 
@@ -70,6 +75,7 @@ async def record_cash(
                 status="paid",
                 amount=dossier.fee_total,
                 payer_kind="organisation" if payer else "person",
+                agency_code=dossier.agency_code,
                 account_id=principal.account_id,
                 organisation_id=dossier.organisation_id if payer else None,
                 payer_name=payer.name if payer else dossier.applicant_name,

@@ -3,6 +3,9 @@
 
 Amounts come only from the dossiers' fee lines, fixed on submission from the
 catalogue; the person chooses dossiers, a way to pay and who pays, never an amount.
+The agency that received a dossier takes its fees and issues their receipt, so one
+order pays the dossiers of one receiving agency: a choice that mixes agencies is
+refused, naming each agency's dossiers, and the pages offer one order per agency.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ import msgspec
 
 from backend.accounts import service as accounts
 from backend.accounts.schemas import Principal
+from backend.catalogue import service as catalogue
 from backend.dossiers import service as dossiers
 from backend.dossiers.schemas import DossierBrief
-from backend.errors import Forbidden, Problems
-from backend.i18n import N_
+from backend.errors import Forbidden, InvalidInput, NotFound, Problems
+from backend.i18n import N_, Localized
 from backend.payments.runtime import PaymentsRuntime
 from backend.payments.schemas import DossierDue, Provider, Quote
 from backend.payments.service.records import OrderLine
@@ -102,10 +106,49 @@ def offered(runtime: PaymentsRuntime) -> list[Provider]:
     return [name for name in PROVIDERS if name in runtime.gateways]
 
 
+async def agency_named(code: str) -> Localized:
+    """An agency's name in both languages (its code, if the catalogue lost it)."""
+    try:
+        agency = await catalogue.get_agency(code)
+    except NotFound:
+        return Localized(code, code)
+    return Localized(agency.name_vi, agency.name_en)
+
+
+async def one_agency(due: list[DossierBrief]) -> str:
+    """The receiving agency of all these dossiers, the one an order for them pays. A
+    mix is refused: the rule first, then each agency with its dossiers."""
+    agencies: dict[str, list[str]] = {}
+    for dossier in due:
+        agencies.setdefault(dossier.receiving_agency, []).append(dossier.code or "")
+    if len(agencies) <= 1:
+        return next(iter(agencies), "")
+    problems = Problems()
+    problems.add(
+        "dossier_ids",
+        N_(
+            "Một lần thanh toán chỉ gồm hồ sơ nộp tại cùng một cơ quan, vì cơ quan tiếp nhận"
+            " hồ sơ thu phí và cấp biên lai. Các hồ sơ đã chọn thuộc %(count)d cơ quan:"
+            " hãy thanh toán riêng cho từng cơ quan.",
+            count=len(agencies),
+        ),
+    )
+    for code, codes in agencies.items():
+        problems.add(
+            "dossier_ids",
+            N_(
+                "Nộp cho %(agency)s: hồ sơ %(codes)s.",
+                agency=await agency_named(code),
+                codes=", ".join(codes),
+            ),
+        )
+    raise InvalidInput(problems=problems.items)
+
+
 async def quote(runtime: PaymentsRuntime, principal: Principal, dossier_ids: list[int]) -> Quote:
     citizens_only(principal)
-    due = await dossiers_due(principal, dossier_ids)
-    return quote_of(runtime, due, await common_payer(due))
+    offer, _ = await offer_of(runtime, await dossiers_due(principal, dossier_ids))
+    return offer
 
 
 async def common_payer(due: list[DossierBrief]) -> Payer | None:
@@ -116,10 +159,18 @@ async def common_payer(due: list[DossierBrief]) -> Payer | None:
     return await payer_of(organisations.pop())
 
 
-def quote_of(runtime: PaymentsRuntime, due: list[DossierBrief], payer: Payer | None) -> Quote:
+async def offer_of(runtime: PaymentsRuntime, due: list[DossierBrief]) -> tuple[Quote, Payer | None]:
+    """The quote for these dossiers (of one receiving agency), and the organisation that
+    may pay them."""
+    code = await one_agency(due)
+    payer = await common_payer(due)
+    agency = await agency_named(code)
     dues = [due_of(dossier) for dossier in due]
-    return Quote(
+    offer = Quote(
         dossiers=dues,
+        agency_code=code,
+        agency_name_vi=agency.vi,
+        agency_name_en=agency.render("en"),
         total=sum(item.amount for item in dues),
         full_total=sum(line.full_amount for item in dues for line in item.fee_lines),
         # A company's dossiers are paid by the company unless the person says otherwise.
@@ -128,3 +179,4 @@ def quote_of(runtime: PaymentsRuntime, due: list[DossierBrief], payer: Payer | N
         organisation_tax_code=payer.tax_code if payer else None,
         providers=offered(runtime),
     )
+    return offer, payer

@@ -1,32 +1,61 @@
 """Orders: a citizen's order for dossiers' fees and the way to pay it, and who may
-see an order afterwards (its payer, and officials of its dossiers' agency)."""
+see an order afterwards (its payer, and officials of its dossiers' agency).
+
+An order pays the dossiers of one receiving agency, and records it (see ``dues``). The
+same request made again (a double click, a retried POST) while its order is pending
+and in time answers that order instead of making a second one the person could pay
+twice; requests of one person are taken one at a time for this.
+"""
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 import msgspec
 
 from backend.accounts import service as accounts
 from backend.accounts.schemas import Principal
-from backend.db import write_transaction
+from backend.db import fetch, write_transaction
+from backend.db.dialect import is_postgres
 from backend.dossiers import service as dossiers
 from backend.errors import NotFound, Problems
 from backend.i18n import N_
 from backend.payments.gateways import vietqr
 from backend.payments.runtime import PaymentsRuntime
 from backend.payments.schemas import PaymentRead, PaymentStart
-from backend.payments.service.dues import (
-    citizens_only,
-    common_payer,
-    dossiers_due,
-    line_of,
-    quote_of,
-)
+from backend.payments.service.dues import citizens_only, dossiers_due, line_of, offer_of
 from backend.payments.service.records import PaymentRow, not_found, payment_row, read
 from backend.payments.tables import Payment, PaymentDossier
 
 # Ask the gateway about an order still pending after a few minutes (its notification
 # may be lost).
 CHECK_AFTER_MS = 5 * 60_000
+# A request made again gets its earlier order while that has this long left to be paid.
+REPLAY_MARGIN_MS = 2 * 60_000
+# The key of the transaction-scoped PostgreSQL lock that takes one person's orders one
+# at a time (with the account's id); SQLite's write lock does that already.
+_ORDERS_LOCK = 7_000_001
+_OPEN = (
+    "SELECT p.id AS id, d.dossier_id AS dossier_id FROM payments_payment p"
+    " JOIN payments_dossier d ON d.payment = p.id"
+    " WHERE p.account_id = {} AND p.status = 'pending' AND p.provider = {}"
+    " AND p.payer_kind = {} AND p.expires_ms > {}"
+)
+
+
+async def _same_order(principal: Principal, data: PaymentStart, now_ms: int) -> int | None:
+    """The person's open order for exactly these dossiers, paid the same way, if any."""
+    if is_postgres():
+        await fetch("SELECT pg_advisory_xact_lock({}, {})", _ORDERS_LOCK, principal.account_id)
+    rows = await fetch(
+        _OPEN, principal.account_id, data.provider, data.payer, now_ms + REPLAY_MARGIN_MS
+    )
+    orders: defaultdict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        orders[row["id"]].add(row["dossier_id"])
+    wanted = set(data.dossier_ids)
+    same = [order_id for order_id, ids in orders.items() if ids == wanted]
+    return max(same) if same else None
 
 
 async def start(
@@ -40,8 +69,7 @@ async def start(
     """Make an order for these dossiers' fees, and the way to pay it."""
     citizens_only(principal)
     due = await dossiers_due(principal, data.dossier_ids)
-    payer = await common_payer(due)
-    offer = quote_of(runtime, due, payer)
+    offer, payer = await offer_of(runtime, due)
     problems = Problems()
     if data.provider not in offer.providers:
         problems.add(
@@ -62,35 +90,41 @@ async def start(
     lifetime = runtime.lifetime * gateway.lifetime_factor
     lines = [line_of(dossier) for dossier in due]
     async with write_transaction():
-        inserted = await Payment.insert(
-            Payment(
-                reference=vietqr.new_reference(),
-                provider=data.provider,
-                status="pending",
-                amount=offer.total,
-                payer_kind=data.payer,
-                account_id=principal.account_id,
-                organisation_id=due[0].organisation_id if data.payer == "organisation" else None,
-                payer_name=payer_name,
-                payer_tax_code=tax_code,
-                payer_address=address,
-                lines=msgspec.to_builtins(lines),
-                client_ip=client_ip[:45],
-                created_at=now,
-                created_ms=now_ms,
-                expires_ms=now_ms + int(lifetime.total_seconds() * 1000),
-                check_ms=now_ms + CHECK_AFTER_MS,
-            )
-        ).returning(Payment.id)
-        await PaymentDossier.insert(
-            *(
-                PaymentDossier(
-                    payment=inserted[0]["id"], dossier_id=line.dossier_id, amount=line.amount
+        payment_id = await _same_order(principal, data, now_ms)
+        if payment_id is None:
+            inserted = await Payment.insert(
+                Payment(
+                    reference=vietqr.new_reference(),
+                    provider=data.provider,
+                    status="pending",
+                    amount=offer.total,
+                    payer_kind=data.payer,
+                    agency_code=offer.agency_code,
+                    account_id=principal.account_id,
+                    organisation_id=due[0].organisation_id
+                    if data.payer == "organisation"
+                    else None,
+                    payer_name=payer_name,
+                    payer_tax_code=tax_code,
+                    payer_address=address,
+                    lines=msgspec.to_builtins(lines),
+                    client_ip=client_ip[:45],
+                    created_at=now,
+                    created_ms=now_ms,
+                    expires_ms=now_ms + int(lifetime.total_seconds() * 1000),
+                    check_ms=now_ms + CHECK_AFTER_MS,
                 )
-                for line in lines
+            ).returning(Payment.id)
+            payment_id = inserted[0]["id"]
+            await PaymentDossier.insert(
+                *(
+                    PaymentDossier(
+                        payment=payment_id, dossier_id=line.dossier_id, amount=line.amount
+                    )
+                    for line in lines
+                )
             )
-        )
-    return await read(runtime, await payment_row(id=inserted[0]["id"]), lang)
+    return await read(runtime, await payment_row(id=payment_id), lang)
 
 
 async def may_see(principal: Principal, payment: PaymentRow) -> None:

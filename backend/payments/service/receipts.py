@@ -1,6 +1,7 @@
 """Receipts: one per paid payment, numbered as e-receipts are (``MC26E-0000012``),
 for the payer, as a PDF, and through the public check behind their QR code, which a
-signature keeps from being guessed."""
+signature keeps from being guessed. A receipt is headed by the payment's agency, the
+one that took the money (see ``dues`` and ``counter``), whoever looks at it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from backend.payments import receipt_pdf
 from backend.payments.labels import provider_label
 from backend.payments.runtime import PaymentsRuntime
 from backend.payments.schemas import ReceiptRead
+from backend.payments.service.dues import agency_named
 from backend.payments.service.orders import get_payment
 from backend.payments.service.records import payment_row, read
 from backend.payments.tables import Receipt
@@ -47,10 +49,13 @@ async def _receipt(runtime: PaymentsRuntime, receipt_id: int, lang: str) -> Rece
     if not rows:
         raise _not_found()
     payment = await read(runtime, await payment_row(id=rows[0]["payment"]), lang)
+    agency = await agency_named(payment.agency_code)
     return ReceiptRead(
         id=receipt_id,
         number=receipt_number(receipt_id, rows[0]["issued_at"]),
         issued_at=rows[0]["issued_at"],
+        agency_name_vi=agency.vi,
+        agency_name_en=agency.render("en"),
         payment=payment,
         verify_url=receipt_url(runtime, receipt_id),
     )
@@ -77,13 +82,13 @@ async def verify_receipt(
     return await _receipt(runtime, receipt_id, lang)
 
 
-async def render_receipt(runtime: PaymentsRuntime, receipt: ReceiptRead, agency_name: str) -> bytes:
+async def render_receipt(runtime: PaymentsRuntime, receipt: ReceiptRead) -> bytes:
     """The receipt as a PDF: a Vietnamese legal document, whatever the reader's language."""
     payment = receipt.payment
     view = receipt_pdf.ReceiptView(
         number=receipt.number,
         issued_at=receipt.issued_at,
-        agency_name=agency_name,
+        agency_name=receipt.agency_name_vi,
         province_name=runtime.province_name,
         payer_name=payment.payer_name,
         payer_tax_code=payment.payer_tax_code,

@@ -46,6 +46,7 @@ class PaymentRow(msgspec.Struct, kw_only=True):
     status: PaymentStatus
     amount: int
     payer_kind: PayerKind
+    agency_code: str
     account_id: int
     organisation_id: int | None
     payer_name: str
@@ -68,8 +69,9 @@ class PaymentRow(msgspec.Struct, kw_only=True):
 
 
 COLUMNS = (
-    "id, reference, provider, status, amount, payer_kind, account_id, organisation_id,"
-    " payer_name, payer_tax_code, lines, client_ip, created_at, expires_ms, paid_at,"
+    "id, reference, provider, status, amount, payer_kind, agency_code, account_id,"
+    " organisation_id, payer_name, payer_tax_code, lines, client_ip, created_at, expires_ms,"
+    " paid_at,"
     " transaction_no, failure_code, duplicate_amount, refunded_amount, recorded_by_name"
 )
 # Fixed text (only the constant columns are put in): values go as parameters.
@@ -136,6 +138,7 @@ async def read(runtime: PaymentsRuntime, row: PaymentRow, lang: str) -> PaymentR
         status=row.status,
         amount=row.amount,
         payer_kind=row.payer_kind,
+        agency_code=row.agency_code,
         payer_name=row.payer_name,
         payer_tax_code=row.payer_tax_code,
         lines=[line.due() for line in row.lines],

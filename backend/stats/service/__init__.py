@@ -19,8 +19,10 @@ reads of the leaders' and the public pages.
 - ``paid.count``: dossiers whose fees were paid that day (a payment's ``paid_at``), at
   the agency that received them; ``paid.online``: those paid through a gateway (any
   provider but cash).
-- ``ratings.*``: satisfaction ratings by their day, at the rated agency; count and
-  satisfied (4 or 5 out of 5), in all and apart for counter visits and dossiers.
+- ``ratings.*``: satisfaction ratings by their day, at the rated agency (a counter's
+  agency; for a dossier the agency handling it, ``agency_code``, as its ``resolved``:
+  after a transfer, not the one that received it); count and satisfied (4 or 5 out
+  of 5), in all and apart for counter visits and dossiers.
 - ``feedback.received``: feedback (PAKN) by the day received, at the agency first
   given it; ``feedback.answered``, ``.on_time``, ``.rated`` (the person rated the
   answer), ``.rated_satisfied`` (4 or 5), ``.unhappy`` (answered late or rated 1 or
@@ -53,10 +55,18 @@ dossiers, ratings or feedback later leaves their days' figures as they were.
 ``rebuild(start, end)`` recomputes a range on purpose (after importing old data); only
 use it on days whose rows are all still there.
 
+**Who sees what** (``scope``): a leader their own agency; the leaders of the
+province's Public Administration Service Centre (``PROVINCE_WIDE``) the province, its
+rows by administrative unit (a commune's or ward's agencies together, and the
+province's departments) and by agency, and any unit or agency on its own. Units are
+read from the catalogue when the page is shown (an agency's ``unit_code``), never
+stored here: an agency moved to another unit moves its history with it.
+
 **Modules.** ``metrics`` (what is counted), ``sources`` (from the other domains),
-``store`` (this domain's tables), ``refresh``, ``reads`` (the dashboard's sums and
-live counts), ``period`` (the dashboard's question), ``decision766`` (the index's
-groups and formulas); this module is their facade.
+``store`` (this domain's tables), ``refresh``, ``reads`` (the dashboard's sums, its
+rows by unit and agency, and live counts), ``period`` (the dashboard's days),
+``scope`` (who sees which subject), ``decision766`` (the index's groups and
+formulas); this module is their facade.
 """
 
 from backend.stats.service.decision766 import GROUPS, Group, Indicator
@@ -75,18 +85,20 @@ from backend.stats.service.period import (
     PERIODS,
     STEPS,
     Choice,
+    Days,
     PeriodQuery,
-    choose,
+    choose_days,
     default_step,
     period_days,
+    step_start,
+    steps,
 )
 from backend.stats.service.reads import (
+    breakdown,
     feedback_overdue_now,
     figures,
     overdue_now,
     series,
-    step_start,
-    steps,
 )
 from backend.stats.service.refresh import (
     BUDGET_S,
@@ -98,6 +110,14 @@ from backend.stats.service.refresh import (
     recompute,
     refresh,
     refresh_once,
+)
+from backend.stats.service.scope import (
+    PROVINCE_WIDE,
+    Province,
+    choose,
+    province_now,
+    sees_province,
+    subject_of,
 )
 from backend.stats.service.sources import compute, touched_since
 from backend.stats.service.store import STATE_NAME, refreshed_at
@@ -114,31 +134,39 @@ __all__ = [
     "METRICS",
     "PERIODS",
     "PROVINCE",
+    "PROVINCE_WIDE",
     "STATE_NAME",
     "STEPS",
     "Choice",
+    "Days",
     "Group",
     "Indicator",
     "Pair",
     "PeriodQuery",
+    "Province",
     "Refreshed",
     "Touched",
     "Values",
+    "breakdown",
     "choose",
+    "choose_days",
     "compute",
     "default_step",
     "feedback_overdue_now",
     "figures",
     "overdue_now",
     "period_days",
+    "province_now",
     "rebuild",
     "recompute",
     "refresh",
     "refresh_once",
     "refreshed_at",
+    "sees_province",
     "series",
     "step_start",
     "steps",
+    "subject_of",
     "touched_since",
     "vietnam_today",
 ]

@@ -1,23 +1,20 @@
-"""The dashboard's question: which agency, which days, by which step.
+"""The dashboard's question: which days, by which step (``scope`` decides about what).
 
-Leaders get their own agency whatever they ask; administrators the agency they
-choose, or the province. A period is one of a few named ones or the days typed; every
-problem with what was typed is reported at once. A step that would give a chart more
-bars than a phone can show is made coarser, and the choice says so.
+A period is one of a few named ones or the days typed; every problem with what was
+typed is reported at once. A step that would give a chart more bars than a phone can
+show is made coarser, and the choice says so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from typing import TypeVar
 
 import msgspec
 
 from backend.errors import Problems
 from backend.i18n import N_, parse_date
-from backend.stats.schemas import Period, Step
-from backend.stats.service.reads import steps
+from backend.stats.schemas import Period, Step, Subject
 
 PERIODS: tuple[Period, ...] = ("7d", "30d", "month", "year", "custom")
 STEPS: tuple[Step, ...] = ("day", "week", "month")
@@ -29,36 +26,74 @@ T = TypeVar("T", bound=str)
 
 
 class PeriodQuery(msgspec.Struct, frozen=True, kw_only=True):
-    """The dashboard's form as sent: what was typed or chosen, unchecked."""
+    """The dashboard's form as sent: what was typed or chosen, unchecked (``agency``
+    and ``unit``: codes, "" for the default)."""
 
     agency: str = ""
+    unit: str = ""
     period: str = "30d"
     start: str = ""
     end: str = ""
     step: str = ""
 
 
-class Choice(msgspec.Struct, frozen=True, kw_only=True):
-    """What the dashboard shows: the agency (None: the province), the days ``start``
-    to ``end`` (both included), the charts' step, and whether that step is coarser
-    than the one asked for."""
+class Days(msgspec.Struct, frozen=True, kw_only=True):
+    """The days ``start`` to ``end`` (both included), the charts' step, and whether
+    that step is coarser than the one asked for."""
 
-    agency: str | None
     period: Period
     start: dt.date
     end: dt.date
     step: Step
     step_changed: bool = False
 
+
+class Choice(Days, frozen=True, kw_only=True):
+    """What the dashboard shows: a subject over some days."""
+
+    subject: Subject
+
     def as_query(self) -> PeriodQuery:
-        """The form filled in with this choice."""
+        """The form filled in with this choice: an agency's page names the agency
+        alone (its unit in the form too would refuse the next choice of another unit
+        with the agency left as it was)."""
+        kind = self.subject.kind
         return PeriodQuery(
-            agency=self.agency or "",
+            agency=self.subject.code if kind == "agency" else "",
+            unit=self.subject.code if kind == "unit" else "",
             period=self.period,
             start=self.start.isoformat(),
             end=self.end.isoformat(),
             step=self.step,
         )
+
+
+def step_start(day: dt.date, step: Step) -> dt.date:
+    if step == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if step == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _step_end(first: dt.date, step: Step) -> dt.date:
+    if step == "week":
+        return first + dt.timedelta(days=6)
+    if step == "month":
+        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return following - dt.timedelta(days=1)
+    return first
+
+
+def steps(start: dt.date, end: dt.date, step: Step) -> list[tuple[dt.date, dt.date]]:
+    """The steps covering ``start`` to ``end``, each cut to that period."""
+    result: list[tuple[dt.date, dt.date]] = []
+    first = step_start(start, step)
+    while first <= end:
+        last = _step_end(first, step)
+        result.append((max(first, start), min(last, end)))
+        first = last + dt.timedelta(days=1)
+    return result
 
 
 def _one_of(value: str, known: tuple[T, ...], default: T) -> T:
@@ -98,39 +133,18 @@ def _typed_days(query: PeriodQuery, today: dt.date, problems: Problems) -> tuple
     return start, end
 
 
-def choose(
-    query: PeriodQuery,
-    *,
-    role: str | None,
-    own_agency: str | None,
-    agencies: Collection[str],
-    today: dt.date,
-) -> Choice:
-    """What an official of ``role`` at ``own_agency`` sees for ``query``, or
-    ``InvalidInput`` naming every field that is wrong (``agency``, ``start``, ``end``).
-    An unknown period or step is taken as the default one."""
-    problems = Problems()
-    chosen = own_agency
-    if role == "admin":
-        chosen = query.agency or None
-        if chosen is not None and chosen not in agencies:
-            problems.add("agency", N_("Hãy chọn một cơ quan trong danh sách."))
+def choose_days(query: PeriodQuery, today: dt.date, problems: Problems) -> Days:
+    """The days ``query`` asks for; what is wrong with them goes to ``problems``
+    (``start``, ``end``), and the days then returned are only a stand-in. An unknown
+    period or step is taken as the default one."""
     period = _one_of(query.period, PERIODS, "30d")
     if period == "custom":
         first, last = _typed_days(query, today, problems)
     else:
         first, last = period_days(period, today)
-    problems.raise_any()
     wanted = _one_of(query.step, STEPS, default_step(first, last))
     step = wanted
     for step in STEPS[STEPS.index(wanted) :]:
         if len(steps(first, last, step)) <= MAX_BUCKETS:
             break
-    return Choice(
-        agency=chosen,
-        period=period,
-        start=first,
-        end=last,
-        step=step,
-        step_changed=step != wanted,
-    )
+    return Days(period=period, start=first, end=last, step=step, step_changed=step != wanted)

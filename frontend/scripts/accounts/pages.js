@@ -124,7 +124,7 @@ async function register(optionsUrl, optionsBody, finishUrl, finishBody) {
 function setUpSignUp(form) {
   onSubmit(form, async () => {
     const data = fields(form);
-    for (const optional of ["email", "citizen_id"]) if (!data[optional]) delete data[optional];
+    for (const optional of ["email", "citizen_id", "address"]) if (!data[optional]) delete data[optional];
     const result = await register(
       "/api/auth/passkeys/register/options", data, "/api/auth/passkeys/register", {},
     );

@@ -146,6 +146,8 @@ function setUpStart(form) {
     event.preventDefault();
     const organisation = valueOf(form, "organisation_id");
     const body = { procedure_code: form.dataset.procedure, draft_key: key };
+    const agency = valueOf(form, "agency_code");
+    if (agency) body.agency_code = agency;
     if (organisation) body.organisation_id = Number(organisation);
     button.disabled = true;
     try {
