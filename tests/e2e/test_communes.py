@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,9 +17,9 @@ from playwright.async_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import NewContext, watch_errors
 from tests.e2e.helpers import csp_violations
-from tests.e2e.server import MotcuaServer, motcua_command
+from tests.e2e.server import MotcuaServer
 from tests.e2e.test_accounts import NO_AUTOFILL, LocalhostServer, virtual_authenticator
-from tests.e2e.test_dossiers import photo_of_a_document
+from tests.e2e.test_dossiers import enrolled_official, photo_of_a_document
 from tests.support.databases import POSTGRES_URL, fresh_postgres
 
 pytestmark = pytest.mark.browser
@@ -76,34 +75,6 @@ async def file_it(page: Page, photo: Path) -> str:
     return (await page.locator("#dossier-code").inner_text()).strip()
 
 
-def enrolment_link(server: MotcuaServer, agency: str, name: str) -> str:
-    """A reception official of ``agency``, made by `motcua create-staff`."""
-    command = [*motcua_command(), "create-staff", "--name", name, "--agency", agency]
-    result = subprocess.run(
-        [*command, "--role", "reception"],
-        env=server.environment(),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return re.findall(r"https?://\S+", result.stdout)[-1]
-
-
-async def reception_of(
-    new_context: NewContext, server: MotcuaServer, agency: str, name: str
-) -> tuple[BrowserContext, Page]:
-    link = await asyncio.to_thread(enrolment_link, server, agency, name)
-    context = await new_context(server.url)
-    await context.add_init_script(NO_AUTOFILL)
-    page = await context.new_page()
-    await virtual_authenticator(context, page)
-    await page.goto(link)
-    await page.get_by_role("button", name="Đăng ký khóa truy cập").click()
-    await expect(page.get_by_role("heading", name="Thiết bị đăng nhập")).to_be_visible()
-    return context, page
-
-
 async def test_two_communes_file_the_same_procedure(
     commune_server: MotcuaServer, new_context: NewContext, tmp_path: Path
 ) -> None:
@@ -141,9 +112,11 @@ async def test_two_communes_file_the_same_procedure(
     assert minh_code.startswith(f"{HAC_THANH}-"), minh_code
 
     # Each commune's reception sees its own resident's dossier, and not the other's.
-    nga_an_context, nga_an = await reception_of(new_context, server, NGA_AN, "Lê Văn Nga")
-    hac_thanh_context, hac_thanh = await reception_of(
-        new_context, server, HAC_THANH, "Phạm Thị Hạc"
+    nga_an_context, nga_an = await enrolled_official(
+        new_context, server, "reception", "Lê Văn Nga", NGA_AN
+    )
+    hac_thanh_context, hac_thanh = await enrolled_official(
+        new_context, server, "reception", "Phạm Thị Hạc", HAC_THANH
     )
     for official, own, other in ((nga_an, lan_code, minh_code), (hac_thanh, minh_code, lan_code)):
         await official.goto("/can-bo")

@@ -57,9 +57,9 @@ def a_result_pdf(path: Path) -> Path:
     return path
 
 
-def create_official(server: MotcuaServer, role: str, name: str) -> str:
+def create_official(server: MotcuaServer, role: str, name: str, agency: str = AGENCY) -> str:
     result = subprocess.run(
-        [*motcua_command(), "create-staff", "--name", name, "--agency", AGENCY, "--role", role],
+        [*motcua_command(), "create-staff", "--name", name, "--agency", agency, "--role", role],
         env=server.environment(),
         capture_output=True,
         text=True,
@@ -70,9 +70,9 @@ def create_official(server: MotcuaServer, role: str, name: str) -> str:
 
 
 async def enrolled_official(
-    new_context: NewContext, server: MotcuaServer, role: str, name: str
+    new_context: NewContext, server: MotcuaServer, role: str, name: str, agency: str = AGENCY
 ) -> tuple[BrowserContext, Page]:
-    link = create_official(server, role, name)
+    link = await asyncio.to_thread(create_official, server, role, name, agency)
     context = await new_context(server.url)
     await context.add_init_script(NO_AUTOFILL)
     page = await context.new_page()
