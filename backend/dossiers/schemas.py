@@ -106,7 +106,8 @@ class DossierSummary(msgspec.Struct, kw_only=True):
     status: Status
     channel: Channel
     applicant_name: str
-    agency_code: str
+    receiving_agency: str  # issued the code and collects the fees
+    agency_code: str  # handling it now
     organisation_id: int | None
     submitted_at: dt.datetime | None
     due_date: dt.date | None
@@ -118,7 +119,6 @@ class DossierSummary(msgspec.Struct, kw_only=True):
 
 class DossierRead(DossierSummary, kw_only=True):
     processing_days: int
-    receiving_agency: str
     owner_id: int | None
     entered_by: int | None
     assignee_id: int | None

@@ -129,6 +129,7 @@ _SUMMARY = (
     Dossier.status,
     Dossier.channel,
     Dossier.applicant_name,
+    Dossier.receiving_agency,
     Dossier.agency_code,
     Dossier.organisation_id,
     Dossier.submitted_at,

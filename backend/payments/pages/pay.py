@@ -211,10 +211,10 @@ async def _several_page(
     organisations = {o.id: o for o in await accounts.my_organisations(principal)}
     groups: dict[tuple[int, str], list[DossierSummary]] = {}
     for dossier in unpaid:
-        # The summary names the agency holding the dossier; the fees go to the one
-        # that received it.
-        received_by = (await dossiers.brief(principal, dossier.id)).receiving_agency
-        groups.setdefault((dossier.organisation_id or 0, received_by), []).append(dossier)
+        # The fees go to the agency that received it.
+        groups.setdefault((dossier.organisation_id or 0, dossier.receiving_agency), []).append(
+            dossier
+        )
     names = {code: await service.agency_named(code) for _, code in groups}
     listed = []
     for (organisation_id, code), items in sorted(
