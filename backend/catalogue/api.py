@@ -20,7 +20,6 @@ from backend.catalogue.schemas import (
     ProcedureRead,
 )
 from backend.documents import qr_png, qr_svg
-from backend.errors import InvalidInput
 from backend.settings import Settings
 
 CACHE_CONTROL = "public, max-age=60"
@@ -146,7 +145,7 @@ class ProcedureApi(Controller):
         agency: AgencyQuery = "",
     ) -> Response[bytes]:
         procedure = await service.get_procedure(code)
-        chosen = await _chosen(procedure, agency)
+        chosen = await service.agency_for(procedure, agency or None, field="agency")
         poster = service.procedure_poster(settings.public_url, procedure, chosen)
         return Response(
             await service.render_poster_pdf(poster),
@@ -158,18 +157,10 @@ class ProcedureApi(Controller):
         )
 
 
-async def _chosen(procedure: ProcedureRead, agency: str) -> service.AgencyRead | None:
-    """``service.agency_for``, its refusal naming this API's query parameter."""
-    try:
-        return await service.agency_for(procedure, agency or None)
-    except InvalidInput as error:
-        raise InvalidInput(error.text, field="agency") from error
-
-
 async def _url(settings: Settings, code: str, agency: str) -> str:
     """The address a procedure's QR code opens: at ``agency`` when one is named."""
     procedure = await service.get_procedure(code)
-    chosen = await _chosen(procedure, agency)
+    chosen = await service.agency_for(procedure, agency or None, field="agency")
     return service.procedure_url(
         settings.public_url, procedure.code, chosen.code if chosen and agency else None
     )

@@ -188,6 +188,27 @@ async def carries_out(agency_code: str, procedure_code: str) -> bool:
     )
 
 
+def _not_carried_out(procedure_code: str, field: str) -> InvalidInput:
+    return InvalidInput(
+        N_("Cơ quan này không thực hiện thủ tục %(code)s.", code=procedure_code), field=field
+    )
+
+
+async def agency_for(
+    procedure: ProcedureRead, agency_code: str | None, *, field: str = "agency_code"
+) -> AgencyRead | None:
+    """The agency a page or poster of the procedure is for: the one asked for (which
+    must carry it out: else an error naming ``field``), or the only one there is; None
+    when several carry it out and none was asked for."""
+    if agency_code:
+        if agency_code not in procedure.agency_codes:
+            raise _not_carried_out(procedure.code, field)
+        return await get_agency(agency_code)
+    if len(procedure.agency_codes) == 1:
+        return await get_agency(procedure.agency_codes[0])
+    return None
+
+
 async def provision(procedure_code: str, agency_code: str) -> ProvisionRead:
     """Where one agency carries out a procedure: the agency, its unit, its note and the
     counters that receive it. Raises, naming ``agency_code``, when it does not."""
@@ -195,10 +216,7 @@ async def provision(procedure_code: str, agency_code: str) -> ProvisionRead:
         Provision.agency.code == agency_code, Provision.procedure.code == procedure_code
     )
     if not rows:
-        raise InvalidInput(
-            N_("Cơ quan này không thực hiện thủ tục %(code)s.", code=procedure_code),
-            field="agency_code",
-        )
+        raise _not_carried_out(procedure_code, "agency_code")
     agency = await get_agency(agency_code)
     # Its own counters; for a province-level procedure also those of the other
     # province-level agencies that receive it for the agency.

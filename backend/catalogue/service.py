@@ -51,6 +51,7 @@ from backend.catalogue.posters import (
 from backend.catalogue.reads import (
     agencies_of,
     agency_codes,
+    agency_for,
     carries_out,
     count_procedures,
     counters_of,
@@ -79,7 +80,6 @@ from backend.catalogue.schemas import (
     FieldCondition,
     PaymentStage,
     Place,
-    ProcedureRead,
     ProvisionRead,
     UnitRead,
 )
@@ -103,8 +103,6 @@ from backend.catalogue.transfer import (
 )
 from backend.db import write_transaction
 from backend.documents import qr_svg
-from backend.errors import InvalidInput
-from backend.i18n import N_
 
 DEMO_CATALOGUE = Path(__file__).with_name("demo_catalogue.json")
 
@@ -167,22 +165,6 @@ async def seed_demo(path: Path = DEMO_CATALOGUE) -> SeedResult:
             )
             counters_added += 1
     return SeedResult(agencies_added, procedures_added, counters_added, units_added)
-
-
-async def agency_for(procedure: ProcedureRead, agency_code: str | None) -> AgencyRead | None:
-    """The agency a page or poster of the procedure is for: the one asked for (which
-    must carry it out: else an error naming ``agency_code``), or the only one there is;
-    None when several carry it out and none was asked for."""
-    if agency_code:
-        if agency_code not in procedure.agency_codes:
-            raise InvalidInput(
-                N_("Cơ quan này không thực hiện thủ tục %(code)s.", code=procedure.code),
-                field="agency_code",
-            )
-        return await get_agency(agency_code)
-    if len(procedure.agency_codes) == 1:
-        return await get_agency(procedure.agency_codes[0])
-    return None
 
 
 # ---- Counter tokens and posters ------------------------------------------------------

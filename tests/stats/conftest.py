@@ -26,7 +26,7 @@ from backend.dossiers.tables import Dossier, DossierEvent
 from backend.feedback.tables import Feedback, Rating
 from backend.payments.tables import Payment, PaymentDossier
 from backend.settings import Settings
-from backend.stats import pages
+from backend.stats import pages, service
 from backend.stats.api import STATS_API
 from tests.conftest import make_settings
 
@@ -89,6 +89,13 @@ def card(html: str, name: str) -> str:
     )
     assert found, name
     return found.group(1)
+
+
+async def refresh_all() -> None:
+    """The figures of everything in the database, however many runs they take."""
+    done = False
+    while not done:
+        done = (await service.refresh_once(NOW, budget_s=60)).done
 
 
 async def open_database(tmp_path: Path, suffix: str) -> tuple[Settings, Database]:

@@ -17,7 +17,17 @@ from litestar import Litestar
 from backend.app import create_app
 from backend.stats import asking, pages, service
 from tests.conftest import PUBLIC_URL
-from tests.stats.conftest import NOW, A, B, build_world, card, open_database, sign_in, stats_app
+from tests.stats.conftest import (
+    NOW,
+    A,
+    B,
+    build_world,
+    card,
+    open_database,
+    refresh_all,
+    sign_in,
+    stats_app,
+)
 from tests.support.asgi import client_for
 
 LEADERS = "/lanh-dao/thong-ke"
@@ -29,9 +39,7 @@ NAMES = ("Nguyễn Văn Thống Kê", "Trần Thị Riêng Tư", "STATS-")
 async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Litestar]:
     settings, database = await open_database(tmp_path_factory.mktemp("stats_pages"), "stats_pages")
     await build_world()
-    done = False
-    while not done:
-        done = (await service.refresh_once(NOW, budget_s=60)).done
+    await refresh_all()
     yield stats_app(create_app(settings))
     await database.close()
 

@@ -50,6 +50,7 @@ from tests.stats.conftest import (
     d,
     dossier,
     open_database,
+    refresh_all,
     sign_in,
     stats_app,
     vn,
@@ -99,8 +100,7 @@ async def scoped(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Scop
             runtime.secret_key, runtime.counter_key_version, agency, number
         )
         await feedback.rate_counter(runtime, token, "stats-device", CounterRatingIn(overall=stars))
-    while not (await service.refresh_once(NOW, budget_s=60)).done:
-        pass
+    await refresh_all()
     yield Scoped(app, transferred)
     await database.close()
 
