@@ -102,10 +102,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     database = Database(settings)
     assets = Assets()
     attachments = Attachments.in_folder(settings.data_dir)
-    accounts = AccountsRuntime.from_settings(settings, find_agency=get_agency)
+    accounts = AccountsRuntime.from_settings(
+        settings, find_agency=get_agency, attachments=attachments
+    )
     dossiers = DossiersRuntime.from_settings(settings, attachments)
     notifications = NotificationsRuntime.from_settings(settings)
-    payments = PaymentsRuntime.from_settings(settings)
+    payments = PaymentsRuntime.from_settings(settings, province_wide=stats_service.PROVINCE_WIDE)
     feedback = FeedbackRuntime.from_settings(settings, attachments)
     # Pages made of other domains' parts, and the officials' console: each domain
     # registers its own below.

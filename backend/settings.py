@@ -89,6 +89,8 @@ class Settings:
     vietqr_bank_bin: str = ""
     vietqr_account: str = ""
     vietqr_webhook_secret: str = ""
+    # Shown beside the account on the transfer page (a bank account's holder name).
+    vietqr_account_name: str = ""
     payment_expiry_minutes: int = 15
 
     @property
@@ -382,7 +384,17 @@ def _vietqr(env: Mapping[str, str]) -> dict[str, str]:
         )
     if secret and len(secret) < 32:
         raise SettingsError("MOTCUA_VIETQR_WEBHOOK_SECRET", "must be at least 32 characters long")
-    return {"vietqr_bank_bin": bank_bin, "vietqr_account": account, "vietqr_webhook_secret": secret}
+    holder = " ".join(env.get("MOTCUA_VIETQR_ACCOUNT_NAME", "").split())
+    if holder and not bank_bin:
+        raise SettingsError("MOTCUA_VIETQR_ACCOUNT_NAME", "needs MOTCUA_VIETQR_BANK_BIN too")
+    if len(holder) > 70 or not holder.isprintable():
+        raise SettingsError("MOTCUA_VIETQR_ACCOUNT_NAME", "must be at most 70 printable characters")
+    return {
+        "vietqr_bank_bin": bank_bin,
+        "vietqr_account": account,
+        "vietqr_webhook_secret": secret,
+        "vietqr_account_name": holder,
+    }
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts import audit, service, sessions
+from backend.accounts.claim_api import CLAIM_API
 from backend.accounts.guards import (
     client_of,
     require_citizen,
@@ -503,4 +504,4 @@ class StaffApi(Controller):
         )
 
 
-ACCOUNT_API = [AuthApi, AccountApi, OrganisationApi, InvitationApi, StaffApi]
+ACCOUNT_API = [AuthApi, AccountApi, OrganisationApi, InvitationApi, StaffApi, *CLAIM_API]

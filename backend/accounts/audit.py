@@ -46,6 +46,10 @@ EVENTS = frozenset(
         "invitation_created",
         "invitation_accepted",
         "member_removed",
+        "organisation_claim_filed",
+        "organisation_claim_certificate_viewed",
+        "organisation_claim_confirmed",
+        "organisation_claim_rejected",
     }
 )
 

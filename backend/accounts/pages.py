@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from backend.accounts import service
 from backend.accounts.api import clear_session_cookie
+from backend.accounts.claim_pages import CLAIM_PAGES
 from backend.accounts.guards import (
     client_of,
     require_citizen,
@@ -26,6 +27,7 @@ from backend.accounts.guards import (
     runtime_of,
 )
 from backend.accounts.schemas import OrganisationCreate, Principal, ReenrolmentIn
+from backend.accounts.validation import shown_tax_code
 from backend.errors import AppError
 from backend.i18n import N_, Text
 from backend.web import forms
@@ -44,11 +46,6 @@ LABELS: dict[str, Text] = {
     "phone": N_("Số điện thoại của tài khoản"),
     "identity_checked": N_("Tôi đã đối chiếu căn cước công dân của người này"),
 }
-
-
-def shown_tax_code(code: str) -> str:
-    """A branch's 13 digits as printed: 0100233488-001."""
-    return f"{code[:10]}-{code[10:]}" if len(code) == 13 else code
 
 
 class AccountPages(Controller):
@@ -217,6 +214,7 @@ async def _devices(
         organisations=await service.my_organisations(principal)
         if principal.kind == "citizen"
         else [],
+        handles_claims=service.handles_claims(principal),
         done=done,
         add=add,
     )
@@ -251,6 +249,8 @@ class OrganisationPages(Controller):
                 values=values,
                 errors=FormErrors.of_error(error, language(request)),
                 status_code=error.status_code,
+                # Registered by someone else: the page offers the claim path.
+                claimable=values["tax_code"] if error.status_code == 409 else "",
             )
         return Redirect(f"/to-chuc/{organisation.id}", status_code=303)
 
@@ -341,6 +341,7 @@ async def _organisations(
     values: dict[str, str] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
+    claimable: str = "",
 ) -> Template:
     return forms.render(
         request,
@@ -350,6 +351,7 @@ async def _organisations(
         organisations=await service.my_organisations(principal),
         values=values or dict.fromkeys(ORGANISATION_FIELDS, ""),
         tax_code=shown_tax_code,
+        claimable=claimable,
     )
 
 
@@ -386,4 +388,4 @@ class StaffPages(Controller):
         return forms.render(request, "accounts/reenrol.html", issued=issued, phone="")
 
 
-ACCOUNT_PAGES = [AccountPages, OrganisationPages, StaffPages]
+ACCOUNT_PAGES = [AccountPages, OrganisationPages, StaffPages, *CLAIM_PAGES]

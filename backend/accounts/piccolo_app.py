@@ -10,6 +10,7 @@ from backend.accounts.tables import (
     Invitation,
     Membership,
     Organisation,
+    OrganisationClaim,
     Passkey,
     RecoveryCode,
     Session,
@@ -28,6 +29,7 @@ APP_CONFIG = AppConfig(
         Organisation,
         Membership,
         Invitation,
+        OrganisationClaim,
         AuditEvent,
     ],
 )

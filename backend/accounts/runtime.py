@@ -1,6 +1,6 @@
 """The accounts domain's configuration for one app: relying party, session lengths,
-rate limiter, recovery-code hasher, the key of signed links, the agency lookup and the
-clock (replaceable in tests)."""
+rate limiter, recovery-code hasher, the key of signed links, the agency lookup, the
+attachments (organisation claims' certificates) and the clock (replaceable in tests)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from backend.accounts.ratelimit import (
     RedisCounters,
     parse_networks,
 )
+from backend.attachments import Attachments
 from backend.clock import utc_now
 from backend.errors import NotFound
 from backend.i18n import N_
@@ -64,6 +65,8 @@ class AccountsRuntime:
     hasher: PasswordHasher
     limiter: RateLimiter
     reenrol_ttl: dt.timedelta
+    # The app's one Attachments (its checks are shared by every domain that takes files).
+    attachments: Attachments
     # Signs the "this was not me" links; derived from MOTCUA_SECRET_KEY, kept out of repr.
     link_key: bytes = field(repr=False)
     find_agency: AgencyLookup = no_agencies
@@ -71,7 +74,11 @@ class AccountsRuntime:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, find_agency: AgencyLookup = no_agencies
+        cls,
+        settings: Settings,
+        *,
+        find_agency: AgencyLookup = no_agencies,
+        attachments: Attachments | None = None,
     ) -> AccountsRuntime:
         store: CounterStore = (
             RedisCounters(settings.redis_url) if settings.redis_url else MemoryCounters()
@@ -98,6 +105,7 @@ class AccountsRuntime:
                 per_account=settings.auth_rate_per_account,
             ),
             reenrol_ttl=dt.timedelta(minutes=settings.reenrol_minutes),
+            attachments=attachments or Attachments.in_folder(settings.data_dir),
             link_key=hmac.new(
                 settings.secret_key.encode(), b"motcua accounts links v1", hashlib.sha256
             ).digest(),

@@ -132,6 +132,52 @@ class OrganisationDetail(OrganisationRead, kw_only=True):
     members: list[MemberRead]
 
 
+ClaimStatus = Literal["pending", "confirmed", "rejected"]
+ClaimReason = Annotated[str, msgspec.Meta(max_length=1000)]
+
+
+class ClaimIn(msgspec.Struct, kw_only=True):
+    """A claim to represent a registered organisation (the certificate comes beside it,
+    as the multipart form's ``file``)."""
+
+    tax_code: Annotated[str, msgspec.Meta(max_length=20)]
+    reason: ClaimReason
+
+
+class ClaimDecision(msgspec.Struct, kw_only=True):
+    confirm: bool
+    reason: ClaimReason
+
+
+class ClaimRead(msgspec.Struct, kw_only=True):
+    """A claim as its claimant sees it (the certificate by name only)."""
+
+    id: int
+    organisation_id: int
+    organisation_name: str
+    tax_code: str
+    status: ClaimStatus
+    reason: str
+    certificate_name: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    decision_reason: str
+
+
+class ClaimReview(ClaimRead, kw_only=True):
+    """A claim as the official deciding it sees it: who claims, with the details the
+    certificate is compared with, and who holds the organisation now."""
+
+    claimant_id: int
+    claimant_name: str
+    claimant_citizen_id: str | None
+    organisation_address: str
+    owners: list[str]
+    certificate_media_type: str
+    certificate_pages: int
+    decided_by: int | None
+
+
 class LinkIssued(msgspec.Struct, kw_only=True):
     url: str
     expires_at: dt.datetime

@@ -102,7 +102,8 @@ class EnrolmentLink(Table, tablename="accounts_enrolment_link"):
 class Organisation(Table, tablename="accounts_organisation"):
     id: Serial
     name = Text()
-    tax_code = Varchar(length=13, unique=True, index=True)  # 10 or 13 digits, no dash
+    # 10 or 13 digits (no dash), or a household business's 12-digit personal ID number.
+    tax_code = Varchar(length=13, unique=True, index=True)
     address = Text()
     created_by = Integer()
     created_at = Timestamptz()
@@ -140,3 +141,28 @@ class AuditEvent(Table, tablename="accounts_audit"):
     subject_id = Integer(null=True, default=None, index=True)
     client_address = Varchar(length=45, null=True, default=None)
     details = JSON(default={})
+
+
+class OrganisationClaim(Table, tablename="accounts_claim"):
+    """A person's claim to represent an organisation someone else registered, with its
+    business registration certificate, until an official of the province's service
+    centre confirms or rejects it."""
+
+    id: Serial
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    # "<organisation id>:<account id>" while the claim is open, NULL once decided: one
+    # open claim per person and organisation, whatever requests race (both databases
+    # let a unique column hold many NULLs).
+    open_key = Varchar(length=40, null=True, default=None, unique=True)
+    status = Varchar(length=16, default="pending")  # "pending" | "confirmed" | "rejected"
+    reason = Text()
+    # The certificate, as the shared attachments keep it (checked by content).
+    file_key = Varchar(length=32)
+    file_media_type = Varchar(length=32)
+    file_name = Varchar(length=100)
+    file_pages = Integer(default=1)
+    decided_by = Integer(null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    decision_reason = Text(default="")
+    created_at = Timestamptz()

@@ -1,14 +1,17 @@
 """Checks of what people type: names, Vietnamese mobile numbers, citizen ID numbers,
-e-mail addresses and tax codes. Each raises InvalidInput naming the field, or returns
-the normalised value; ``noted`` lets a form's checks all run, so that every field's
-problem is reported at once."""
+e-mail addresses and tax codes (a household business's is its owner's personal ID).
+Each raises InvalidInput naming the field, or returns the normalised value;
+``noted`` lets a form's checks all run, so that every field's problem is reported at
+once."""
 
 from __future__ import annotations
 
 import re
 
+from backend.clock import utc_now
 from backend.errors import InvalidInput
 from backend.i18n import N_, Translatable
+from backend.vietnam import in_vietnam
 
 _SEPARATORS = re.compile(r"[\s.\-()]")
 _MOBILE = re.compile(r"0[35789]\d{8}")
@@ -67,15 +70,22 @@ def tax_code_check_digit(first_nine: str) -> int | None:
     return None if check == 10 else check
 
 
-def tax_code(value: str, field: str = "tax_code") -> str:
+def tax_code(value: str, field: str = "tax_code", *, year: int | None = None) -> str:
     """A tax code (mã số thuế): 10 digits whose last is a check digit, or those 10 and a
-    3-digit branch number (001–999), with or without a dash. Returned without the dash."""
+    3-digit branch number (001–999), with or without a dash; or, for a household
+    business or an individual, the 12-digit personal identification number that is
+    their tax code since 1 July 2025 (``personal_id_tax_code``). Returned without the
+    dash. ``year``: this year in Vietnam (a birth year after it is refused)."""
     compact = re.sub(r"[\s.]", "", value)
+    if re.fullmatch(r"\d{12}", compact):
+        return personal_id_tax_code(compact, field, year=year)
     match = re.fullmatch(r"(\d{10})(?:-?(\d{3}))?", compact)
     if match is None:
         raise InvalidInput(
             N_(
-                "Mã số thuế phải có 10 chữ số, hoặc 13 chữ số cho chi nhánh (ví dụ 0100233488-001)."
+                "Mã số thuế gồm 10 chữ số, 13 chữ số cho đơn vị phụ thuộc (ví dụ "
+                "0100233488-001), hoặc 12 chữ số (số định danh cá nhân) cho hộ kinh doanh, "
+                "cá nhân kinh doanh."
             ),
             field=field,
         )
@@ -88,6 +98,37 @@ def tax_code(value: str, field: str = "tax_code") -> str:
             field=field,
         )
     return head + (branch or "")
+
+
+def personal_id_tax_code(digits: str, field: str = "tax_code", *, year: int | None = None) -> str:
+    """A personal identification number used as a tax code (Circular 86/2024/TT-BTC,
+    Art. 5(5) and Art. 38(2); Law on Tax Administration 38/2019/QH14, Art. 35(7)).
+
+    Its structure (Decree 137/2015/ND-CP Art. 13, Circular 07/2016/TT-BCA Art. 7): the
+    code of the province, or of the country, where the birth was registered (3 digits),
+    the century and sex (1), the year of birth (2), then 6 random digits; no check
+    digit. Only the birth year can be checked: the century digit 0-1 means the 1900s,
+    2-3 the 2000s, 4-9 later centuries, so a year after this one is no one's. The place
+    code is not checked: a birth registered abroad carries a country code (Annex II of
+    Circular 07/2016/TT-BCA) whose list could not be confirmed, and the Identification
+    Law 2023 (Art. 12) leaves the structure to the Government."""
+    current = year if year is not None else in_vietnam(utc_now()).year
+    born = 1900 + 100 * (int(digits[3]) // 2) + int(digits[4:6])
+    if born > current:
+        raise InvalidInput(
+            N_(
+                "Mã số thuế 12 chữ số là số định danh cá nhân (số căn cước) của chủ hộ kinh "
+                "doanh: chữ số thứ 4 đến thứ 6 (thế kỷ, giới tính, năm sinh) không đúng. Hãy "
+                "chép lại số trên thẻ căn cước."
+            ),
+            field=field,
+        )
+    return digits
+
+
+def shown_tax_code(code: str) -> str:
+    """A branch's 13 digits as printed: 0100233488-001."""
+    return f"{code[:10]}-{code[10:]}" if len(code) == 13 else code
 
 
 def text(value: str, *, field: str, low: int, high: int, problem: Translatable) -> str:

@@ -1,4 +1,5 @@
-"""The catalogue administrator's API: import, export, and editing one procedure.
+"""The catalogue administrator's API: import, export, editing one procedure, and a
+procedure's fee rules one at a time.
 
 The province's catalogue administrators only (role "catalogue"): an agency's
 administrator edits their own agency's data (``agency_api.py``), never a procedure.
@@ -14,7 +15,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.accounts.guards import require_staff
 from backend.catalogue import service
-from backend.catalogue.schemas import DemoProcedure, ProcedureCodeParam, ProcedureRead
+from backend.catalogue.schemas import (
+    DemoFeeRule,
+    DemoProcedure,
+    FeeRuleIdParam,
+    FeeRuleRead,
+    ProcedureCodeParam,
+    ProcedureRead,
+)
 from backend.errors import InvalidInput
 from backend.i18n import N_
 from backend.web.errors import PROBLEM_JSON, problem_body
@@ -102,3 +110,40 @@ class CatalogueAdminApi(Controller):
     @delete("/procedures/{code:str}", operation_id="deleteProcedure", summary="Remove one")
     async def delete_procedure(self, code: ProcedureCodeParam) -> None:
         await service.delete_procedure(code)
+
+    @get(
+        "/procedures/{code:str}/fee-rules",
+        operation_id="listFeeRules",
+        summary="The fee rules of one procedure",
+    )
+    async def fee_rules(self, code: ProcedureCodeParam) -> list[FeeRuleRead]:
+        return await service.fee_rules_of(code)
+
+    @post(
+        "/procedures/{code:str}/fee-rules",
+        operation_id="addFeeRule",
+        summary="Add a fee rule: an agency's base fee, or a reduction or exemption",
+        status_code=HTTP_201_CREATED,
+    )
+    async def add_fee_rule(
+        self, code: ProcedureCodeParam, data: JSONBody[DemoFeeRule]
+    ) -> FeeRuleRead:
+        return await service.add_fee_rule(code, data)
+
+    @put(
+        "/procedures/{code:str}/fee-rules/{rule_id:int}",
+        operation_id="saveFeeRule",
+        summary="Replace one fee rule",
+    )
+    async def save_fee_rule(
+        self, code: ProcedureCodeParam, rule_id: FeeRuleIdParam, data: JSONBody[DemoFeeRule]
+    ) -> FeeRuleRead:
+        return await service.save_fee_rule(code, rule_id, data)
+
+    @delete(
+        "/procedures/{code:str}/fee-rules/{rule_id:int}",
+        operation_id="deleteFeeRule",
+        summary="Remove one fee rule",
+    )
+    async def delete_fee_rule(self, code: ProcedureCodeParam, rule_id: FeeRuleIdParam) -> None:
+        await service.remove_fee_rule(code, rule_id)

@@ -21,6 +21,7 @@ import msgspec
 
 from backend.catalogue.schemas import (
     DemoComponent,
+    DemoFeeRule,
     DemoProcedure,
     FeeKind,
     FormField,
@@ -127,6 +128,8 @@ class ProcedureForm:
     # The procedure's online form questions: not edited here, kept as they are (a fee's
     # condition and quantity name them).
     form_fields: list[FormField] = field(default_factory=list)
+    # Its fee rules: edited on their own page, kept as they are here.
+    fee_rules: list[DemoFeeRule] = field(default_factory=list)
 
 
 def blank_component() -> dict[str, Any]:
@@ -181,9 +184,17 @@ def form_of(procedure: ProcedureRead) -> ProcedureForm:
         }
         for f in procedure.fees
     ]
+    rules = [
+        msgspec.convert(msgspec.to_builtins(rule), DemoFeeRule) for rule in procedure.fee_rules
+    ]
     return padded(
         ProcedureForm(
-            values, components, fees, list(procedure.agency_codes), list(procedure.form_fields)
+            values,
+            components,
+            fees,
+            list(procedure.agency_codes),
+            list(procedure.form_fields),
+            rules,
         )
     )
 
@@ -339,6 +350,7 @@ def to_procedure(form: ProcedureForm, problems: Problems) -> DemoProcedure | Non
         "components": components,
         "fees": fees,
         "form_fields": msgspec.to_builtins(form.form_fields),
+        "fee_rules": msgspec.to_builtins(form.fee_rules),
     }
     return msgspec.convert(data, DemoProcedure)
 

@@ -1,6 +1,7 @@
 """The catalogue administrator's pages: list and search procedures, one form to create
-or edit a procedure with its documents and fees (``admin_form``), delete with a
-confirmation step, import a file and export the catalogue.
+or edit a procedure with its documents and fees (``admin_form``), the procedure's fee
+rules (``fee_rule_form``), delete with a confirmation step, import a file and export
+the catalogue.
 
 The province's catalogue administrators only (role "catalogue"). Saving goes through
 the same service and rules as an import."""
@@ -16,7 +17,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from backend.accounts.guards import require_staff
-from backend.catalogue import service
+from backend.catalogue import fee_rule_form, service
 from backend.catalogue.admin_form import (
     LABELS,
     ProcedureForm,
@@ -30,7 +31,7 @@ from backend.catalogue.admin_form import (
     read_form,
     to_procedure,
 )
-from backend.catalogue.schemas import FormField, ProcedureCodeParam
+from backend.catalogue.schemas import DemoFeeRule, FeeRuleIdParam, FormField, ProcedureCodeParam
 from backend.errors import InvalidInput, Problems
 from backend.i18n import N_, Translatable
 from backend.web.forms import SUMMARY, FormErrors, render, text
@@ -104,7 +105,46 @@ class CatalogueAdminPages(Controller):
         self, request: Request[Any, Any, Any], code: ProcedureCodeParam
     ) -> Template | Redirect:
         stored = await service.get_procedure(code)  # 404 for an unknown code
-        return await _save(request, code=code, form_fields=stored.form_fields)
+        return await _save(
+            request,
+            code=code,
+            form_fields=stored.form_fields,
+            fee_rules=form_of(stored).fee_rules,
+        )
+
+    @get("/{code:str}/phi", name="catalogue-admin-fee-rules")
+    async def fee_rules(
+        self,
+        request: Request[Any, Any, Any],
+        code: ProcedureCodeParam,
+        done: Annotated[str, QueryParameter(name="xong", max_length=20)] = "",
+    ) -> Template:
+        return await _rules_page(request, code, fee_rule_form.blank(), done=done)
+
+    @post("/{code:str}/phi")
+    async def add_fee_rule(
+        self, request: Request[Any, Any, Any], code: ProcedureCodeParam
+    ) -> Template | Redirect:
+        return await _save_rule(request, code, None)
+
+    @get("/{code:str}/phi/{rule_id:int}", name="catalogue-admin-fee-rule")
+    async def fee_rule(
+        self, request: Request[Any, Any, Any], code: ProcedureCodeParam, rule_id: FeeRuleIdParam
+    ) -> Template:
+        rule = await service.fee_rule(code, rule_id)
+        return await _rules_page(request, code, fee_rule_form.values_of(rule), editing=rule_id)
+
+    @post("/{code:str}/phi/{rule_id:int}")
+    async def save_fee_rule(
+        self, request: Request[Any, Any, Any], code: ProcedureCodeParam, rule_id: FeeRuleIdParam
+    ) -> Template | Redirect:
+        await service.fee_rule(code, rule_id)  # 404 for another procedure's rule
+        return await _save_rule(request, code, rule_id)
+
+    @post("/{code:str}/phi/{rule_id:int}/xoa")
+    async def remove_fee_rule(self, code: ProcedureCodeParam, rule_id: FeeRuleIdParam) -> Redirect:
+        await service.remove_fee_rule(code, rule_id)
+        return Redirect(f"{ADMIN_HOME}/{code}/phi?xong=xoa", status_code=303)
 
     @get("/{code:str}/xoa", name="catalogue-admin-delete")
     async def confirm_delete(
@@ -189,6 +229,7 @@ async def _save(
     *,
     code: str | None,
     form_fields: list[FormField] | None = None,
+    fee_rules: list[DemoFeeRule] | None = None,
 ) -> Template | Redirect:
     submitted = await request.form()
     action = text(submitted, "action", 20) or "save"
@@ -196,6 +237,7 @@ async def _save(
         submitted, keep_empty=action in (ADD_COMPONENT, ADD_FEE, ALL_COMMUNES, NO_COMMUNES)
     )
     form.form_fields = list(form_fields or [])
+    form.fee_rules = list(fee_rules or [])
     if code is not None:
         form.values["code"] = code  # the code of a procedure is its address: not edited here
     if action == ADD_COMPONENT:
@@ -222,3 +264,60 @@ async def _save(
         except service.ImportRejected as error:
             add_refusal(problems, error.errors)
     return await _edit(request, padded(form, 1), code=code, problems=problems)
+
+
+# ---- Fee rules ---------------------------------------------------------------------
+
+
+async def _rules_page(
+    request: Request[Any, Any, Any],
+    code: str,
+    values: dict[str, Any],
+    *,
+    editing: int | None = None,
+    done: str = "",
+    problems: Problems | None = None,
+) -> Template:
+    procedure = await service.get_procedure(code)
+    lang = language(request)
+    errors = (
+        FormErrors.of_error(InvalidInput(problems=problems.items), lang)
+        if problems
+        else FormErrors()
+    )
+    agencies = {agency.code: agency for agency in await service.agencies_of(code)}
+    return render(
+        request,
+        "catalogue/admin/fee_rules.html",
+        422 if errors else 200,
+        errors=errors,
+        procedure=procedure,
+        agencies=agencies,
+        groups=service.APPLICANT_GROUPS,
+        channels=fee_rule_form.CHANNEL_LABELS,
+        labels=fee_rule_form.LABELS,
+        values=values,
+        editing=editing,
+        done=done,
+    )
+
+
+async def _save_rule(
+    request: Request[Any, Any, Any], code: str, rule_id: int | None
+) -> Template | Redirect:
+    values = fee_rule_form.read(await request.form())
+    problems = Problems()
+    rule = fee_rule_form.rule_of(values, problems)
+    if not problems:
+        try:
+            if rule_id is None:
+                await service.add_fee_rule(code, rule)
+            else:
+                await service.save_fee_rule(code, rule_id, rule)
+            return Redirect(
+                f"{ADMIN_HOME}/{code}/phi?xong={'them' if rule_id is None else 'luu'}",
+                status_code=303,
+            )
+        except InvalidInput as error:
+            problems.extend(error)
+    return await _rules_page(request, code, values, editing=rule_id, problems=problems)

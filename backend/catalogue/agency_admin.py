@@ -22,7 +22,14 @@ import msgspec
 
 from backend.accounts.schemas import Principal
 from backend.catalogue.reads import counters_of, get_agency, get_counter, list_agencies
-from backend.catalogue.schemas import AgencyRead, CounterRead, Level, ProcedureSummary
+from backend.catalogue.schemas import (
+    RECEIPT_SYMBOL,
+    RECEIPT_TEMPLATE,
+    AgencyRead,
+    CounterRead,
+    Level,
+    ProcedureSummary,
+)
 from backend.catalogue.tables import Agency, Counter, Procedure, Provision
 from backend.db import write_transaction
 from backend.db.dialect import is_postgres
@@ -40,6 +47,8 @@ MAX_COUNTER = 9999
 MAX_COUNTER_PROCEDURES = 300
 # A landline or mobile number as people write it: "0237 3852 345", "+84 237 3852345".
 PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{2,30}$")
+# The weights of a tax code's check digit (the tenth), on its first nine digits.
+TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 
 Lenient = Annotated[str, msgspec.Meta(max_length=20_000)]
 
@@ -52,6 +61,10 @@ class AgencyDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     hours_vi: Lenient = ""
     hours_en: Lenient = ""
     phone: Lenient | None = None
+    # As the collecting organisation on its receipts: see ``receipt_details``.
+    tax_code: Lenient = ""
+    receipt_template: Lenient = ""
+    receipt_symbol: Lenient = ""
 
 
 class CounterWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -153,6 +166,9 @@ LABELS: dict[str, Text] = {
     "hours_vi": N_("Giờ làm việc (tiếng Việt)"),
     "hours_en": N_("Giờ làm việc (tiếng Anh)"),
     "phone": N_("Số điện thoại"),
+    "tax_code": N_("Mã số thuế của cơ quan"),
+    "receipt_template": N_("Ký hiệu mẫu biên lai"),
+    "receipt_symbol": N_("Ký hiệu biên lai"),
     "number": N_("Số quầy"),
     "name_vi": N_("Tên quầy (tiếng Việt)"),
     "name_en": N_("Tên quầy (tiếng Anh)"),
@@ -184,11 +200,67 @@ async def update_agency(principal: Principal, agency_code: str, data: AgencyDeta
             N_("Số điện thoại chỉ gồm chữ số, dấu cách, dấu chấm, gạch ngang, ngoặc và dấu +."),
         )
     values[Agency.phone] = phone or None
+    values.update(receipt_details(problems, data))
     problems.raise_any()
     async with write_transaction():
         await _locked_agency(agency_code)
         await Agency.update(values).where(Agency.code == agency_code)
     return await get_agency(agency_code)
+
+
+def agency_tax_code(value: str) -> str | None:
+    """A collecting organisation's tax code without its dash: 10 digits whose last is
+    the check digit, or those and a 3-digit dependent unit (001-999); None otherwise. A
+    person's 12-digit identity number, a household business's tax code since 2025, is
+    not one: an agency is an organisation."""
+    match = re.fullmatch(r"(\d{10})(?:-?(\d{3}))?", re.sub(r"[\s.]", "", value))
+    if match is None or match.group(2) == "000" or match.group(1)[2:9] == "0000000":
+        return None
+    head = match.group(1)
+    check = 10 - sum(w * int(d) for w, d in zip(TAX_WEIGHTS, head[:9], strict=True)) % 11
+    return head + (match.group(2) or "") if check == int(head[9]) else None
+
+
+def receipt_details(problems: Problems, data: AgencyDetails) -> dict[Any, str]:
+    """The agency as the collecting organisation on its receipts, each checked: all
+    three may stay empty until the agency has registered with the tax authority."""
+    tax_code = data.tax_code.strip()
+    checked = agency_tax_code(tax_code) if tax_code else ""
+    if checked is None:
+        problems.add(
+            "tax_code",
+            N_(
+                "Mã số thuế của cơ quan có 10 chữ số (chữ số cuối là chữ số kiểm tra), hoặc"
+                " 13 chữ số cho đơn vị phụ thuộc, ví dụ 2800123452 hoặc 2800123452-001."
+            ),
+        )
+    template = data.receipt_template.strip().upper()
+    template_ok = re.fullmatch(RECEIPT_TEMPLATE, template) is not None
+    if not template_ok:
+        problems.add(
+            "receipt_template",
+            N_("Ký hiệu mẫu biên lai như cơ quan đã đăng ký với cơ quan thuế, ví dụ 01BLP0-001."),
+        )
+    symbol = data.receipt_symbol.strip().upper()
+    symbol_ok = re.fullmatch(RECEIPT_SYMBOL, symbol) is not None
+    if not symbol_ok:
+        problems.add(
+            "receipt_symbol",
+            N_(
+                "Ký hiệu biên lai là hai chữ cái in hoa đã đăng ký, ví dụ AA: biên lai năm"
+                " 2026 mang ký hiệu AA-26E."
+            ),
+        )
+    if template_ok and symbol_ok and bool(template) != bool(symbol):
+        problems.add(
+            "receipt_symbol" if template else "receipt_template",
+            N_("Ký hiệu mẫu biên lai và ký hiệu biên lai được đăng ký cùng nhau: hãy điền cả hai."),
+        )
+    return {
+        Agency.tax_code: checked or "",
+        Agency.receipt_template: template,
+        Agency.receipt_symbol: symbol,
+    }
 
 
 # ---- Which procedures it carries out -------------------------------------------------

@@ -37,7 +37,15 @@ AgencyCodeParam = Annotated[str, PathParameter(max_length=32)]
 CounterNumberParam = Annotated[int, PathParameter(ge=0, le=1_000_000)]
 Done = Annotated[str, QueryParameter(name="xong", max_length=20)]
 Subject = Annotated[str, QueryParameter(name="ma", max_length=32)]
-DETAILS = ("address", "hours_vi", "hours_en", "phone")
+DETAILS = (
+    "address",
+    "hours_vi",
+    "hours_en",
+    "phone",
+    "tax_code",
+    "receipt_template",
+    "receipt_symbol",
+)
 NOTES = ("note_vi", "note_en")
 # The roles an agency's administrator gives (the province's catalogue administration is
 # given from the command line only).
@@ -128,6 +136,9 @@ class AgencyAdminPages(Controller):
             hours_vi=values["hours_vi"],
             hours_en=values["hours_en"],
             phone=values["phone"] or None,
+            tax_code=values["tax_code"],
+            receipt_template=values["receipt_template"],
+            receipt_symbol=values["receipt_symbol"],
         )
         try:
             await service.update_agency(principal, agency_code, details)
@@ -405,6 +416,9 @@ async def _agency_page(
             "hours_vi": agency.hours_vi,
             "hours_en": agency.hours_en,
             "phone": agency.phone or "",
+            "tax_code": agency.tax_code,
+            "receipt_template": agency.receipt_template,
+            "receipt_symbol": agency.receipt_symbol,
         },
         adding=adding or {"procedure_code": "", "note_vi": "", "note_en": ""},
         procedures=await service.agency_procedures(principal, agency_code),

@@ -5,6 +5,7 @@ from piccolo.conf.apps import AppConfig
 from backend.catalogue.tables import (
     Agency,
     Counter,
+    FeeRule,
     Procedure,
     ProcedureComponent,
     ProcedureFee,
@@ -15,5 +16,14 @@ from backend.catalogue.tables import (
 APP_CONFIG = AppConfig(
     app_name="catalogue",
     migrations_folder_path=str(Path(__file__).parents[2] / "migrations" / "catalogue"),
-    table_classes=[Unit, Agency, Procedure, Provision, ProcedureComponent, ProcedureFee, Counter],
+    table_classes=[
+        Unit,
+        Agency,
+        Procedure,
+        Provision,
+        ProcedureComponent,
+        ProcedureFee,
+        FeeRule,
+        Counter,
+    ],
 )

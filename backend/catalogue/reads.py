@@ -25,6 +25,7 @@ from backend.catalogue.search import MAX_QUERY_LENGTH, Filters
 from backend.catalogue.tables import (
     Agency,
     Counter,
+    FeeRule,
     Procedure,
     ProcedureComponent,
     ProcedureFee,
@@ -155,12 +156,19 @@ async def get_procedure(code: str) -> ProcedureRead:
         .where(Provision.procedure == row["id"])
         .order_by(Provision.agency.code)
     )
+    rules = (
+        await FeeRule.select(*FeeRule.all_columns(exclude=[FeeRule.procedure]))
+        .where(FeeRule.procedure == row["id"])
+        .order_by(FeeRule.id)
+        .output(load_json=True)
+    )
     return msgspec.convert(
         {
             **row,
             "agency_codes": [agency["code"] for agency in agencies],
             "components": components,
             "fees": fees,
+            "fee_rules": rules,
         },
         ProcedureRead,
         strict=False,

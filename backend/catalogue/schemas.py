@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Annotated, Literal
 
 import msgspec
@@ -6,6 +7,8 @@ from litestar.params import PathParameter
 # A procedure's code as an address carries it (/p/{code}): lenient on purpose, so that a
 # code of the wrong form is "not found" (404) like an unknown one, not a bad request.
 ProcedureCodeParam = Annotated[str, PathParameter(max_length=32, pattern=r"^[0-9A-Za-z.\-]+$")]
+# A fee rule's id as an address carries it.
+FeeRuleIdParam = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
 
 Level = Literal["province", "commune"]
 UnitKind = Literal["province", "ward", "commune"]
@@ -14,6 +17,12 @@ FeeKind = Literal["phi", "le_phi"]
 # When the fees are due: before the agency receives the dossier, or before the result
 # is handed over.
 PaymentStage = Literal["reception", "result"]
+# A receipt template symbol as agencies register it with the tax authority
+# ("01BLP0-001") and the letters of its receipt symbol ("AA": "AA-26E" on a receipt of
+# 2026), or empty (not registered yet). The forms are those of the e-receipts issued
+# under Decree 123/2020 and Circular 78/2021 (see payments' numbering).
+RECEIPT_TEMPLATE = r"^(\d{2}[A-Z]{3}\d-\d{3})?$"
+RECEIPT_SYMBOL = r"^([A-Z]{2})?$"
 
 
 FieldType = Literal["text", "number", "date", "choice", "address", "id_number"]
@@ -61,6 +70,10 @@ class AgencyRead(msgspec.Struct, kw_only=True):
     hours_en: str
     phone: str | None
     unit_code: str = ""
+    # As the collecting organisation on its receipts (see tables.Agency).
+    tax_code: str = ""
+    receipt_template: str = ""
+    receipt_symbol: str = ""
 
 
 class UnitRead(msgspec.Struct, kw_only=True):
@@ -125,6 +138,45 @@ class FeeRead(msgspec.Struct, kw_only=True):
     per_field: FieldName | None = None
 
 
+class DemoFeeRule(msgspec.Struct, kw_only=True):
+    """A rule that changes what a fee line costs (see ``catalogue.fees``): for one
+    agency or every one (``agency_code`` ""), one line (``position``, from 0, as the
+    procedure's fees are listed) or every line (None), within an inclusive period
+    (either end open). Its effect is one of: ``amount``, the agency's own base fee for
+    the line, or ``percent``, a reduction of the base (100: a waiver) for the
+    ``channels`` listed (none: every channel) and, with ``group``, only for applicants
+    of that group (catalogue.fees.APPLICANT_GROUPS), who attach its evidence.
+    ``channels`` and ``group`` are plain text here so that an unknown one is refused
+    by the catalogue's rules with a message, not by the decoder."""
+
+    position: int | None = None
+    agency_code: str = ""
+    amount: int | None = None
+    percent: int | None = None
+    channels: list[str] = msgspec.field(default_factory=list)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    group: str = ""
+    label_vi: str
+    label_en: str
+    basis: str = ""
+
+
+class FeeRuleRead(DemoFeeRule, kw_only=True):
+    id: int = 0
+
+
+class ApplicantGroup(msgspec.Struct, kw_only=True, frozen=True):
+    """A group of applicants the law exempts from some fees, with what proves it."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    evidence_vi: str
+    evidence_en: str
+    basis: str
+
+
 class ProcedureSummary(msgspec.Struct, kw_only=True):
     code: str
     name_vi: str
@@ -153,6 +205,8 @@ class ProcedureRead(ProcedureSummary, kw_only=True):
     source: str
     form_fields: list[FormField] = msgspec.field(default_factory=list)
     payment_stage: PaymentStage = "reception"
+    # Every fee rule of the procedure (consumers pick by agency, channel and date).
+    fee_rules: list[FeeRuleRead] = msgspec.field(default_factory=list)
 
 
 class ProcedurePage(msgspec.Struct, kw_only=True):
@@ -200,6 +254,10 @@ class DemoAgency(msgspec.Struct, kw_only=True):
     hours_en: str = ""
     phone: str | None = None
     unit_code: str = ""
+    # The format only (the agency's page checks the tax code's check digit).
+    tax_code: Annotated[str, msgspec.Meta(pattern=r"^(\d{10}(\d{3})?)?$")] = ""
+    receipt_template: Annotated[str, msgspec.Meta(pattern=RECEIPT_TEMPLATE)] = ""
+    receipt_symbol: Annotated[str, msgspec.Meta(pattern=RECEIPT_SYMBOL)] = ""
 
 
 class DemoUnit(msgspec.Struct, kw_only=True):
@@ -256,6 +314,7 @@ class DemoProcedure(msgspec.Struct, kw_only=True):
     source: str = ""
     form_fields: list[FormField] = msgspec.field(default_factory=list)
     payment_stage: PaymentStage = "reception"
+    fee_rules: list[DemoFeeRule] = msgspec.field(default_factory=list)
 
 
 class DemoCounter(msgspec.Struct, kw_only=True):
@@ -274,12 +333,15 @@ class DemoCatalogue(msgspec.Struct, kw_only=True):
     procedures: list[DemoProcedure]
     counters: list[DemoCounter] = msgspec.field(default_factory=list)
     counters_note: str = ""
+    agencies_note: str = ""
 
 
 class FeeLine(msgspec.Struct, kw_only=True):
     """One fee line that applies. ``amount`` = ``unit_amount`` × ``quantity`` is what is
     owed; ``full_amount`` is what the same line costs at the counter (no online
-    discount), so a page can show the saving."""
+    discount), so a page can show the saving. ``rule_vi``/``rule_en``: why ``amount``
+    differs from the base fee (the reduction or exemption that applied, with its legal
+    basis); empty when the base applies."""
 
     kind: str
     label_vi: str
@@ -288,3 +350,5 @@ class FeeLine(msgspec.Struct, kw_only=True):
     quantity: int
     amount: int
     full_amount: int
+    rule_vi: str = ""
+    rule_en: str = ""

@@ -38,8 +38,16 @@ from backend.catalogue.agency_admin import (
     save_provision,
     update_agency,
 )
-from backend.catalogue.fees import fee_lines
+from backend.catalogue.fee_rules import (
+    add_fee_rule,
+    fee_rule,
+    fee_rules_of,
+    remove_fee_rule,
+    save_fee_rule,
+)
+from backend.catalogue.fees import fee_lines, groups_for
 from backend.catalogue.fees import total as fees_total
+from backend.catalogue.groups import APPLICANT_GROUPS
 from backend.catalogue.places import matching, places_for, suggested
 from backend.catalogue.posters import (
     Poster,
@@ -72,11 +80,14 @@ from backend.catalogue.reads import (
 from backend.catalogue.scanner import ScanOutcome, resolve_scanned
 from backend.catalogue.schemas import (
     AgencyRead,
+    ApplicantGroup,
     ComponentRead,
     CounterRead,
     DemoCatalogue,
+    DemoFeeRule,
     FeeLine,
     FeeRead,
+    FeeRuleRead,
     FieldCondition,
     PaymentStage,
     Place,
@@ -221,17 +232,21 @@ async def write_agency_posters(
 
 
 __all__ = [
+    "APPLICANT_GROUPS",
     "DEMO_CATALOGUE",
     "MAX_QUERY_LENGTH",
     "AgencyDetails",
     "AgencyProcedure",
     "AgencyRead",
+    "ApplicantGroup",
     "ComponentRead",
     "CounterCreate",
     "CounterRead",
     "CounterWrite",
+    "DemoFeeRule",
     "FeeLine",
     "FeeRead",
+    "FeeRuleRead",
     "FieldCondition",
     "FileFormat",
     "ImportRejected",
@@ -249,6 +264,7 @@ __all__ = [
     "SeedResult",
     "UnitRead",
     "add_counter",
+    "add_fee_rule",
     "administered_agencies",
     "administered_agency",
     "agencies_of",
@@ -266,12 +282,15 @@ __all__ = [
     "delete_procedure",
     "export_catalogue",
     "fee_lines",
+    "fee_rule",
+    "fee_rules_of",
     "fees_total",
     "find_unit",
     "fold",
     "get_agency",
     "get_counter",
     "get_procedure",
+    "groups_for",
     "import_catalogue",
     "import_units",
     "insert_procedure",
@@ -291,10 +310,12 @@ __all__ = [
     "provision",
     "receivable_procedures",
     "remove_counter",
+    "remove_fee_rule",
     "remove_provision",
     "render_poster_pdf",
     "resolve_scanned",
     "save_counter",
+    "save_fee_rule",
     "save_procedure",
     "save_provision",
     "seed_demo",

@@ -2,6 +2,7 @@ from piccolo.columns import (
     JSON,
     BigInt,
     Boolean,
+    Date,
     ForeignKey,
     Integer,
     OnDelete,
@@ -41,6 +42,13 @@ class Agency(Table, tablename="catalogue_agency"):
     hours_vi = Text(default="")
     hours_en = Text(default="")
     phone = Varchar(length=32, null=True, default=None)
+    # The collecting organisation on its receipts of fees and charges: its tax code (10
+    # digits, or 13 for a dependent unit) and the receipt template and symbol it
+    # registered with the tax authority ("01BLP0-001"; "AA", printed "AA-26E" with the
+    # year of issue). Empty until the agency enters them: see payments' numbering.
+    tax_code = Varchar(length=13, default="")
+    receipt_template = Varchar(length=16, default="")
+    receipt_symbol = Varchar(length=2, default="")
 
 
 class Procedure(Table, tablename="catalogue_procedure"):
@@ -117,6 +125,27 @@ class ProcedureFee(Table, tablename="catalogue_fee"):
     when = JSON(null=True, default=None)
     # The name of a "number" form field whose answer multiplies the amount (copies).
     per_field = Varchar(length=40, null=True, default=None)
+
+
+class FeeRule(Table, tablename="catalogue_fee_rule"):
+    """A rule that changes what a fee line costs: an agency's own base fee, or a
+    reduction (100%: a waiver) by channel, period and applicant group. The fields are
+    catalogue.schemas.DemoFeeRule's; how rules combine is catalogue.fees'."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    procedure = ForeignKey(references=Procedure, on_delete=OnDelete.cascade, index=True)
+    # The fee line's position (catalogue_fee.position); null: every line.
+    position = Integer(null=True, default=None)
+    agency_code = Varchar(length=32, default="")  # "": every agency carrying it out
+    amount = BigInt(null=True, default=None)  # the agency's base fee (per unit)
+    percent = Integer(null=True, default=None)  # or a reduction of the base
+    channels = JSON(default=[])  # [] : every channel
+    valid_from = Date(null=True, default=None)
+    valid_to = Date(null=True, default=None)
+    group = Varchar(length=32, default="")  # "": any applicant
+    label_vi = Text()
+    label_en = Text()
+    basis = Text(default="")
 
 
 class Counter(Table, tablename="catalogue_counter"):

@@ -185,15 +185,16 @@ class Database:
             result = await run_forwards(app_name="all")
         if not result.success:
             raise RuntimeError(f"migrations failed: {result.message or output.getvalue()}")
-        return sorted(set(await self._applied()) - before)
+        return sorted(name for _app, name in set(await self._applied()) - before)
 
     async def pending_migrations(self) -> int:
         from piccolo.apps.migrations.commands.base import BaseMigrationManager
 
         manager = BaseMigrationManager()
         applied = set(await self._applied())
+        # By app and ID: two apps' migrations may share an ID.
         known = {
-            migration.ID
+            (app, migration.ID)
             for app in manager.get_sorted_app_names()
             for migration in manager.get_migration_modules(
                 manager.get_app_config(app).resolved_migrations_folder_path
@@ -201,11 +202,11 @@ class Database:
         }
         return len(known - applied)
 
-    async def _applied(self) -> list[str]:
+    async def _applied(self) -> list[tuple[str, str]]:
         if not await Migration.table_exists():
             return []
-        rows = await Migration.select(Migration.name)
-        return [row["name"] for row in rows]
+        rows = await Migration.select(Migration.app_name, Migration.name)
+        return [(row["app_name"], row["name"]) for row in rows]
 
 
 def _all_tables() -> list[Any]:

@@ -53,6 +53,8 @@ TOKEN = PathParameter(max_length=120, pattern=r"^[0-9A-Za-z.\-]+$")
 class UploadForm:
     file: UploadFile
     component_id: int | None = None
+    # The evidence of the applicant group the draft declares (no component).
+    evidence: bool = False
 
 
 def _principal(principal: NamedDependency[Principal]) -> Principal:
@@ -157,7 +159,12 @@ class DossierApi(Controller):
     ) -> Response[FileRead]:
         checked = await read_upload(request, data)
         file = await service.add_file(
-            runtime_of(request), principal, dossier_id, checked, component_id=data.component_id
+            runtime_of(request),
+            principal,
+            dossier_id,
+            checked,
+            component_id=data.component_id,
+            evidence=data.evidence,
         )
         return Response(file, status_code=HTTP_201_CREATED)
 

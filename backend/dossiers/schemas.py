@@ -15,7 +15,8 @@ from backend.dossiers.lifecycle import Action, Decision, Status
 Channel = Literal["online", "counter", "post", "assisted"]
 StaffChannel = Literal["counter", "post", "assisted"]
 Queue = Literal["new", "supplement", "processing", "due_soon", "overdue", "ready", "done"]
-FilePurpose = Literal["component", "result"]
+# "evidence": what proves the applicant group declared for a fee exemption.
+FilePurpose = Literal["component", "evidence", "result"]
 PaymentStatus = Literal["none", "unpaid", "paid", "refunded"]
 
 DraftKey = Annotated[str, msgspec.Meta(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -27,6 +28,8 @@ IdNumber = Annotated[str, msgspec.Meta(max_length=20)]
 Address = Annotated[str, msgspec.Meta(max_length=300)]
 AgencyCode = Annotated[str, msgspec.Meta(max_length=32)]
 DossierCode = Annotated[str, msgspec.Meta(max_length=48)]
+# A code of ``catalogue.APPLICANT_GROUPS``; "" for none.
+GroupCode = Annotated[str, msgspec.Meta(max_length=32)]
 
 
 class DraftCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -51,6 +54,9 @@ class DraftUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     applicant_address: Address | msgspec.UnsetType = msgspec.UNSET
     # Another place to file at, while the dossier is a draft.
     agency_code: AgencyCode | msgspec.UnsetType = msgspec.UNSET
+    # The applicant group declared for a fee exemption ("" for none); changing it
+    # removes the evidence attached for the one before.
+    applicant_group: GroupCode | msgspec.UnsetType = msgspec.UNSET
 
 
 class ComponentSnapshot(msgspec.Struct, kw_only=True):
@@ -140,6 +146,9 @@ class DossierRead(DossierSummary, kw_only=True):
     version: int
     fee_lines: list[FeeLine] = msgspec.field(default_factory=list)
     payment_stage: PaymentStage = "reception"
+    # The applicant group declared for a fee exemption ("" for none); its evidence is
+    # among ``files`` (purpose "evidence").
+    applicant_group: str = ""
     events: list[EventRead]
     # What the person looking may do now (the buttons to show).
     actions: list[Action]
@@ -212,6 +221,10 @@ class AssistedCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     components_received: Annotated[list[int], msgspec.Meta(max_length=60)] = msgspec.field(
         default_factory=list
     )
+    # The applicant group the citizen claims a fee exemption for ("" for none), and
+    # whether the official saw the evidence it requires on paper (required with a group).
+    applicant_group: GroupCode = ""
+    group_evidence_received: bool = False
 
 
 class ClaimIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

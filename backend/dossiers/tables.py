@@ -50,6 +50,10 @@ class Dossier(Table, tablename="dossiers_dossier"):
     applicant_phone = Varchar(length=16, default="")
     applicant_id_number = Varchar(length=12, default="")
     applicant_address = Text(default="")
+    # The applicant group declared for a fee exemption or reduction (a code of
+    # ``catalogue.APPLICANT_GROUPS``; "" for none), its evidence a file of purpose
+    # "evidence"; checked against the procedure's fee rules on submission.
+    applicant_group = Varchar(length=32, default="")
     form_data = JSON(default={})
     # The open supplement request: [{"component_id": int | None, "label": str}].
     supplement_items = JSON(default=[])
@@ -98,7 +102,7 @@ class DossierFile(Table, tablename="dossiers_file"):
 
     id: Serial
     dossier = ForeignKey(references=Dossier, on_delete=OnDelete.cascade, index=True)
-    purpose = Varchar(length=16)  # "component" | "result"
+    purpose = Varchar(length=16)  # "component" | "evidence" (of the group) | "result"
     component_id = Integer(null=True, default=None)
     # 0 for the first submission, n for the n-th supplement.
     round = Integer(default=0)

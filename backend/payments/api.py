@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.accounts.guards import Principal, client_of, require_signed_in, require_staff
@@ -16,16 +16,28 @@ from backend.payments import service
 from backend.payments.runtime import runtime_of
 from backend.payments.schemas import (
     DossierPayments,
+    ExcessRead,
+    ExcessRefundIn,
     PaymentRead,
     PaymentStart,
     Quote,
     QuoteIn,
     ReceiptRead,
     RefundIn,
+    TransferRecorded,
 )
 from backend.web.templates import language
 
 REFERENCE = PathParameter(max_length=16, pattern=r"^[A-Z0-9]+$")
+# Checked by the service (a bilingual refusal naming it), not here.
+IDEMPOTENCY_KEY = HeaderParameter(
+    name=service.IDEMPOTENCY_HEADER,
+    description=(
+        "1 to 255 printable ASCII characters (a UUID, say). The same key with the same"
+        " request answers the order it made (201, the same reference); with another"
+        " request, 422."
+    ),
+)
 # Paths a gateway calls: no cookie, no CSRF token; the signature is their proof.
 IPN_PATH = "/api/payments/vnpay/ipn"
 WEBHOOK_PATH = "/api/payments/vietqr/webhook"
@@ -64,6 +76,7 @@ class PaymentApi(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         data: JSONBody[PaymentStart],
+        idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
     ) -> PaymentRead:
         return await service.start(
             runtime_of(request),
@@ -71,6 +84,7 @@ class PaymentApi(Controller):
             data,
             client_ip=client_of(request).address,
             lang=language(request),
+            idempotency_key=idempotency_key,
         )
 
     @get(IPN_PATH.removeprefix(path), operation_id="vnpayIpn", summary="VNPay's IPN")
@@ -85,12 +99,39 @@ class PaymentApi(Controller):
         request_max_body_size=WEBHOOK_BODY_LIMIT,
         status_code=HTTP_200_OK,
     )
-    async def vietqr_webhook(self, request: Request[Any, Any, Any]) -> dict[str, str]:
+    async def vietqr_webhook(self, request: Request[Any, Any, Any]) -> TransferRecorded:
         body = await request.body()
-        outcome = await service.vietqr_webhook(
+        return await service.vietqr_webhook(
             runtime_of(request), body, request.headers.get("x-signature")
         )
-        return {"outcome": outcome}
+
+    @get(
+        "/refunds",
+        operation_id="refundQueue",
+        summary="Money paid in excess, still to be refunded by the official's agency",
+        guards=[require_staff("reception", "leader")],
+    )
+    async def refund_queue(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Response[list[ExcessRead]]:
+        queue = await service.refund_queue(runtime_of(request), principal)
+        return Response(queue, headers={"Cache-Control": "no-store"})
+
+    @post(
+        "/refunds/{capture_id:int}",
+        operation_id="refundExcess",
+        summary="Refund (part of) captured money's excess, by its gateway or by hand",
+        guards=[require_staff("reception", "leader")],
+        status_code=HTTP_200_OK,
+    )
+    async def refund_excess(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        capture_id: FromPath[int],
+        data: JSONBody[ExcessRefundIn],
+    ) -> ExcessRead:
+        return await service.refund_excess(runtime_of(request), principal, capture_id, data)
 
     @get(
         "/{reference:str}",
@@ -195,4 +236,25 @@ class DossierPaymentApi(Controller):
         return await service.verify_receipt(runtime_of(request), receipt_id, k, language(request))
 
 
-PAYMENT_API = [PaymentApi, DossierPaymentApi]
+class ReconciliationApi(Controller):
+    tags = ["payments"]
+
+    @get(
+        "/api/payments/reconciliation",
+        operation_id="paymentsReconciliation",
+        summary="The money each merchant account took on a Vietnamese calendar day (or"
+        " through `to`, at most 31 days), per agency, line by line, with the refunds done",
+        guards=[require_signed_in],
+    )
+    async def reconciliation(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        day: Annotated[str, QueryParameter(max_length=40)] = "",
+        to: Annotated[str, QueryParameter(max_length=40)] = "",
+    ) -> Response[service.Reconciliation]:
+        report = await service.reconciliation(runtime_of(request), principal, day, to)
+        return Response(report, headers={"Cache-Control": "private, no-store"})
+
+
+PAYMENT_API = [PaymentApi, DossierPaymentApi, ReconciliationApi]

@@ -3,10 +3,12 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from backend.payments.tables import (
+    Capture,
     GatewayNotice,
     Payment,
     PaymentDossier,
     Receipt,
+    ReceiptSeries,
     Refund,
     SandboxTransaction,
 )
@@ -14,5 +16,14 @@ from backend.payments.tables import (
 APP_CONFIG = AppConfig(
     app_name="payments",
     migrations_folder_path=str(Path(__file__).parents[2] / "migrations" / "payments"),
-    table_classes=[Payment, PaymentDossier, GatewayNotice, Receipt, Refund, SandboxTransaction],
+    table_classes=[
+        Payment,
+        PaymentDossier,
+        Capture,
+        GatewayNotice,
+        Receipt,
+        ReceiptSeries,
+        Refund,
+        SandboxTransaction,
+    ],
 )

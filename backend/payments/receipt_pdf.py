@@ -1,13 +1,16 @@
 """The electronic receipt of fees and charges (biên lai điện tử thu phí, lệ phí) of one
 payment, as an A4 PDF.
 
-The layout follows the receipts agencies issue: the collecting agency at top left and
-the receipt's number at top right, the title, the payer (a person, or a business with
-its tax code), the items collected with their dossiers, the total in figures and in
-words, how it was paid and the transaction's reference, and a QR code leading to the
-page where anyone can check the receipt. Everything is in Vietnamese, in Noto Sans
-(Vietnamese glyphs), like the dossier forms. Long names wrap and a long list of items
-flows onto further pages, its headings repeated.
+The layout follows the receipts agencies issue, with the content Decree 123/2020
+(Article 32) asks of a receipt: the collecting organisation at top left with its tax
+code and address, the template symbol, receipt symbol and number at top right, the
+title, the date, the payer (a person, or a business with its tax code), the fees and
+charges collected with their dossiers (and the rule that changed an amount), the total
+in figures and in words, how it was paid and the transaction's reference, the
+collecting organisation's signature, and a QR code leading to the page where anyone can
+check the receipt. The digital signature is not made yet: its place says so. Everything
+is in Vietnamese, in Noto Sans (Vietnamese glyphs), like the dossier forms. Long names
+wrap and a long list of items flows onto further pages, its headings repeated.
 
 Rendering is synchronous and CPU-bound: callers run it in a thread.
 """
@@ -27,6 +30,9 @@ from backend.vietnam import in_vietnam
 TITLE = "BIÊN LAI THU PHÍ, LỆ PHÍ"
 SUBTITLE = "(Biên lai điện tử)"
 QR_CAPTION = "Quét mã để kiểm tra biên lai"
+# Where the collecting organisation's digital signature goes, until receipts are signed.
+UNSIGNED = "Biên lai chưa được ký số."
+UNREGISTERED = "chưa đăng ký"
 
 LEFT, TOP, RIGHT, BOTTOM = 20.0, 15.0, 15.0, 18.0
 QR_SIDE = 32.0
@@ -37,19 +43,29 @@ class ReceiptLine:
     dossier_code: str
     label: str  # the fee or charge, e.g. "Lệ phí cấp bản sao trích lục hộ tịch"
     amount_vnd: int
+    # Why the amount is not the base fee (a waiver online, an exemption), if it is not.
+    rule: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ReceiptView:
-    number: str
+    """Everything the receipt says, for the PDF and its XML data alike."""
+
+    template_symbol: str  # "01BLP0-001"; "" when not registered (or before numbering)
+    symbol: str  # "MC-26E"; "" when not registered
+    number: str  # "0000012"
     issued_at: dt.datetime
     agency_name: str  # the agency collecting the fees
+    agency_tax_code: str  # "" until the agency enters it
+    agency_address: str
     province_name: str  # e.g. "Tỉnh Thanh Hóa"
     payer_name: str
     payer_tax_code: str | None  # businesses only
     payer_address: str
     items: list[ReceiptLine]
     total_vnd: int
+    # What this receipt acknowledges was paid: the total, or less when short-paid.
+    collected_vnd: int
     method: str  # e.g. "VNPay", "Chuyển khoản VietQR", "Tiền mặt tại quầy"
     transaction_ref: str
     verify_url: str  # the public page that confirms the receipt, for the QR code
@@ -57,17 +73,29 @@ class ReceiptView:
 
 
 def render_receipt(view: ReceiptView) -> bytes:
-    """The receipt as a PDF. The total must be the sum of the items, and the refund
-    no more than the total: a receipt contradicting itself is refused (ValueError)."""
+    """The receipt as a PDF. A receipt contradicting itself is refused (ValueError)."""
+    check(view)
+    receipt = _Receipt(view)
+    receipt.draw()
+    return bytes(receipt.pdf.output())
+
+
+def check(view: ReceiptView) -> None:
+    """The total is the sum of the items, what was collected no more than the total,
+    and the refund no more than what was collected."""
     if not view.items:
         raise ValueError("a receipt lists at least one item")
     if view.total_vnd != sum(item.amount_vnd for item in view.items):
         raise ValueError("the receipt's total is not the sum of its items")
-    if not 0 <= view.refunded_vnd <= view.total_vnd:
-        raise ValueError("the refund must be between nothing and the total")
-    receipt = _Receipt(view)
-    receipt.draw()
-    return bytes(receipt.pdf.output())
+    if not 0 <= view.collected_vnd <= view.total_vnd:
+        raise ValueError("what was collected must be between nothing and the total")
+    if not 0 <= view.refunded_vnd <= view.collected_vnd:
+        raise ValueError("the refund must be between nothing and what was collected")
+
+
+def numbered(view: ReceiptView) -> str:
+    """The receipt's symbol and number as one name: "MC-26E 0000012"."""
+    return f"{view.symbol} {view.number}".strip()
 
 
 class _Receipt:
@@ -75,8 +103,8 @@ class _Receipt:
         self.view = view
         self.issued = in_vietnam(view.issued_at)
         self.pdf = a4_sheet(
-            f"Biên lai số {view.number}",
-            title=f"Biên lai thu phí, lệ phí số {view.number}",
+            f"Biên lai số {numbered(view)}",
+            title=f"Biên lai thu phí, lệ phí số {numbered(view)}",
             author=view.agency_name,
             created=self.issued,
             margins=(LEFT, TOP, RIGHT, BOTTOM),
@@ -88,10 +116,12 @@ class _Receipt:
         self.payer()
         self.items()
         self.payment()
+        self.signature()
         self.check()
 
     def header(self) -> None:
-        """The agency at top left, the number at top right, then the title."""
+        """The collecting agency at top left, the symbols and number at top right, then
+        the title."""
         pdf, view = self.pdf, self.view
         left_width = 95.0
         right_x = LEFT + left_width + 5
@@ -102,13 +132,36 @@ class _Receipt:
         )
         rule, y = 24.0, pdf.get_y() + 0.8
         pdf.line(LEFT + (left_width - rule) / 2, y, LEFT + (left_width + rule) / 2, y)
+        pdf.set_y(pdf.get_y() + 2)
+        pdf.text_block(
+            f"Mã số thuế: {view.agency_tax_code or UNREGISTERED}",
+            width=left_width,
+            height=4.6,
+            size=9.5,
+            align="C",
+        )
+        if one_line(view.agency_address):
+            pdf.text_block(
+                f"Địa chỉ: {one_line(view.agency_address)}",
+                width=left_width,
+                height=4.6,
+                size=9.5,
+                align="C",
+            )
         left_bottom = pdf.get_y() + 1
 
         pdf.set_xy(right_x, TOP)
-        pdf.set_font(FONT, "", 10.5)
-        pdf.write(5, "Số: ")
-        pdf.set_font(FONT, "B", 10.5)
-        pdf.multi_cell(right_width - pdf.get_string_width("Số: "), 5, view.number)
+        # A receipt from before legal numbering has a symbol and no template: none shown.
+        legacy = view.symbol and not view.template_symbol
+        rows = [] if legacy else [("Ký hiệu mẫu", view.template_symbol)]
+        for label, value in [*rows, ("Ký hiệu", view.symbol), ("Số", view.number)]:
+            pdf.set_x(right_x)
+            pdf.set_font(FONT, "", 10.5)
+            pdf.write(5, f"{label}: ")
+            pdf.set_font(FONT, "B", 10.5)
+            beside = right_width - pdf.get_string_width(f"{label}: ")
+            pdf.multi_cell(beside, 5, value or UNREGISTERED, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(0.4)
         pdf.set_xy(LEFT, max(left_bottom, pdf.get_y()) + 6)
 
         pdf.text_block(TITLE, height=7.5, style="B", size=15, align="C")
@@ -152,7 +205,8 @@ class _Receipt:
                 row = table.row()
                 row.cell(str(number))
                 row.cell(one_line(item.dossier_code))
-                row.cell(one_line(item.label))
+                rule = one_line(item.rule)
+                row.cell(one_line(item.label) + (f"\n({rule})" if rule else ""))
                 row.cell(format_number(item.amount_vnd, "vi"))
             total = table.row()
             total.cell("Tổng cộng", colspan=3, align="R", style=bold)
@@ -161,7 +215,9 @@ class _Receipt:
 
     def payment(self) -> None:
         pdf, view = self.pdf, self.view
-        pdf.field_line("Số tiền bằng chữ", vnd_in_words(view.total_vnd), bold=True)
+        if view.collected_vnd != view.total_vnd:
+            pdf.field_line("Số tiền đã nộp", format_vnd(view.collected_vnd, "vi"), bold=True)
+        pdf.field_line("Số tiền bằng chữ", vnd_in_words(view.collected_vnd), bold=True)
         pdf.field_line("Hình thức thanh toán", view.method)
         pdf.field_line("Mã giao dịch", view.transaction_ref)
         if view.refunded_vnd:
@@ -170,6 +226,25 @@ class _Receipt:
                 f"{format_vnd(view.refunded_vnd, 'vi')} ({vnd_in_words(view.refunded_vnd)})",
                 bold=True,
             )
+
+    def signature(self) -> None:
+        """The collecting organisation's signature at the right, kept together: a
+        digital signature, which receipts do not carry yet."""
+        pdf, view = self.pdf, self.view
+        pdf.ln(3)
+        if pdf.will_page_break(22):
+            pdf.add_page()
+        width = 85.0
+        x = LEFT + self.width - width
+        pdf.set_x(x)
+        pdf.text_block("ĐƠN VỊ THU PHÍ, LỆ PHÍ", width=width, style="B", size=10.5, align="C")
+        pdf.set_x(x)
+        pdf.text_block("(Chữ ký số)", width=width, style="I", size=9.5, align="C")
+        pdf.set_x(x)
+        pdf.text_block(view.agency_name, width=width, size=9.5, align="C")
+        pdf.set_x(x)
+        pdf.text_block(UNSIGNED, width=width, style="I", size=9.5, align="C")
+        pdf.set_x(LEFT)
 
     def check(self) -> None:
         """The QR code of the checking page with its address, kept together."""
@@ -185,7 +260,7 @@ class _Receipt:
         pdf.text_block(QR_CAPTION, width=beside, style="B", size=10.5)
         pdf.text_block(
             "Quét mã QR bằng camera điện thoại, hoặc nhập địa chỉ dưới đây, để xem biên "
-            f"lai số {self.view.number} trên hệ thống của cơ quan thu.",
+            f"lai số {numbered(self.view)} trên hệ thống của cơ quan thu.",
             width=beside,
             height=5,
             size=10,

@@ -50,9 +50,14 @@ class PaymentsRuntime:
     gateways: dict[str, Gateway] = field(default_factory=dict)
     # The demo gateway's way to call our IPN, as VNPay's servers would.
     sandbox_http: httpx.AsyncClient | None = None
+    # The agencies whose officials reconcile every agency's takings (the province's
+    # service centre): the statistics' rule, handed over by the composition root.
+    province_wide: frozenset[str] = frozenset()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PaymentsRuntime:
+    def from_settings(
+        cls, settings: Settings, *, province_wide: frozenset[str] = frozenset()
+    ) -> PaymentsRuntime:
         vnpay = None
         if settings.vnpay_tmn_code:
             vnpay = VnpayConfig(
@@ -67,6 +72,7 @@ class PaymentsRuntime:
                 bank_bin=settings.vietqr_bank_bin,
                 account=settings.vietqr_account,
                 webhook_secret=settings.vietqr_webhook_secret,
+                account_name=settings.vietqr_account_name,
             )
         return cls(
             public_url=settings.public_url,
@@ -78,6 +84,7 @@ class PaymentsRuntime:
             if settings.demo
             else None,
             vietqr=vietqr,
+            province_wide=province_wide,
         )
 
     def now_ms(self) -> int:

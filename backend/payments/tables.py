@@ -27,8 +27,12 @@ class Payment(Table, tablename="payments_payment"):
     # What the person quotes in a bank transfer and the gateway's vnp_TxnRef.
     reference = Varchar(length=16, unique=True)
     provider = Varchar(length=16)  # "vnpay" | "vietqr" | "sandbox" | "cash"
-    status = Varchar(length=16, index=True)  # "pending" | "paid" | "failed" | "expired"
+    # "pending" | "partial" (short-paid: the dossiers owe the rest) | "paid" | "failed" |
+    # "expired". Money captured after a failure or expiry still moves it (see Capture).
+    status = Varchar(length=16, index=True)
     amount = BigInt()  # VND
+    # What the gateways reported captured for this order, however it was applied.
+    received_amount = BigInt(default=0)
     currency = Varchar(length=3, default="VND")
     payer_kind = Varchar(length=16)  # "person" | "organisation"
     # The agency that takes the money and heads the receipt: the receiving agency of
@@ -43,6 +47,9 @@ class Payment(Table, tablename="payments_payment"):
     # Per dossier: id, code, procedure names, agency, fee lines, amount.
     lines = JSON(default=[])
     client_ip = Varchar(length=45, default="")
+    # The client's Idempotency-Key the order was made under: unique per account (a
+    # partial unique index, see the migration), so a replay finds its order.
+    idempotency_key = Varchar(length=255, null=True, default=None)
     created_at = Timestamptz()
     created_ms = BigInt()
     expires_ms = BigInt()
@@ -66,6 +73,37 @@ class PaymentDossier(Table, tablename="payments_dossier"):
     payment = ForeignKey(references=Payment, on_delete=OnDelete.cascade, index=True)
     dossier_id = Integer(index=True)
     amount = BigInt()
+    # What of the captured money went toward this dossier's fees through this order.
+    paid = BigInt(default=0)
+
+
+class Capture(Table, tablename="payments_capture"):
+    """Money a gateway or bank reported as captured, or an official took in cash: each
+    report once (under its fact's key), whatever became of it. ``applied`` went toward
+    fees owed; ``excess`` (paid short of nothing: too much, twice, after the order
+    failed, with no order named) is to be refunded, and ``refunded`` says how much of
+    it was. The daily reconciliation lists these rows per merchant account and agency."""
+
+    id: Serial
+    key = Varchar(length=200, unique=True)
+    provider = Varchar(length=16)
+    # The account the money went to: VNPay's terminal code, the bank account, or
+    # "cash" (the agency's till).
+    merchant = Varchar(length=64)
+    # The order's agency; "" when no order of ours was named.
+    agency_code = Varchar(length=32, default="", index=True)
+    payment = Integer(null=True, default=None, index=True)  # None: no order named
+    reference = Varchar(length=100, default="")  # as the gateway or bank gave it
+    transaction_no = Varchar(length=64, default="")
+    amount = BigInt()
+    applied = BigInt(default=0)
+    excess = BigInt(default=0)
+    refunded = BigInt(default=0)
+    # Why there is an excess: "overpaid" | "duplicate" | "late" | "unmatched" | "amount".
+    reason = Varchar(length=16, default="")
+    captured_at = Timestamptz()
+    # The Vietnamese calendar day (YYYY-MM-DD) it is reconciled under.
+    day = Varchar(length=10, index=True)
 
 
 class GatewayNotice(Table, tablename="payments_notice"):
@@ -87,12 +125,37 @@ class Receipt(Table, tablename="payments_receipt"):
     id: Serial
     payment = ForeignKey(references=Payment, on_delete=OnDelete.restrict, unique=True)
     issued_at = Timestamptz()
+    # The fees it acknowledges (a short-paid order's receipt says what was received).
+    amount = BigInt(default=0)
+    # Its legal numbering (see service.numbering): the collecting agency, the template
+    # and receipt symbols it was issued under ("01BLP0-001", "MC-26E"), and its number
+    # in the agency's series of that symbol and year. Receipts from before numbering
+    # was legal keep the number they were shown with ("MC26E", their id) and no
+    # template.
+    agency_code = Varchar(length=32, default="")
+    template_symbol = Varchar(length=16, default="")
+    symbol = Varchar(length=16, default="")
+    year = Integer(default=0)
+    number = Integer(default=0)
+
+
+class ReceiptSeries(Table, tablename="payments_receipt_series"):
+    """The last number an agency gave under a receipt symbol in a year: advanced in the
+    transaction that issues the receipt, so a rolled-back issue leaves no gap."""
+
+    id: Serial
+    agency_code = Varchar(length=32)
+    symbol = Varchar(length=16)
+    year = Integer()
+    last_number = Integer(default=0)
 
 
 class Refund(Table, tablename="payments_refund"):
     id: Serial
     payment = ForeignKey(references=Payment, on_delete=OnDelete.restrict, index=True)
     dossier_id = Integer(index=True)
+    # The captured money whose excess this gives back (None: a closed dossier's fees).
+    capture = Integer(null=True, default=None, index=True)
     amount = BigInt()
     # "gateway" (refunded through VNPay) | "manual" (cash or a transfer by the treasury).
     method = Varchar(length=16)

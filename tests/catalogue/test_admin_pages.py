@@ -600,3 +600,72 @@ async def test_the_editor_chooses_the_agencies_and_filing_anywhere(
     restored = await post_form(client, f"{ADMIN}/1.001193", fields)
     assert restored.status_code == 303
     assert content(await service.get_procedure("1.001193")) == content(before)
+
+
+async def test_an_administrator_keeps_a_procedures_fee_rules(
+    client: httpx.AsyncClient, own: Litestar
+) -> None:
+    await sign_in_as(client, own, "staff", "catalogue")
+    code = "9.400009"
+    assert (await post_form(client, f"{ADMIN}/moi", form_fields(code=code))).status_code == 303
+    edit = await client.get(f"{ADMIN}/{code}")
+    assert f'href="{ADMIN}/{code}/phi"' in edit.text and "(0 quy tắc)" in edit.text
+    page = await client.get(f"{ADMIN}/{code}/phi")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert "chưa có quy tắc thu nào" in text_of(page) and 'name="_csrf_token"' in page.text
+    assert 'value="ho_ngheo"' in page.text and 'value="assisted"' in page.text
+
+    waiver = {
+        "position": "1",
+        "percent": "100",
+        "channels": ["online", "assisted"],
+        "valid_from": "24/06/2025",
+        "label_vi": "Miễn 100% khi nộp hồ sơ trực tuyến",
+        "label_en": "Waived in full when filed online",
+        "basis": "Nghị quyết số 12/2025/NQ-HĐND",
+    }
+    added = await post_form(client, f"{ADMIN}/{code}/phi", waiver)
+    assert added.status_code == 303 and added.headers["location"] == f"{ADMIN}/{code}/phi?xong=them"
+    [rule] = (await service.get_procedure(code)).fee_rules
+    assert (rule.position, rule.percent, rule.channels) == (0, 100, ["online", "assisted"])
+    assert rule.valid_from == dt.date(2025, 6, 24) and rule.valid_to is None
+    listed = text_of(await client.get(added.headers["location"]))
+    assert (
+        "Đã thêm quy tắc." in listed and "Giảm 100%" in listed and "từ 24/06/2025 đến …" in listed
+    )
+
+    # Refused: each problem next to its input, in both languages, the input kept.
+    bad = {**waiver, "percent": "150", "valid_to": "01/01/2025", "group": "sinh_vien"}
+    refused = await post_form(client, f"{ADMIN}/{code}/phi/{rule.id}", bad)
+    assert refused.status_code == 422
+    shown = text_of(refused)
+    assert "Tỷ lệ giảm phải từ 0 đến 100" in shown and 'href="#percent"' in refused.text
+    assert "Ngày hết hiệu lực không được trước ngày bắt đầu." in shown
+    assert "Không có nhóm đối tượng “sinh_vien”." in shown
+    assert 'value="150"' in refused.text
+    english(client)
+    in_english = text_of(await post_form(client, f"{ADMIN}/{code}/phi/{rule.id}", bad))
+    assert "The reduction must be between 0 and 100" in in_english
+    assert "The end date cannot be before the start date." in in_english
+    client.cookies.set("lang", "vi")
+    not_a_day = await post_form(client, f"{ADMIN}/{code}/phi", {**waiver, "valid_from": "hôm qua"})
+    assert not_a_day.status_code == 422 and "hãy nhập một ngày" in text_of(not_a_day)
+    assert len((await service.get_procedure(code)).fee_rules) == 1  # nothing saved
+
+    changed = await post_form(
+        client, f"{ADMIN}/{code}/phi/{rule.id}", {**waiver, "percent": "50", "channels": []}
+    )
+    assert changed.status_code == 303
+    [rule] = (await service.get_procedure(code)).fee_rules
+    assert (rule.percent, rule.channels) == (50, [])
+    # Saving the procedure's own form keeps its rules.
+    kept = await post_form(client, f"{ADMIN}/{code}", form_fields(code=code, processing_days="9"))
+    assert kept.status_code == 303
+    assert [r.id for r in (await service.get_procedure(code)).fee_rules] == [rule.id]
+
+    no_token = await client.post(f"{ADMIN}/{code}/phi/{rule.id}/xoa", data={})
+    assert no_token.status_code == 403
+    removed = await post_form(client, f"{ADMIN}/{code}/phi/{rule.id}/xoa", {})
+    assert removed.status_code == 303 and (await service.get_procedure(code)).fee_rules == []
+    assert (await client.get(f"{ADMIN}/{code}/phi/{rule.id}")).status_code == 404
+    await service.delete_procedure(code)

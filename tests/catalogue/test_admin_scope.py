@@ -32,6 +32,7 @@ from backend.catalogue.schemas import DemoProcedure
 from backend.catalogue.tables import (
     Agency,
     Counter,
+    FeeRule,
     Procedure,
     ProcedureComponent,
     ProcedureFee,
@@ -51,6 +52,8 @@ CENTRE = "000.00.01.H56"  # where the province's catalogue administrator works
 CARRIED = {A: "1.001193", B: "1.004222"}
 NOT_CARRIED = {A: "1.004222", B: "1.001193"}
 COUNTER, NEW_COUNTER = 77, 78
+# A fee rule of the edited procedure, by a fixed id so that its address is known.
+RULE = 9001
 EDITED, CREATED, DELETED = "9.500002", "9.500001", "9.500003"
 ROLES = [
     "anonymous",
@@ -203,6 +206,22 @@ async def _provides(agency: str, code: str, present: bool) -> None:
         )
 
 
+async def _has_rule() -> None:
+    await _has_procedure(EDITED, True)
+    procedure_id = (await Procedure.select(Procedure.id).where(Procedure.code == EDITED))[0]["id"]
+    await FeeRule.delete().where(FeeRule.id == RULE)
+    await FeeRule.insert(
+        FeeRule(
+            id=RULE,
+            procedure=procedure_id,
+            percent=100,
+            channels=["online"],
+            label_vi="Miễn",
+            label_en="Waived",
+        )
+    )
+
+
 async def _enabled(account_id: int) -> None:
     await Account.update({Account.disabled_at: None, Account.role: "reception"}).where(
         Account.id == account_id
@@ -224,6 +243,7 @@ async def snapshot() -> list[Any]:
         ),
         await ProcedureComponent.select().order_by(ProcedureComponent.id),
         await ProcedureFee.select().order_by(ProcedureFee.id),
+        await FeeRule.select().order_by(FeeRule.id),
         await Provision.select().order_by(Provision.id),
         await Counter.select().order_by(Counter.id),
         await WorkdayException.select(
@@ -269,6 +289,10 @@ def catalogue_rows() -> list[Row]:
     dearer = {**birth, "fees": [{**fee, "amount": 999_000} for fee in birth["fees"]]}
     upload = json.dumps({"procedures": [procedure_data(EDITED, processing_days=9)]}).encode()
     edited = _has_procedure_setup(EDITED, True)
+    rules_api = f"/api/admin/catalogue/procedures/{EDITED}/fee-rules"
+    rules_page = f"/quan-tri/thu-tuc/{EDITED}/phi"
+    rule = {"percent": 50, "agency_code": A, "label_vi": "Giảm", "label_en": "Cut"}
+    rule_form = {"percent": "50", "agency_code": A, "label_vi": "Giảm", "label_en": "Cut"}
     return [
         Row("GET", "/api/admin/catalogue/export", only),
         Row("POST", "/api/admin/catalogue/import?format=json", only, upload, edited),
@@ -330,6 +354,17 @@ def catalogue_rows() -> list[Row]:
             _has_procedure_setup(DELETED, True),
         ),
         Row("POST", "/quan-tri/thu-tuc/nhap", only, upload, edited),
+        # A procedure's fee rules: what citizens pay is the province's to set, so an
+        # agency's administrator may not change even their own agency's base fee.
+        Row("GET", f"{rules_api}", only, setup=edited),
+        Row("POST", f"{rules_api}", {"catalogue": 201}, rule, edited),
+        Row("PUT", f"{rules_api}/{RULE}", only, rule, _has_rule),
+        Row("DELETE", f"{rules_api}/{RULE}", {"catalogue": 204}, setup=_has_rule),
+        Row("GET", rules_page, only, setup=edited),
+        Row("GET", f"{rules_page}/{RULE}", only, setup=_has_rule),
+        Row("POST", rules_page, {"catalogue": 303}, rule_form, edited),
+        Row("POST", f"{rules_page}/{RULE}", {"catalogue": 303}, rule_form, _has_rule),
+        Row("POST", f"{rules_page}/{RULE}/xoa", {"catalogue": 303}, {}, _has_rule),
         Row("GET", "/quan-tri/ngay-nghi", only),
         Row(
             "POST",

@@ -70,6 +70,40 @@ async def _old_rows() -> None:
     async with write_transaction():
         for statement in statements:
             await fetch(statement)
+        await _old_payments()
+
+
+# What the previous release kept of money: a dossier's fees paid by an order, then paid
+# again by a second order it had open (its share marked a duplicate, to refund).
+_OLD_PAYMENT = (
+    "INSERT INTO payments_payment (reference, provider, status, amount, currency, payer_kind,"
+    " account_id, payer_name, payer_address, lines, client_ip, created_at, created_ms,"
+    " expires_ms, check_ms, paid_at, transaction_no, bank_code, failure_code,"
+    " duplicate_amount, refunded_amount, recorded_by_name)"
+    " SELECT {}, 'vnpay', 'paid', 30000, 'VND', 'person', id, 'Lê Thị Hoa', '', {}, '',"
+    " CURRENT_TIMESTAMP, 0, 0, 0, CURRENT_TIMESTAMP, {}, 'NCB', '', {}, 0, ''"
+    " FROM accounts_account"
+)
+OLD_ORDERS = (("MCOLDPAID0001", "14000001", 0), ("MCOLDTWICE001", "14000002", 30000))
+
+
+async def _old_payments() -> None:
+    dossier = (await fetch("SELECT id FROM dossiers_dossier"))[0]["id"]
+    lines = msgspec.json.encode(
+        [{"dossier_id": dossier, "code": f"{WARD}-261130-0001", "agency_code": WARD,
+          "amount": 30000}]
+    ).decode()  # fmt: skip
+    for reference, transaction, duplicate in OLD_ORDERS:
+        await fetch(_OLD_PAYMENT, reference, lines, transaction, duplicate)
+    await fetch(
+        "INSERT INTO payments_dossier (payment, dossier_id, amount)"
+        " SELECT id, {}, 30000 FROM payments_payment",
+        dossier,
+    )
+    await fetch(
+        "INSERT INTO payments_receipt (payment, issued_at)"
+        " SELECT id, CURRENT_TIMESTAMP FROM payments_payment"
+    )
 
 
 async def test_a_database_of_the_previous_release_upgrades(
@@ -99,6 +133,27 @@ async def test_a_database_of_the_previous_release_upgrades(
         rows = await fetch("SELECT code, receiving_agency FROM dossiers_dossier")
         assert rows == [{"code": f"{WARD}-261130-0001", "receiving_agency": WARD}]
         assert (await fetch("SELECT address FROM accounts_account"))[0]["address"] == ""
+        # The money already taken became captures: the first order's went to the
+        # dossier's fees (its receipt acknowledges it), the second's is to be refunded.
+        captures = await fetch(
+            "SELECT c.key, c.payment, c.provider, c.agency_code, c.reference,"
+            " c.transaction_no, c.amount, c.applied, c.excess, c.refunded, c.reason, c.day,"
+            " p.received_amount, d.paid, r.amount AS receipt"
+            " FROM payments_capture c JOIN payments_payment p ON p.id = c.payment"
+            " JOIN payments_dossier d ON d.payment = p.id"
+            " JOIN payments_receipt r ON r.payment = p.id ORDER BY c.id"
+        )
+        assert [
+            (c["reference"], c["transaction_no"], c["applied"], c["excess"], c["reason"])
+            for c in captures
+        ] == [
+            ("MCOLDPAID0001", "14000001", 30000, 0, ""),
+            ("MCOLDTWICE001", "14000002", 0, 30000, "duplicate"),
+        ]
+        for c in captures:
+            assert c["key"] == f"legacy:{c['payment']}" and c["agency_code"] == WARD
+            assert c["amount"] == c["received_amount"] == 30000 and c["refunded"] == 0
+            assert c["paid"] == c["receipt"] == c["applied"] and len(c["day"]) == 10
 
         # The new shape takes new rows: a procedure without an agency column, carried out
         # by two agencies, whose removal takes its provisions with it.

@@ -89,7 +89,7 @@ async def submit_a_licence_dossier(page: Page, photo: Path) -> dict[str, Any]:
 async def choose_the_sandbox_and_pay(page: Page) -> None:
     await expect(page.get_by_role("heading", name="Thanh toán phí, lệ phí")).to_be_visible()
     await expect(page.locator("#total")).to_have_text("115.000 ₫")
-    await expect(page.get_by_text("Giảm khi nộp trực tuyến: −20.000 ₫")).to_be_visible()
+    await expect(page.locator(".fee-rule")).to_have_text("Mức thu khi nộp hồ sơ trực tuyến")
     await page.get_by_role("radio", name=re.compile("bản trình diễn, không mất tiền")).check()
     await page.get_by_role("button", name="Thanh toán 115.000 ₫").click()
     await expect(page.get_by_role("heading", name="Cổng thanh toán thử nghiệm")).to_be_visible()

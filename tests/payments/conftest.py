@@ -2,7 +2,7 @@
 sandbox, VietQR with a known webhook secret), its runtimes on one controllable clock,
 people made straight in the database, and dossiers that owe fees: at a department (the
 driving licence exchange: 115.000 đồng online, 135.000 at the counter, paid before
-reception) and at a ward (a household business registration: 100.000 đồng)."""
+reception) and at a ward (a copy of a civil status extract: 8.000 đồng)."""
 
 from __future__ import annotations
 
@@ -58,8 +58,9 @@ __all__ = [
 LICENCE = "1.002809"
 LICENCE_AGENCY = "000.00.16.H56"
 LICENCE_ANSWERS = {"licence_number": "790123456789", "licence_class": "B", "delivery": "tai_quay"}
-# Đăng ký thành lập hộ kinh doanh, carried out by every commune: 100.000 đồng, online too.
-WARD_PROCEDURE = "2.000720"
+# Cấp bản sao trích lục hộ tịch, carried out by every commune: 8.000 đồng a copy, online
+# too (a national charge, which the province's online waiver does not touch).
+WARD_PROCEDURE = "2.000635"
 WARD = "000.01.40.H56"  # Ủy ban nhân dân phường Hạc Thành
 VIETQR_BANK_BIN = "970436"
 VIETQR_ACCOUNT = "0123456789"
@@ -186,7 +187,12 @@ async def submitted_at_ward(
     organisation_id: int | None = None,
     agency: str = WARD,
 ) -> DossierRead:
-    """A household business registration filed with a ward: it owes 100.000 đồng."""
+    """A copy of a civil status extract filed with a ward: it owes 8.000 đồng."""
     return await submitted_with_fees(
-        runtime, citizen, organisation_id, procedure=WARD_PROCEDURE, agency=agency, answers={}
+        runtime,
+        citizen,
+        organisation_id,
+        procedure=WARD_PROCEDURE,
+        agency=agency,
+        answers={"copies": "1"},
     )

@@ -101,7 +101,7 @@ async def test_a_business_pays_a_wards_and_a_departments_dossiers_in_one_order_e
     ward = await submitted_at_ward(runtime, me, organisation_id=company)
     first = await submitted_with_fees(runtime, me, organisation_id=company)
     second = await submitted_with_fees(runtime, me, organisation_id=company)
-    assert (ward.receiving_agency, ward.fee_total, ward.payment_status) == (WARD, 100_000, "unpaid")
+    assert (ward.receiving_agency, ward.fee_total, ward.payment_status) == (WARD, 8_000, "unpaid")
     assert first.receiving_agency == LICENCE_AGENCY
     browser = director.browser
 
@@ -152,15 +152,15 @@ async def test_a_business_pays_a_wards_and_a_departments_dossiers_in_one_order_e
     )
     wards = msgspec.convert(made.json(), PaymentRead)
     assert (police.agency_code, police.amount) == (LICENCE_AGENCY, 230_000)
-    assert (wards.agency_code, wards.amount) == (WARD, 100_000)
+    assert (wards.agency_code, wards.amount) == (WARD, 8_000)
     for order in (police, wards):
         assert order.redirect_url
         await sandbox(browser, order.redirect_url, "success")
 
     # Each receipt is headed by its own agency, and only by it: HTML, PDF, public check.
     for order, agency, other, total, words in (
-        (police, POLICE, "Hạc Thành", "230.000\u00a0₫", "Hai trăm ba mươi nghìn đồng"),
-        (wards, HAC_THANH, "Công an", "100.000\u00a0₫", "Một trăm nghìn đồng"),
+        (police, POLICE, HAC_THANH, "230.000\u00a0₫", "Hai trăm ba mươi nghìn đồng"),
+        (wards, HAC_THANH, "Công an", "8.000\u00a0₫", "Tám nghìn đồng"),
     ):
         status = text_of(await browser.get(f"/thanh-toan/{order.reference}"))
         assert re.search(rf'id="payment-agency">{re.escape(agency)}<', status)
@@ -188,7 +188,7 @@ async def test_a_business_pays_a_wards_and_a_departments_dossiers_in_one_order_e
     total = await fetch(
         "SELECT SUM(amount) AS total FROM payments_payment WHERE account_id = {}", me.account_id
     )
-    assert int(total[0]["total"]) == 330_000 == ward.fee_total + first.fee_total + second.fee_total
+    assert int(total[0]["total"]) == 238_000 == ward.fee_total + first.fee_total + second.fee_total
     assert 'id="nothing-due"' in (await browser.get("/thanh-toan")).text
 
 
@@ -204,7 +204,7 @@ async def test_two_wards_are_two_agencies(
     assert "Ủy ban nhân dân xã Nga An" in mixed.value.problems[2].message.render("vi")
     quote = await service.quote(payments, citizen, [there.id])
     assert (quote.agency_code, quote.agency_name_vi) == (NGA_AN, "Ủy ban nhân dân xã Nga An")
-    assert quote.total == 100_000
+    assert quote.total == 8_000
 
 
 # ------------------------------------------------ someone else's, and bad input

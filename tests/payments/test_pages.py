@@ -150,7 +150,9 @@ async def test_the_pay_step_shows_the_fees_and_sends_to_the_gateway(
     page = text_of(pay)
     assert_no_inline_code(pay.text)
     assert "Lệ phí cấp giấy phép lái xe" in page
-    assert "Giảm khi nộp trực tuyến: −20.000\u00a0₫" in page
+    # The counter amount struck through, and the rule that lowered it (issue 14).
+    assert '<s class="fee-full">' in page and "135.000\u00a0₫</s>" in page
+    assert "Mức thu khi nộp hồ sơ trực tuyến" in page
     assert re.search(r'id="total">115\.000\xa0₫<', page)
     assert "Thanh toán 115.000\u00a0₫" in page
     assert "Cổng thanh toán thử nghiệm (bản trình diễn, không mất tiền)" in page
@@ -307,7 +309,8 @@ async def test_cancel_then_pay_again_then_the_receipt_and_its_check(
     page = text_of(receipt)
     assert_no_inline_code(receipt.text)
     assert "Một trăm mười lăm nghìn đồng" in page and "Đỗ Thị Thông" in page
-    assert re.search(r'id="receipt-number">MC26E-\d{7}<', page)
+    assert re.search(r'id="receipt-symbol">MC-26E<', page)
+    assert re.search(r'id="receipt-number">\d{7}<', page)
     assert "Cổng thanh toán thử nghiệm" in page and "<svg" in page
     pdf = await thong.browser.get(f"/thanh-toan/{reference}/bien-lai.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -474,7 +477,7 @@ async def test_the_pages_speak_english(
     dossier = await submitted_with_fees(runtime, thong.principal)
     thong.browser.client.cookies.set("lang", "en")
     page = text_of(await thong.browser.get(f"/ho-so/{dossier.id}/thanh-toan"))
-    assert "Pay ₫115,000" in page and "Online discount: −₫20,000" in page
+    assert "Pay ₫115,000" in page and "Rate for online filing" in page
     assert "How to pay" in page and "Test payment gateway" in page
     missing = await send(thong.browser, f"/ho-so/{dossier.id}/thanh-toan", {"payer": "person"})
     assert "Choose one of the answers to “How to pay”." in summary(missing.text)

@@ -266,13 +266,16 @@ async def test_a_cancelled_payment_can_be_paid_again(
     assert failed.status == "failed" and failed.failure_code == "24" and failed.redirect_url is None
     kinds = [m["kind"] for m in await outbox.messages_for(f"dossier:{dossier.id}")]
     assert "payment.failed" in kinds
-    # A success for the cancelled order is refused; a new order pays.
-    assert (await http.get(IPN, params=notification(payments, first))).json()["RspCode"] == "02"
+    # A new order pays; money captured for the cancelled order after all is recorded
+    # (the person was charged) and, the dossier being paid, to be refunded.
     second = await pay_order(payments, citizen, [dossier.id])
     assert (await http.get(IPN, params=notification(payments, second))).json()["RspCode"] == "00"
     assert (await dossiers.get_dossier(runtime, citizen, dossier.id)).payment_status == "paid"
     with pytest.raises(InvalidInput):
         await pay_order(payments, citizen, [dossier.id])  # nothing left to pay
+    assert (await http.get(IPN, params=notification(payments, first))).json()["RspCode"] == "00"
+    late = await service.get_payment(payments, citizen, first.reference, "vi")
+    assert late.status == "paid" and late.duplicate_amount == 115_000 and not late.receipt_id
 
 
 async def test_the_return_url_never_marks_anything_paid(
@@ -449,17 +452,20 @@ async def test_a_bank_transfer_confirmed_by_a_signed_webhook(
         WEBHOOK, content=body, headers={"x-signature": vietqr.webhook_signature("guess", body)}
     )
     assert forged.status_code == 403
+    # A short transfer is kept (the order short-paid, see test_money); the full one then
+    # pays the rest, its excess to be refunded.
     short = _transfer(payment.reference, 15_000, "FT26278000001")
     answer = await http.post(
         WEBHOOK,
         content=short,
         headers={"x-signature": vietqr.webhook_signature(VIETQR_SECRET, short)},
     )
-    assert answer.json() == {"outcome": "04"}
+    assert answer.json()["outcome"] == "00" and answer.json()["status"] == "partial"
     signed = {"x-signature": vietqr.webhook_signature(VIETQR_SECRET, body)}
-    assert (await http.post(WEBHOOK, content=body, headers=signed)).json() == {"outcome": "00"}
-    assert (await http.post(WEBHOOK, content=body, headers=signed)).json() == {"outcome": "02"}
-    assert (await service.get_payment(payments, citizen, payment.reference, "vi")).status == "paid"
+    paid = (await http.post(WEBHOOK, content=body, headers=signed)).json()
+    assert (paid["outcome"], paid["applied"], paid["excess"]) == ("00", 100_000, 15_000)
+    assert (await http.post(WEBHOOK, content=body, headers=signed)).json()["outcome"] == "02"
+    assert (await dossiers.get_dossier(runtime, citizen, dossier.id)).payment_status == "paid"
     junk = b'{"amount": "many"}'
     answer = await http.post(
         WEBHOOK,
@@ -642,7 +648,7 @@ async def test_the_receipt_and_its_public_check(
         await service.receipt_of(payments, citizen, payment.reference, "vi")
     await http.get(IPN, params=notification(payments, payment))
     receipt = await service.receipt_of(payments, citizen, payment.reference, "vi")
-    assert re.fullmatch(r"MC26E-\d{7}", receipt.number)
+    assert receipt.symbol == "MC-26E" and re.fullmatch(r"\d{7}", receipt.number)
     assert receipt.payment.payer_name == "Đỗ Thị Thông"
     check = httpx.URL(receipt.verify_url)
     assert check.path == f"/bien-lai/{receipt.id}"

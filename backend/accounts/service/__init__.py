@@ -2,7 +2,8 @@
 (``signin``) with passkeys, a person's passkeys (``passkeys``), recovery codes
 (``recovery``), enrolment links (``enrolment``), what a counter re-enrolment leaves
 behind, its notice and "this was not me" (``reenrolment``), officials (``officials``),
-organisations and invitations (``organisations``), and the reads other domains make
+organisations and invitations (``organisations``), claims to represent an organisation
+registered by someone else (``claims``), and the reads other domains make
 (``people``). Other domains import this package only.
 
 Every function that changes something records an audit event; every function that
@@ -11,6 +12,19 @@ otherwise.
 """
 
 from backend.accounts import validation
+from backend.accounts.service.claims import (
+    CLAIM_CONFIRMED,
+    CLAIM_REJECTED,
+    ORGANISATION_CLAIMED,
+    claim_certificate,
+    claim_for_review,
+    decide_claim,
+    file_claim,
+    handles_claims,
+    my_claim,
+    my_claims,
+    pending_claims,
+)
 from backend.accounts.service.enrolment import (
     EnrolmentInfo,
     enrolment_info,
@@ -85,26 +99,34 @@ normalise_phone = validation.phone
 
 __all__ = [
     "AFTER_RECOVERY",
+    "CLAIM_CONFIRMED",
+    "CLAIM_REJECTED",
     "DISOWN_PATH",
     "NOTICE_KIND",
+    "ORGANISATION_CLAIMED",
     "Client",
     "EnrolmentInfo",
     "accept_invitation",
     "add_passkey_options",
     "check_full_name",
+    "claim_certificate",
+    "claim_for_review",
     "counter_passkey",
     "create_invitation",
     "create_staff",
+    "decide_claim",
     "disown",
     "end_session",
     "enrolment_info",
     "enrolment_options",
+    "file_claim",
     "finish_add_passkey",
     "finish_enrolment",
     "finish_sign_in",
     "finish_sign_up",
     "get_account",
     "get_organisation",
+    "handles_claims",
     "home_address",
     "invitation_info",
     "issue_reenrolment",
@@ -116,12 +138,15 @@ __all__ = [
     "live_sessions",
     "member_ids",
     "membership_role",
+    "my_claim",
+    "my_claims",
     "my_organisations",
     "names_of",
     "normalise_phone",
     "officials_of",
     "organisation_card",
     "organisation_ids_of",
+    "pending_claims",
     "protected_since",
     "recover",
     "recovery_codes_left",

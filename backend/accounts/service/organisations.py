@@ -88,7 +88,9 @@ async def register_organisation(
             raise Conflict(
                 N_(
                     "Tổ chức có mã số thuế này đã được đăng ký. Hãy nhờ chủ tài khoản tổ chức "
-                    "mời bạn làm thành viên."
+                    "mời bạn làm thành viên; hoặc, nếu bạn là người đại diện theo pháp luật "
+                    "hay chủ hộ kinh doanh, gửi yêu cầu đại diện tổ chức kèm giấy chứng nhận "
+                    "đăng ký kinh doanh."
                 ),
                 field="tax_code",
             )

@@ -10,10 +10,11 @@ from typing import Any
 
 import msgspec
 
-from backend.catalogue.schemas import DemoComponent, DemoFee, DemoProcedure
+from backend.catalogue.schemas import DemoComponent, DemoFee, DemoFeeRule, DemoProcedure
 from backend.catalogue.tables import (
     Agency,
     Counter,
+    FeeRule,
     Procedure,
     ProcedureComponent,
     ProcedureFee,
@@ -192,11 +193,12 @@ async def insert_procedure(
     fields = msgspec.structs.asdict(item)
     components: list[DemoComponent] = fields.pop("components")
     fees: list[DemoFee] = fields.pop("fees")
+    rules: list[DemoFeeRule] = fields.pop("fee_rules")
     del fields["agencies"]
     fields.update(updated_at=now, form_fields=msgspec.to_builtins(item.form_fields))
     rows = await Procedure.insert(Procedure(**fields)).returning(Procedure.id)
     procedure_id: int = rows[0]["id"]
-    await _insert_parts(procedure_id, components, fees)
+    await _insert_parts(procedure_id, components, fees, rules)
     await Provision.insert(
         *(Provision(procedure=procedure_id, agency=agency_ids[code]) for code in item.agencies)
     )
@@ -209,12 +211,24 @@ async def _replace_procedure(
     values: dict[Any, Any] = msgspec.structs.asdict(item)
     components: list[DemoComponent] = values.pop("components")
     fees: list[DemoFee] = values.pop("fees")
+    rules: list[DemoFeeRule] = values.pop("fee_rules")
     del values["agencies"]
     values.update(updated_at=now, form_fields=msgspec.to_builtins(item.form_fields))
     await Procedure.update(values).where(Procedure.id == procedure_id)
     await ProcedureComponent.delete().where(ProcedureComponent.procedure == procedure_id)
     await ProcedureFee.delete().where(ProcedureFee.procedure == procedure_id)
-    await _insert_parts(procedure_id, components, fees)
+    await _insert_parts(procedure_id, components, fees, ())
+    # Rules saved unchanged keep their rows (and ids: an open edit page of one still
+    # works after the procedure's own form is saved).
+    stored = (
+        await FeeRule.select(*FeeRule.all_columns(exclude=[FeeRule.id, FeeRule.procedure]))
+        .where(FeeRule.procedure == procedure_id)
+        .order_by(FeeRule.id)
+        .output(load_json=True)
+    )
+    if msgspec.convert(stored, list[DemoFeeRule]) != list(rules):
+        await FeeRule.delete().where(FeeRule.procedure == procedure_id)
+        await _insert_parts(procedure_id, (), (), rules)
     # The agencies still listed keep their provision (and the note their administrator
     # wrote); the others stop carrying it out.
     wanted = {agency_ids[code] for code in item.agencies}
@@ -235,7 +249,10 @@ async def _replace_procedure(
 
 
 async def _insert_parts(
-    procedure_id: int, components: Sequence[DemoComponent], fees: Sequence[DemoFee]
+    procedure_id: int,
+    components: Sequence[DemoComponent],
+    fees: Sequence[DemoFee],
+    rules: Sequence[DemoFeeRule],
 ) -> None:
     if components:
         await ProcedureComponent.insert(
@@ -253,6 +270,18 @@ async def _insert_parts(
                 for index, fee in enumerate(fees)
             )
         )
+    if rules:
+        await FeeRule.insert(
+            *(FeeRule(procedure=procedure_id, **rule_values(rule)) for rule in rules)
+        )
+
+
+def rule_values(rule: DemoFeeRule) -> dict[str, Any]:
+    """A rule's columns (its channels as a JSON list)."""
+    values = msgspec.structs.asdict(rule)
+    values["channels"] = list(rule.channels)
+    values.pop("id", None)  # a FeeRuleRead's
+    return values
 
 
 def _fee_values(fee: DemoFee) -> dict[str, Any]:

@@ -5,11 +5,13 @@ entry, so that one refusal names everything to fix."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from backend.catalogue.schemas import DemoProcedure
+from backend.catalogue.groups import APPLICANT_GROUPS
+from backend.catalogue.schemas import DemoFeeRule, DemoProcedure
 from backend.catalogue.transfer.rows import Parsed, RowErrors
-from backend.i18n import N_
+from backend.i18n import N_, Text
 
 CODE = re.compile(r"^\d{1,2}\.\d{6}$")
 AGENCY_CODE = re.compile(r"^[0-9A-Za-z.]{1,32}$")
@@ -18,6 +20,9 @@ UNIT_CODE = re.compile(r"^\d{2}(\d{3})?$")
 MAX_DAYS = 365
 MAX_TEXT = 2000
 MAX_COUNTER = 9999
+# The channels a dossier comes by (dossiers.schemas.Channel): a rule names some of them.
+FEE_CHANNELS = ("online", "counter", "post", "assisted")
+MAX_RULES = 100
 
 
 def check_rows(
@@ -170,6 +175,16 @@ def check_procedure(
     _check_components(item, row, errors)
     _check_fees(item, row, errors)
     _check_fee_questions(item, row, errors)
+    for entry, rule in enumerate(item.fee_rules[:MAX_RULES]):
+        for part, text in rule_problems(rule, len(item.fees), item.agencies):
+            errors.add(row, "procedures", "fee_rules", text, entry=entry, part=part)
+    if len(item.fee_rules) > MAX_RULES:
+        errors.add(
+            row,
+            "procedures",
+            "fee_rules",
+            N_("Một thủ tục có tối đa %(limit)s quy tắc thu.", limit=MAX_RULES),
+        )
 
 
 def _check_components(item: DemoProcedure, row: int, errors: RowErrors) -> None:
@@ -298,3 +313,63 @@ def _check_fee_questions(item: DemoProcedure, row: int, errors: RowErrors) -> No
                     entry=entry,
                     part="per_field",
                 )
+
+
+def rule_problems(
+    rule: DemoFeeRule, fee_count: int, agencies: Sequence[str]
+) -> list[tuple[str, Text]]:
+    """What is wrong with one fee rule of a procedure with ``fee_count`` fee lines,
+    carried out by ``agencies``: (the rule's field, why)."""
+    found: list[tuple[str, Text]] = []
+    if rule.position is not None and not 0 <= rule.position < fee_count:
+        found.append(
+            (
+                "position",
+                N_(
+                    "Thủ tục không có khoản thu thứ %(number)s.",
+                    number=rule.position + 1,
+                ),
+            )
+        )
+    if rule.agency_code and rule.agency_code not in agencies:
+        found.append(
+            (
+                "agency_code",
+                N_("Cơ quan %(code)s không thực hiện thủ tục này.", code=rule.agency_code),
+            )
+        )
+    if (rule.amount is None) == (rule.percent is None):
+        found.append(("amount", N_("Hãy nêu hoặc mức thu riêng, hoặc tỷ lệ giảm (không cả hai).")))
+    if rule.amount is not None:
+        if rule.amount < 0:
+            found.append(("amount", N_("Mức thu không được âm.")))
+        if rule.channels or rule.group:
+            found.append(
+                (
+                    "amount",
+                    N_(
+                        "Mức thu riêng của cơ quan áp dụng cho mọi kênh và mọi người nộp; "
+                        "với một kênh hay một nhóm đối tượng, hãy dùng tỷ lệ giảm."
+                    ),
+                )
+            )
+    if rule.percent is not None and not 0 <= rule.percent <= 100:
+        found.append(("percent", N_("Tỷ lệ giảm phải từ 0 đến 100 (100 là miễn).")))
+    unknown = [channel for channel in rule.channels if channel not in FEE_CHANNELS]
+    if unknown:
+        found.append(("channels", N_("Không có kênh nộp “%(channel)s”.", channel=unknown[0])))
+    elif len(set(rule.channels)) != len(rule.channels):
+        found.append(("channels", N_("Một kênh nộp bị lặp.")))
+    if rule.group and rule.group not in APPLICANT_GROUPS:
+        found.append(("group", N_("Không có nhóm đối tượng “%(group)s”.", group=rule.group)))
+    if rule.valid_from and rule.valid_to and rule.valid_to < rule.valid_from:
+        found.append(("valid_to", N_("Ngày hết hiệu lực không được trước ngày bắt đầu.")))
+    for name in ("label_vi", "label_en"):
+        value = getattr(rule, name)
+        if not value.strip():
+            found.append((name, N_("Hãy nêu lý do bằng tiếng Việt và tiếng Anh.")))
+        elif len(value) > MAX_TEXT:
+            found.append((name, N_("Trường “%(field)s” quá dài.", field=name)))
+    if len(rule.basis) > MAX_TEXT:
+        found.append(("basis", N_("Trường “%(field)s” quá dài.", field="basis")))
+    return found

@@ -8,13 +8,13 @@ CSV_COLUMNS = [
     "code", "name_vi", "name_en", "field_vi", "field_en", "agencies", "level", "online_level",
     "processing_days", "purpose_vi", "purpose_en", "result_vi", "result_en", "source",
     "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed", "form_fields",
-    "payment_stage", "anywhere",
+    "payment_stage", "anywhere", "fee_rules",
 ]  # fmt: skip
 # Columns added after the first files were written: an empty cell means the default.
-OPTIONAL_COLUMNS = {"payment_stage", "anywhere"}
+OPTIONAL_COLUMNS = {"payment_stage", "anywhere", "fee_rules"}
 JSON_COLUMNS = {
     "agencies", "components", "fees", "steps_vi", "steps_en", "legal_basis", "unconfirmed",
-    "form_fields", "anywhere",
+    "form_fields", "anywhere", "fee_rules",
 }  # fmt: skip
 # A file of administrative units: one unit a row.
 UNIT_COLUMNS = ["code", "name_vi", "name_en", "kind", "parent_code", "unconfirmed"]

@@ -13,6 +13,7 @@ from backend.catalogue.schemas import DemoCatalogue
 from backend.catalogue.tables import (
     Agency,
     Counter,
+    FeeRule,
     Procedure,
     ProcedureComponent,
     ProcedureFee,
@@ -43,7 +44,11 @@ async def export_catalogue() -> DemoCatalogue:
     fees: dict[int, list[dict[str, Any]]] = {}
     for row in await ProcedureFee.select().order_by(ProcedureFee.position).output(load_json=True):
         fees.setdefault(row["procedure"], []).append(row)
+    rules: dict[int, list[dict[str, Any]]] = {}
+    for row in await FeeRule.select().order_by(FeeRule.id).output(load_json=True):
+        rules.setdefault(row["procedure"], []).append(row)
     for procedure in procedures:
+        procedure["fee_rules"] = rules.get(procedure["id"], [])
         procedure["components"] = components.get(procedure["id"], [])
         procedure["fees"] = fees.get(procedure["id"], [])
         procedure["agencies"] = provided.get(procedure["id"], [])

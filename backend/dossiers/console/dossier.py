@@ -1,8 +1,9 @@
 """The officials' page of one dossier: its facts against the appointment date, the
-applicant and the answers, the components with an inline viewer (images as stored,
-PDF pages rendered to PNG), the history with its legal forms, a form per step the
-official may take now, and the blocks other domains add (``"dossier.console"``: the
-fees, cash at the counter and refunds)."""
+applicant and the answers, the applicant group declared for a fee exemption with its
+evidence (beside the fees, checked at reception), the components with an inline
+viewer (images as stored, PDF pages rendered to PNG), the history with its legal
+forms, a form per step the official may take now, and the blocks other domains add
+(``"dossier.console"``: the fees, cash at the counter and refunds)."""
 
 from __future__ import annotations
 
@@ -170,6 +171,15 @@ def _paper_components(dossier: DossierRead) -> set[int]:
     return set()
 
 
+def _paper_evidence(dossier: DossierRead) -> bool:
+    """Whether the official who entered the dossier saw the group's evidence on paper."""
+    return any(
+        event.details.get("group_evidence_received") is True
+        for event in dossier.events
+        if event.action in {"submit", "receive"}
+    )
+
+
 def _form_link(dossier: DossierRead, event: EventRead) -> tuple[FormKind, str] | None:
     kind = EVENT_FORMS.get(event.action)
     if kind is None or dossier.code is None:
@@ -325,6 +335,9 @@ async def dossier_page(
             if f.purpose == "component" and f.component_id not in {c.id for c in dossier.components}
         ],
         result_files=[f for f in dossier.files if f.purpose == "result"],
+        declared=service.group_of(dossier.applicant_group),
+        evidence_files=[f for f in dossier.files if f.purpose == "evidence"],
+        paper_evidence=_paper_evidence(dossier),
         viewer=_viewer(dossier, view, view_page),
         form_link=lambda event: _form_link(dossier, event),
         done=done,

@@ -36,6 +36,7 @@ ENTRY_NAMES = (
     "applicant_phone",
     "applicant_id_number",
     "applicant_address",
+    "applicant_group",
 )
 
 
@@ -55,6 +56,8 @@ class EntryForm:
 
     values: dict[str, str] = field(default_factory=dict)
     received: list[str] = field(default_factory=list)
+    # The applicant group's evidence was seen on paper.
+    evidence_seen: bool = False
 
 
 def _target(name: str | None) -> str:
@@ -86,6 +89,10 @@ async def _entry_page(
     errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Template:
+    # Every group a rule exempts here today, whatever the channel: the service refuses
+    # one that lowers nothing for the channel and answers given.
+    today = service.runtime_of(request).today()
+    agency_code = principal.agency_code or ""
     return render(
         request,
         "console/entry.html",
@@ -93,6 +100,7 @@ async def _entry_page(
         principal=principal,
         procedures=await agency_procedures(principal),
         procedure=procedure,
+        groups=catalogue.groups_for(procedure.fee_rules, agency_code, today) if procedure else [],
         form=form or EntryForm(values={"channel": "counter"}),
         errors=errors or FormErrors(),
     )
@@ -105,7 +113,8 @@ def _entry_form(form: Any, procedure: ProcedureRead) -> EntryForm:
         values[name] = text(form, name, 2000, strip=True)
     known = {str(c.id) for c in procedure.components}
     received = [value for value in texts(form, "components_received") if value in known]
-    return EntryForm(values=values, received=received)
+    seen = text(form, "group_evidence_received", 4) == "1"
+    return EntryForm(values=values, received=received, evidence_seen=seen)
 
 
 def _assisted(entry: EntryForm, procedure: ProcedureRead) -> AssistedCreate:
@@ -119,6 +128,7 @@ def _assisted(entry: EntryForm, procedure: ProcedureRead) -> AssistedCreate:
         **{name: entry.values[name] for name in ENTRY_NAMES},
         "form_data": answers,
         "components_received": [int(value) for value in entry.received],
+        "group_evidence_received": entry.evidence_seen,
     }
     return convert(data, AssistedCreate, LABELS)
 

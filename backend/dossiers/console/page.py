@@ -39,6 +39,8 @@ LABELS: dict[str, Text] = {
     "applicant_address": N_("Địa chỉ"),
     "form_data": N_("Thông tin khai"),
     "components_received": N_("Giấy tờ đã nhận"),
+    "applicant_group": N_("Đối tượng miễn, giảm phí"),
+    "group_evidence_received": N_("Giấy tờ chứng minh đối tượng"),
 }
 
 

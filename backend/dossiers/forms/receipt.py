@@ -3,6 +3,7 @@ files), the appointment date, and the QR code of the tracking link."""
 
 from __future__ import annotations
 
+from backend.catalogue import service as catalogue
 from backend.documents import draw_qr, short_address
 from backend.dossiers.forms.sheet import (
     BLANK,
@@ -98,15 +99,18 @@ class Receipt(FormSheet):
 
     def received_components(self) -> list[list[str]]:
         """One row per component received: on paper (ticked at the counter when the
-        dossier was received) or as files uploaded for it."""
+        dossier was received) or as files uploaded for it; and the evidence of the
+        applicant group declared for a fee exemption."""
         d = self.dossier
         on_paper: set[int] = set()
+        evidence_on_paper = False
         for e in d.events:
             # A counter entry that owed a fee first records them on its submission.
             if e.action in {"submit", "receive"}:
                 for value in e.details.get("components_received") or []:
                     if isinstance(value, int):
                         on_paper.add(value)
+                evidence_on_paper |= e.details.get("group_evidence_received") is True
         files: dict[int, int] = {}
         for f in d.files:
             if f.purpose == "component" and f.component_id is not None:
@@ -127,6 +131,22 @@ class Receipt(FormSheet):
                     c.name_vi,
                     str(c.originals) if paper else "—",
                     str(c.copies) if paper else "—",
+                    ", ".join(forms),
+                ]
+            )
+        group = catalogue.APPLICANT_GROUPS.get(d.applicant_group)
+        evidence = sum(1 for f in d.files if f.purpose == "evidence")
+        if group is not None and (evidence_on_paper or evidence):
+            forms = ["Bản giấy"] if evidence_on_paper else []
+            if evidence:
+                forms.append(f"Bản điện tử ({evidence} tệp)")
+            rows.append(
+                [
+                    str(len(rows) + 1),
+                    f"Giấy tờ chứng minh thuộc đối tượng miễn, giảm phí, lệ phí "
+                    f"({group.name_vi}): {group.evidence_vi}",
+                    "—",
+                    "—",
                     ", ".join(forms),
                 ]
             )

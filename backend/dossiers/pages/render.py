@@ -17,7 +17,7 @@ from backend.i18n import Localized, format_date
 from backend.web.forms import SUMMARY
 from backend.web.forms import render as render_form
 
-StepKind = Literal["applicant", "answers", "component", "review"]
+StepKind = Literal["applicant", "answers", "component", "group", "review"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +26,17 @@ class Step:
     component: ComponentSnapshot | None = None
 
 
-def steps_of(dossier: DossierRead) -> list[Step]:
+def steps_of(dossier: DossierRead, *, groups: bool) -> list[Step]:
     """The applicant, the procedure's questions (if it asks any), one step per document
-    that can be uploaded, and the review."""
+    that can be uploaded, the applicant group for a fee exemption (when the fee rules
+    offer one where it is filed, ``groups``, or one was declared: it may be taken
+    back), and the review."""
     steps = [Step("applicant")]
     if dossier.form_fields:
         steps.append(Step("answers"))
     steps += [Step("component", c) for c in dossier.components if c.uploadable]
+    if groups or dossier.applicant_group:
+        steps.append(Step("group"))
     steps.append(Step("review"))
     return steps
 

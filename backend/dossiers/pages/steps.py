@@ -6,7 +6,7 @@ progress through the JSON API)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -14,8 +14,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from backend.accounts.guards import require_citizen
+from backend.accounts.guards import current_principal, require_citizen
 from backend.accounts.schemas import Principal
+from backend.catalogue.schemas import ApplicantGroup
 from backend.dossiers import service
 from backend.dossiers.pages.render import Step, anchor, render, step_url, steps_of
 from backend.dossiers.pages.uploads import (
@@ -36,28 +37,38 @@ def _no_step() -> NotFound:
     return NotFound(N_("Không có bước này."))
 
 
+async def offered_to(request: Request[Any, Any, Any], dossier: DossierRead) -> list[ApplicantGroup]:
+    """The applicant groups the draft may declare, where and as it is filed, today."""
+    principal = await current_principal(request)
+    assert principal is not None  # the pages are for citizens only
+    return await service.groups_offered(service.runtime_of(request), principal, dossier.id)
+
+
 def step_page(
     request: Request[Any, Any, Any],
     dossier: DossierRead,
     number: int,
+    offered: Sequence[ApplicantGroup],
     *,
     values: dict[str, str] | None = None,
     errors: FormErrors | None = None,
     done: str = "",
 ) -> Template:
-    steps = steps_of(dossier)
+    steps = steps_of(dossier, groups=bool(offered))
     if not 1 <= number <= len(steps):
         raise _no_step()
     step = steps[number - 1]
     if values is None:
         if step.kind == "applicant":
             values = {name: getattr(dossier, name) for name in service.APPLICANT_FIELDS}
+        elif step.kind == "group":
+            values = {service.GROUP_FIELD: dossier.applicant_group}
         else:
             values = dict(dossier.form_data)
     errors = errors or FormErrors()
     missing = FormErrors()
     if step.kind == "review":
-        problems = service.submission_problems(dossier)
+        problems = service.submission_problems(dossier, offered)
         if problems:
             missing = FormErrors.of_error(
                 InvalidInput(problems=problems), language(request), _review_target(dossier, steps)
@@ -74,6 +85,9 @@ def step_page(
         errors=errors,
         done=done,
         files=files_of(dossier, step.component.id) if step.component else [],
+        offered=offered,
+        declared=service.group_of(dossier.applicant_group),
+        evidence=[f for f in dossier.files if f.purpose == "evidence"],
         missing=missing,
         used_bytes=sum(f.size for f in dossier.files),
     )
@@ -81,9 +95,10 @@ def step_page(
 
 def _review_target(dossier: DossierRead, steps: list[Step]) -> Callable[[str | None], str]:
     """What submission refused, pointed at the step that fixes it: the applicant's, the
-    answers', or the first document still without a file."""
+    answers', the first document still without a file, or the applicant group's."""
     present = {f.component_id for f in dossier.files if f.purpose == "component"}
     answers = next((n for n, step in enumerate(steps, 1) if step.kind == "answers"), 1)
+    group = next((n for n, step in enumerate(steps, 1) if step.kind == "group"), None)
     documents = next(
         (
             n
@@ -101,6 +116,8 @@ def _review_target(dossier: DossierRead, steps: list[Step]) -> Callable[[str | N
             return step_url(dossier.id, answers)
         if name == "files" and documents is not None:
             return step_url(dossier.id, documents)
+        if name in {service.GROUP_FIELD, service.EVIDENCE_FIELD} and group is not None:
+            return step_url(dossier.id, group)
         return SUMMARY
 
     return target
@@ -122,7 +139,7 @@ class StepPages(Controller):
         dossier = await service.get_dossier(service.runtime_of(request), principal, dossier_id)
         if dossier.status != "draft":
             return Redirect(f"/ho-so/{dossier_id}", status_code=303)
-        return step_page(request, dossier, number, done=done)
+        return step_page(request, dossier, number, await offered_to(request, dossier), done=done)
 
     @post("/ho-so/{dossier_id:int}/buoc/{number:int}", request_max_body_size=STEP_BODY_LIMIT)
     async def save_step(
@@ -139,7 +156,8 @@ class StepPages(Controller):
         if dossier.status != "draft":
             target = f"/ho-so/{dossier_id}/bien-nhan" if dossier.code else f"/ho-so/{dossier_id}"
             return Redirect(target, status_code=303)
-        steps = steps_of(dossier)
+        offered = await offered_to(request, dossier)
+        steps = steps_of(dossier, groups=bool(offered))
         if not 1 <= number <= len(steps):
             raise _no_step()
         step = steps[number - 1]
@@ -163,8 +181,11 @@ class StepPages(Controller):
                 await service.update_draft(runtime, principal, dossier_id, update, complete=True)
             except InvalidInput as error:
                 errors = FormErrors.of_error(error, lang, anchor)
-                return step_page(request, dossier, number, values=values, errors=errors)
+                return step_page(request, dossier, number, offered, values=values, errors=errors)
             return Redirect(next_url, status_code=303)
+
+        if step.kind == "group":
+            return await _save_group(request, principal, dossier, number, offered, form)
 
         if step.kind == "component":
             assert step.component is not None
@@ -183,7 +204,7 @@ class StepPages(Controller):
                 except InvalidInput as error:
                     errors = FormErrors.of_error(error, lang, lambda _: target)
             if errors:
-                return step_page(request, dossier, number, errors=errors)
+                return step_page(request, dossier, number, offered, errors=errors)
             if going_on:
                 return Redirect(next_url, status_code=303)
             return Redirect(f"{step_url(dossier_id, number)}?xong=tai-len", status_code=303)
@@ -197,5 +218,48 @@ class StepPages(Controller):
             raise
         except InvalidInput as error:
             errors = FormErrors.of_error(error, lang, _review_target(dossier, steps))
-            return step_page(request, dossier, number, errors=errors)
+            return step_page(request, dossier, number, offered, errors=errors)
         return Redirect(f"/ho-so/{dossier_id}/bien-nhan", status_code=303)
+
+
+def _group_target(field: str | None) -> str:
+    """The group step's input a problem names: the choice, or the evidence's files."""
+    return "file-evidence" if field == service.EVIDENCE_FIELD else anchor(field)
+
+
+async def _save_group(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    dossier: DossierRead,
+    number: int,
+    offered: Sequence[ApplicantGroup],
+    form: Any,
+) -> Template | Redirect:
+    """The applicant group step: the group chosen (or none), then its evidence's files
+    (after the choice: a new choice drops the evidence of the old one) and removals;
+    going on needs the evidence of a group declared."""
+    runtime = service.runtime_of(request)
+    lang = language(request)
+    chosen = text(form, service.GROUP_FIELD, 40)
+    try:
+        await service.update_draft(
+            runtime, principal, dossier.id, DraftUpdate(applicant_group=chosen)
+        )
+    except InvalidInput as error:
+        errors = FormErrors.of_error(error, lang, anchor)
+        values = {service.GROUP_FIELD: chosen}
+        return step_page(request, dossier, number, offered, values=values, errors=errors)
+    uploads = chosen_files(form, ("photo", "file"))
+    errors = await store_uploads(request, principal, dossier.id, None, uploads, lang, evidence=True)
+    errors += await remove_requested(request, principal, dossier.id, form, lang)
+    dossier = await service.get_dossier(runtime, principal, dossier.id)
+    going_on = text(form, "action", 20) == "next"
+    if going_on and not errors:
+        problems = service.group_problems(dossier, offered)
+        if problems:
+            errors = FormErrors.of_error(InvalidInput(problems=problems), lang, _group_target)
+    if errors:
+        return step_page(request, dossier, number, offered, errors=errors)
+    if going_on:
+        return Redirect(step_url(dossier.id, number + 1), status_code=303)
+    return Redirect(f"{step_url(dossier.id, number)}?xong=tai-len", status_code=303)

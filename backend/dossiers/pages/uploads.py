@@ -36,12 +36,16 @@ async def store_uploads(
     request: Request[Any, Any, Any],
     principal: Principal,
     dossier_id: int,
-    component_id: int,
+    component_id: int | None,
     files: list[UploadFile],
     lang: str,
+    *,
+    evidence: bool = False,
 ) -> FormErrors:
-    """Check and keep each chosen file; the refusals, each naming its file."""
+    """Check and keep each chosen file (a component's, or the evidence of the applicant
+    group); the refusals, each naming its file."""
     runtime = service.runtime_of(request)
+    target = "file-evidence" if evidence else f"file-{component_id}"
     errors = FormErrors()
     for upload in files:
         data = await upload.read(MAX_FILE_BYTES + 1)
@@ -49,10 +53,15 @@ async def store_uploads(
         try:
             checked = await runtime.attachments.check(data, upload.filename)
             await service.add_file(
-                runtime, principal, dossier_id, checked, component_id=component_id
+                runtime,
+                principal,
+                dossier_id,
+                checked,
+                component_id=component_id,
+                evidence=evidence,
             )
         except AppError as error:
-            errors.append((f"file-{component_id}", f"{upload.filename}: {error.message(lang)}"))
+            errors.append((target, f"{upload.filename}: {error.message(lang)}"))
     return errors
 
 

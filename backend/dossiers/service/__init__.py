@@ -25,13 +25,20 @@ from backend.dossiers.service.access import brief
 from backend.dossiers.service.answers import APPLICANT_FIELDS, active, check_answers
 from backend.dossiers.service.documents import legal_form
 from backend.dossiers.service.drafts import create_draft, delete_draft, update_draft
-from backend.dossiers.service.fees import mark_refunded, settle_fees
+from backend.dossiers.service.fees import FeeState, fee_states, mark_refunded, settle_fees
 from backend.dossiers.service.files import (
     MAX_DOSSIER_BYTES,
     MAX_FILES,
     add_file,
     open_file,
     remove_file,
+)
+from backend.dossiers.service.groups import (
+    EVIDENCE_FIELD,
+    GROUP_FIELD,
+    group_of,
+    group_problems,
+    groups_offered,
 )
 from backend.dossiers.service.history import NOTICES, handlers_of, recipients
 from backend.dossiers.service.reads import get_dossier, my_dossiers, officials, queue, queue_counts
@@ -47,11 +54,14 @@ from backend.dossiers.service.tracking import track, track_by_token, tracking_to
 
 __all__ = [
     "APPLICANT_FIELDS",
+    "EVIDENCE_FIELD",
+    "GROUP_FIELD",
     "MAX_DOSSIER_BYTES",
     "MAX_FILES",
     "NOTICES",
     "DossierDays",
     "DossiersRuntime",
+    "FeeState",
     "OnTimeCount",
     "ReceivedCount",
     "ResolvedCount",
@@ -66,8 +76,12 @@ __all__ = [
     "delete_draft",
     "dossier_days",
     "dossiers_changed_since",
+    "fee_states",
     "first_dossier_day",
     "get_dossier",
+    "group_of",
+    "group_problems",
+    "groups_offered",
     "handlers_of",
     "legal_form",
     "mark_refunded",

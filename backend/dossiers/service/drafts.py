@@ -19,6 +19,7 @@ from backend.dossiers.runtime import DossiersRuntime
 from backend.dossiers.schemas import ComponentSnapshot, DossierRead, DraftCreate, DraftUpdate
 from backend.dossiers.service.access import readable
 from backend.dossiers.service.answers import APPLICANT_FIELDS, check_applicant, sort_answers
+from backend.dossiers.service.groups import GROUP_FIELD, lowering, not_offered, rules_of
 from backend.dossiers.service.reads import get_dossier
 from backend.dossiers.tables import Dossier, DossierFile
 from backend.errors import Conflict, Forbidden, InvalidInput, NotFound, Problems
@@ -122,6 +123,8 @@ async def update_draft(
         raise lifecycle.TransitionRefused(N_("Hồ sơ đã nộp thì không sửa được nữa."))
     problems = Problems()
     changes: dict[Any, Any] = {}
+    # What the dossier will hold once saved (the groups offered depend on them).
+    answers, agency_code = row.form_data, row.receiving_agency
     if data.form_data is not msgspec.UNSET:
         given = data.form_data
         if row.status == "supplement_requested":
@@ -140,7 +143,7 @@ async def update_draft(
             for name in refused
             if name in row.form_data and given.get(name, "").strip()
         }
-        changes[Dossier.form_data] = {**cleaned, **kept}
+        changes[Dossier.form_data] = answers = {**cleaned, **kept}
         problems.items.extend(found)
     applicant = {
         name: value
@@ -163,12 +166,48 @@ async def update_draft(
         agency = await catalogue.agency_for(procedure, data.agency_code)
         if agency is not None:
             changes[Dossier.receiving_agency] = changes[Dossier.agency_code] = agency.code
+            agency_code = agency.code
+    # Evidence proves one group: a new choice drops what was attached for the old one.
+    dropped: list[str] = []
+    if data.applicant_group is not msgspec.UNSET:
+        if row.status != "draft":
+            raise InvalidInput(
+                N_("Hồ sơ đã nộp thì không đổi được đối tượng miễn, giảm phí."), field=GROUP_FIELD
+            )
+        group = data.applicant_group.strip()
+        offered = lowering(
+            row.fees,
+            row.channel,
+            answers,
+            rules=await rules_of(row.procedure_code),
+            on=runtime.today(),
+            agency_code=agency_code,
+        )
+        if group and group not in {g.code for g in offered}:
+            problems.items.append(not_offered(group))
+        elif group != row.applicant_group:
+            changes[Dossier.applicant_group] = group
+            dropped = [
+                r["storage_key"]
+                for r in await DossierFile.select(DossierFile.storage_key).where(
+                    (DossierFile.dossier == dossier_id) & (DossierFile.purpose == "evidence")
+                )
+            ]
     if changes:
         changes[Dossier.updated_at] = runtime.now()
         async with write_transaction():
-            await Dossier.update(changes).where(
-                (Dossier.id == dossier_id) & Dossier.status.is_in(list(EDITABLE))
+            updated = (
+                await Dossier.update(changes)
+                .where((Dossier.id == dossier_id) & Dossier.status.is_in(list(EDITABLE)))
+                .returning(Dossier.id)
             )
+            if updated and dropped:
+                await DossierFile.delete().where(
+                    (DossierFile.dossier == dossier_id) & DossierFile.storage_key.is_in(dropped)
+                )
+        if updated:
+            for key in dropped:
+                await runtime.attachments.storage.delete(key)
     problems.raise_any()
     return await get_dossier(runtime, principal, dossier_id)
 

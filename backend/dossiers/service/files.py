@@ -1,5 +1,6 @@
 """A dossier's files: the citizen's documents (in a draft, or those asked for in a
-supplement) and the official's result. The content was checked before (by
+supplement), the evidence of the applicant group a draft declares for a fee
+exemption, and the official's result. The content was checked before (by
 ``backend.attachments``); here, whether it may be added, removed or seen."""
 
 from __future__ import annotations
@@ -44,11 +45,24 @@ async def add_file(
     checked: CheckedFile,
     *,
     component_id: int | None,
+    evidence: bool = False,
 ) -> FileRead:
     """Attach a checked file. Citizens add components to a draft, or the requested ones
-    while a supplement is awaited; officials add the result once a decision is made."""
+    while a supplement is awaited, and to a draft that declares an applicant group the
+    evidence of it (``evidence``); officials add the result once a decision is made."""
     row, access = await readable(principal, dossier_id)
-    if access.actor == "citizen":
+    if evidence:
+        if access.actor != "citizen" or row.status != "draft":
+            raise lifecycle.TransitionRefused(
+                N_("Giấy tờ chứng minh đối tượng miễn, giảm phí chỉ đính kèm được trước khi nộp.")
+            )
+        if not row.applicant_group:
+            raise InvalidInput(
+                N_("Hãy chọn đối tượng được miễn, giảm phí trước khi đính kèm giấy tờ chứng minh."),
+                field="applicant_group",
+            )
+        purpose, component_id = "evidence", None
+    elif access.actor == "citizen":
         purpose = "component"
         if row.status == "draft":
             allowed = {c.id for c in row.components if c.uploadable}
@@ -89,8 +103,15 @@ async def add_file(
     key = await runtime.attachments.storage.put(checked.data)
     try:
         async with write_transaction():
-            current = await Dossier.select(Dossier.status).where(Dossier.id == dossier_id)
-            if not current or current[0]["status"] != row.status:
+            current = await Dossier.select(Dossier.status, Dossier.applicant_group).where(
+                Dossier.id == dossier_id
+            )
+            # Evidence proves the group declared when it was sent, not another one.
+            if (
+                not current
+                or current[0]["status"] != row.status
+                or (evidence and current[0]["applicant_group"] != row.applicant_group)
+            ):
                 raise stale()
             rows = await DossierFile.insert(
                 DossierFile(
@@ -135,10 +156,13 @@ async def remove_file(
     file_row = files[0]
     removable = (
         access.actor == "citizen"
-        and file_row["purpose"] == "component"
         and (
-            row.status == "draft"
-            or (row.status == "supplement_requested" and file_row["round"] == round_of(row))
+            (file_row["purpose"] in {"component", "evidence"} and row.status == "draft")
+            or (
+                file_row["purpose"] == "component"
+                and row.status == "supplement_requested"
+                and file_row["round"] == round_of(row)
+            )
         )
     ) or (
         access.actor != "citizen"

@@ -42,6 +42,7 @@ class DossierRow(msgspec.Struct, kw_only=True):
     applicant_phone: str
     applicant_id_number: str
     applicant_address: str
+    applicant_group: str
     form_data: dict[str, str]
     supplement_items: list[SupplementItem]
     decision: Decision | None

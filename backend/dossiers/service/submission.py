@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+from collections.abc import Sequence
 
 import msgspec
 from piccolo.querystring import QueryString
@@ -13,6 +14,7 @@ from piccolo.querystring import QueryString
 from backend.accounts import service as accounts
 from backend.accounts.schemas import Principal
 from backend.catalogue import service as catalogue
+from backend.catalogue.schemas import ApplicantGroup
 from backend.db import active_engine, write_transaction
 from backend.dossiers import lifecycle
 from backend.dossiers.runtime import DossiersRuntime
@@ -21,6 +23,13 @@ from backend.dossiers.service.access import readable
 from backend.dossiers.service.answers import APPLICANT_FIELDS, check_applicant, sort_answers
 from backend.dossiers.service.drafts import components_of
 from backend.dossiers.service.fees import fees_due
+from backend.dossiers.service.groups import (
+    group_named,
+    group_problems,
+    lowering,
+    not_offered,
+    rules_of,
+)
 from backend.dossiers.service.history import append_event, move
 from backend.dossiers.service.reads import get_dossier, read_of
 from backend.dossiers.service.rows import stale
@@ -47,9 +56,12 @@ async def _next_code(agency_code: str, day: dt.date) -> str:
     return f"{day_key}-{int(rows[0]['last_number']):04d}"
 
 
-def submission_problems(dossier: DossierRead) -> list[FieldProblem]:
-    """Everything submission would refuse now: the applicant's details, the answers, and
-    the required documents without a file."""
+def submission_problems(
+    dossier: DossierRead, offered: Sequence[ApplicantGroup]
+) -> list[FieldProblem]:
+    """Everything submission would refuse now: the applicant's details, the answers, the
+    required documents without a file, and an applicant group declared that is not
+    among those ``offered`` (the fee rules' groups for it now) or has no evidence."""
     _, problems = check_applicant(
         {name: getattr(dossier, name) for name in APPLICANT_FIELDS}, required=True
     )
@@ -64,7 +76,7 @@ def submission_problems(dossier: DossierRead) -> list[FieldProblem]:
             "; ".join(c.name_vi for c in missing), "; ".join(c.name_en for c in missing)
         )
         problems.append(FieldProblem("files", N_("Còn thiếu giấy tờ: %(names)s.", names=names)))
-    return problems
+    return problems + group_problems(dossier, offered)
 
 
 async def submit(runtime: DossiersRuntime, principal: Principal, dossier_id: int) -> DossierRead:
@@ -78,12 +90,21 @@ async def submit(runtime: DossiersRuntime, principal: Principal, dossier_id: int
             field="dossier",
         )
     lifecycle.transition("draft", "submit", access.actor)
-    problems = submission_problems(await read_of(runtime, principal, row, access))
+    now = runtime.now()
+    today = runtime.today()
+    rules = await rules_of(row.procedure_code)
+    offered = lowering(
+        row.fees,
+        row.channel,
+        row.form_data,
+        rules=rules,
+        on=today,
+        agency_code=row.receiving_agency,
+    )
+    problems = submission_problems(await read_of(runtime, principal, row, access), offered)
     if problems:
         raise InvalidInput(problems=problems)
-    now = runtime.now()
     calendar = await workdays.load()
-    today = runtime.today()
     async with write_transaction():
         code = await _next_code(row.receiving_agency, today)
         await move(
@@ -97,7 +118,15 @@ async def submit(runtime: DossiersRuntime, principal: Principal, dossier_id: int
                 Dossier.submitted_at: now,
                 # Provisional: the appointment is fixed when the dossier is received.
                 Dossier.due_date: calendar.add_working_days(today, row.processing_days),
-                **fees_due(row.fees, row.channel, row.form_data),
+                **fees_due(
+                    row.fees,
+                    row.channel,
+                    row.form_data,
+                    rules=rules,
+                    on=today,
+                    agency_code=row.receiving_agency,
+                    group=row.applicant_group,
+                ),
             },
         )
     return await get_dossier(runtime, principal, dossier_id)
@@ -126,13 +155,44 @@ async def create_assisted(
     components = components_of(procedure)
     if set(data.components_received) - {c["id"] for c in components}:
         problems.add("components_received", N_("Giấy tờ không thuộc thủ tục."))
-    problems.raise_any()
     now = runtime.now()
     today = runtime.today()
-    calendar = await workdays.load()
     fees = msgspec.to_builtins(procedure.fees)
+    group = data.applicant_group
+    if group:
+        offered = lowering(
+            fees,
+            data.channel,
+            answers,
+            rules=procedure.fee_rules,
+            on=today,
+            agency_code=agency_code,
+        )
+        if group not in {g.code for g in offered}:
+            problems.items.append(not_offered(group))
+        elif not data.group_evidence_received:
+            # At the counter the evidence is shown on paper, like the components.
+            problems.add(
+                "group_evidence_received",
+                N_(
+                    "Người nộp khai thuộc đối tượng “%(group)s”: hãy kiểm tra giấy tờ chứng "
+                    "minh và đánh dấu đã nhận, hoặc bỏ chọn đối tượng.",
+                    group=group_named(group),
+                ),
+            )
+    problems.raise_any()
+    calendar = await workdays.load()
     due = {
-        column._meta.name: value for column, value in fees_due(fees, data.channel, answers).items()
+        column._meta.name: value
+        for column, value in fees_due(
+            fees,
+            data.channel,
+            answers,
+            rules=procedure.fee_rules,
+            on=today,
+            agency_code=agency_code,
+            group=group,
+        ).items()
     }
     # A fee due at reception is paid before the dossier is received, at the counter and
     # for a mobile team too: such an entry gets its code and waits, submitted, while the
@@ -176,6 +236,7 @@ async def create_assisted(
                 applicant_phone=applicant["applicant_phone"],
                 applicant_id_number=applicant["applicant_id_number"],
                 applicant_address=applicant["applicant_address"],
+                applicant_group=group,
             )
         ).returning(Dossier.id)
         dossier_id = rows[0]["id"]
@@ -188,7 +249,11 @@ async def create_assisted(
             entered,
             agency_code,
             note="",
-            details={"channel": data.channel, "components_received": data.components_received},
+            details={
+                "channel": data.channel,
+                "components_received": data.components_received,
+                **({"group_evidence_received": True} if group else {}),
+            },
         )
     return await get_dossier(runtime, principal, dossier_id)
 

@@ -30,6 +30,8 @@ KINDS: dict[str, Text] = {
     "payment.confirmed": N_("Đã thanh toán"),
     "payment.failed": N_("Thanh toán chưa thành công"),
     "payment.refunded": N_("Đã hoàn phí"),
+    "payment.partial": N_("Đã nhận một phần phí, lệ phí"),
+    "payment.excess": N_("Có tiền nộp thừa sẽ được hoàn lại"),
     "feedback.answered": N_("Phản ánh đã được trả lời"),
 }
 # Told whatever the person muted, and not offered in the settings: someone else may be
@@ -37,6 +39,11 @@ KINDS: dict[str, Text] = {
 # and names the agency whose counter added the passkey.
 SECURITY: dict[str, Text] = {
     accounts.NOTICE_KIND: N_("Khóa truy cập mới được thêm tại quầy"),
+    # Who acts for an organisation changed (an official decided a claim to represent it):
+    # the owners and the claimant are told, with no code to show, only where to look.
+    accounts.ORGANISATION_CLAIMED: N_("Tổ chức của bạn có thêm người đại diện"),
+    accounts.CLAIM_CONFIRMED: N_("Yêu cầu đại diện tổ chức được xác nhận"),
+    accounts.CLAIM_REJECTED: N_("Yêu cầu đại diện tổ chức bị từ chối"),
 }
 # What the worker turns into notices.
 TOLD = frozenset(KINDS) | frozenset(SECURITY)
@@ -135,8 +142,32 @@ def notice_body(kind: str, code: str, due: str | None) -> Translatable:
             )
         case "payment.refunded":
             return N_("Đã hoàn phí, lệ phí của hồ sơ %(code)s.", code=code)
+        case "payment.partial":
+            return N_(
+                "Đã nhận một phần phí, lệ phí của hồ sơ %(code)s. Bấm để xem số còn thiếu"
+                " và nộp nốt.",
+                code=code,
+            )
+        case "payment.excess":
+            return N_(
+                "Khoản nộp cho hồ sơ %(code)s bị thừa hoặc trùng: cơ quan sẽ hoàn lại cho bạn."
+                " Bấm để xem số tiền.",
+                code=code,
+            )
         case "feedback.answered":
             return N_("Phản ánh %(code)s của bạn đã được trả lời.", code=code)
+        case accounts.CLAIM_CONFIRMED:
+            return N_(
+                "Cơ quan đã xác nhận bạn là người đại diện của tổ chức; bạn có quyền như chủ "
+                "tài khoản. Bấm để mở trang tổ chức."
+            )
+        case accounts.CLAIM_REJECTED:
+            return N_("Yêu cầu đại diện tổ chức của bạn không được chấp nhận. Bấm để xem lý do.")
+        case accounts.ORGANISATION_CLAIMED:
+            return N_(
+                "Theo giấy chứng nhận đăng ký kinh doanh, cơ quan đã xác nhận thêm một người "
+                "đại diện có quyền như chủ tài khoản cho tổ chức của bạn. Bấm để xem thành viên."
+            )
     return Localized(code, code)
 
 
@@ -158,6 +189,10 @@ def notice_url(notice: NoticeRow) -> str:
     me" for a passkey added at a counter, or the inbox."""
     if notice.kind == accounts.NOTICE_KIND and notice.code:
         return f"{accounts.DISOWN_PATH}/{notice.code}"
+    if notice.kind in {accounts.CLAIM_CONFIRMED, accounts.ORGANISATION_CLAIMED} and notice.code:
+        return f"/to-chuc/{notice.code}"
+    if notice.kind == accounts.CLAIM_REJECTED and notice.code:
+        return f"/to-chuc/yeu-cau/{notice.code}"
     if notice.kind == "feedback.answered" and notice.code:
         return f"/phan-anh/{notice.code}"
     if notice.kind == "dossier.returned" and notice.dossier_id:

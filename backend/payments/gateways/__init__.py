@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 from backend.payments.gateways import vietqr, vnpay
 
@@ -61,6 +61,17 @@ class Gateway(Protocol):
     def name(self) -> str: ...
 
     @property
+    def merchant(self) -> str:
+        """The account its money goes to, as the reconciliation names it."""
+        ...
+
+    @property
+    def exact_amount(self) -> bool:
+        """Whether a payment is for the order's amount only (a gateway charges what it
+        was asked), or for whatever the person sent (a bank transfer)."""
+        ...
+
+    @property
     def lifetime_factor(self) -> int:
         """Unpaid orders expire after the runtime's lifetime times this."""
         ...
@@ -87,6 +98,11 @@ class VnpayGateway:
     config: vnpay.VnpayConfig
     client: vnpay.VnpayClient
     lifetime_factor: int = 1
+    exact_amount: ClassVar[bool] = True
+
+    @property
+    def merchant(self) -> str:
+        return self.config.tmn_code
 
     async def begin(self, order: Order, *, return_url: str, locale: str) -> Begun:
         url = vnpay.payment_url(
@@ -188,6 +204,9 @@ class VietqrConfig:
     bank_bin: str
     account: str
     webhook_secret: str
+    # The account holder's name, shown to a payer who types the details by hand, to
+    # check against the name the banking app finds (a scanned code carries none).
+    account_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +217,12 @@ class VietqrGateway:
     config: VietqrConfig
     name: str = "vietqr"
     lifetime_factor: int = 96
+    # A person types (or changes) the amount in their banking app.
+    exact_amount: ClassVar[bool] = False
+
+    @property
+    def merchant(self) -> str:
+        return f"{self.config.bank_bin}:{self.config.account}"
 
     async def begin(self, order: Order, *, return_url: str, locale: str) -> Begun:
         return Begun(

@@ -25,6 +25,8 @@ from backend.web.forms import FormErrors
 from backend.web.templates import language
 
 NAME = "payments"
+# The refund queue of the console: money paid in excess, to give back.
+REFUNDS_PAGE = f"{CONSOLE_HOME}/hoan-tien"
 # What the console's page says after a step of this block (its ``xong`` parameter).
 DONE = frozenset({"thu-tien", "hoan-phi"})
 
@@ -48,6 +50,11 @@ class CitizenBox:
     @property
     def due(self) -> bool:
         return self.fees.payment_status == "unpaid" and not self.closed
+
+    @property
+    def to_refund(self) -> int:
+        """Money paid in excess for it, still to be refunded to the payer."""
+        return sum(p.duplicate_amount for p in self.fees.payments)
 
     @property
     def open_order(self) -> str | None:
@@ -75,6 +82,8 @@ class ConsoleView:
     base: str
     can_cash: bool
     can_refund: bool
+    # Takes and gives back money (and so sees the refund queue).
+    cashier: bool
     # Refused or withdrawn: what was paid may be refunded.
     closed: bool
     done: str = ""
@@ -90,6 +99,15 @@ class ConsoleView:
     def failure(self, code: str) -> Text | None:
         return failure_text(code)
 
+    @property
+    def to_refund(self) -> int:
+        """Money paid in excess for it, still to be refunded (from the refund queue)."""
+        return sum(p.duplicate_amount for p in self.fees.payments)
+
+    @property
+    def refunds_url(self) -> str:
+        return REFUNDS_PAGE
+
 
 def _unpaid_nothing(dossier: DossierRead) -> DossierPayments:
     """A dossier that owes nothing, so nothing was ever paid: no need to ask."""
@@ -102,6 +120,8 @@ def _unpaid_nothing(dossier: DossierRead) -> DossierPayments:
         payment_status="none",
         payments=[],
         refunds=[],
+        applied=0,
+        left=0,
         refundable=0,
     )
 
@@ -142,6 +162,7 @@ async def console_block(
         base=f"{CONSOLE_HOME}/ho-so/{dossier.id}",
         can_cash=cashier and fees.payment_status == "unpaid" and not closed,
         can_refund=cashier and closed and fees.refundable > 0,
+        cashier=cashier,
         closed=closed,
         done=done if done in DONE else "",
         errors=state.errors if state else FormErrors(),

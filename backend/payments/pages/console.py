@@ -81,8 +81,10 @@ class ConsolePaymentPages(Controller):
             message = N_("Hãy đánh dấu “Tôi đã thu đủ” sau khi nhận đủ tiền.").render(lang)
             errors = FormErrors([("cash-confirm", message)])
             return await _again(request, dossier_id, errors, {}, 422)
+        # The amount the official was shown, and took: refused if it changed since.
+        expected = parse_amount(text(form, "amount", 20, strip=True))
         try:
-            await service.record_cash(runtime_of(request), principal, dossier_id, lang)
+            await service.record_cash(runtime_of(request), principal, dossier_id, lang, expected)
         except NotFound:
             raise
         except AppError as error:

@@ -1,11 +1,14 @@
 """The citizen's pay step: a dossier's fees (or several dossiers' at once, a
 business's for instance) and a plain form: who pays, which way, one button. The form
 makes the order on the server and sends the browser to the gateway (VNPay, the demo
-sandbox) or to the order's own page (a VietQR code to scan)."""
+sandbox) or to the order's own page (a VietQR code to scan). Each drawing of the form
+carries a new idempotency key, so a double submit, or the same form posted again after
+a timeout, makes one order."""
 
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -40,6 +43,13 @@ LABELS = {
     "provider": N_("Cách thanh toán"),
     "payer": N_("Ai thanh toán?"),
 }
+# The form's idempotency key, and what is said when the form was posted before with
+# other choices (a page restored from the browser's history, say).
+KEY_FIELD = "idempotency_key"
+_KEY_REUSED = N_(
+    "Trang này đã được gửi trước đó với lựa chọn khác. Hãy kiểm tra lại lựa chọn rồi bấm"
+    " “Thanh toán” một lần nữa."
+)
 
 
 def gateway_origins(runtime: PaymentsRuntime) -> list[str]:
@@ -85,10 +95,16 @@ async def _pending(
     return sorted(found.values(), key=lambda p: p.created_at, reverse=True)
 
 
+def _new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
 @dataclasses.dataclass(slots=True)
 class Chosen:
     provider: str = ""
     payer: str = ""
+    # Drawn with the page, posted back with the form.
+    key: str = dataclasses.field(default_factory=_new_key)
 
 
 async def _pay_page(
@@ -142,7 +158,11 @@ async def _start(
 ) -> Template | Redirect:
     form = await request.form()
     chosen = Chosen(
-        provider=text(form, "provider", 16, strip=True), payer=text(form, "payer", 16, strip=True)
+        provider=text(form, "provider", 16, strip=True),
+        payer=text(form, "payer", 16, strip=True),
+        # One character past the limit, so that a longer key is refused, not cut; a
+        # form drawn before keys gets one, to be drawn again with if refused.
+        key=text(form, KEY_FIELD, 256) or _new_key(),
     )
     try:
         data = convert(
@@ -156,10 +176,16 @@ async def _start(
             data,
             client_ip=client_of(request).address,
             lang=language(request),
+            idempotency_key=chosen.key,
         )
     except NotFound:
         raise
     except AppError as error:
+        errors = FormErrors.of_error(error, language(request), _target)
+        if any(problem.field == service.IDEMPOTENCY_HEADER for problem in error.problems):
+            # Nothing was made: the form is drawn again with a key of its own.
+            chosen.key = _new_key()
+            errors = FormErrors([(SUMMARY, _KEY_REUSED.render(language(request)))])
         return await _pay_page(
             request,
             settings,
@@ -167,7 +193,7 @@ async def _start(
             dossier_ids,
             back_url=back_url,
             chosen=chosen,
-            errors=FormErrors.of_error(error, language(request), _target),
+            errors=errors,
             status_code=422,
         )
     if payment.redirect_url:

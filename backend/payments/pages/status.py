@@ -2,14 +2,19 @@
 
 The order's page says where the payment stands in plain words; a small script asks
 the API while it is pending and updates it in place, and a link reloads it without
-the script. The browser's return from a gateway only displays (the gateway's signed
-notification is what settles an order). The payer's receipt prints and downloads as
-PDF; its QR code opens a public check of the receipt, which masks a person's name.
+the script. A pending bank transfer shows its VietQR code, the details to type by
+hand, and the code as a picture to save (a phone cannot scan its own screen, but
+its banking app scans a picture from the gallery). The browser's return from a
+gateway only displays (the gateway's signed notification is what settles an order).
+The payer's receipt prints and downloads as PDF; its QR code opens a public check of
+the receipt, which masks a person's name.
 """
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
@@ -21,29 +26,30 @@ from backend.accounts.guards import require_signed_in
 from backend.accounts.schemas import Principal
 from backend.documents import qr_svg
 from backend.errors import NotFound
-from backend.i18n import N_, Localized
+from backend.i18n import N_, Localized, Moment, Money
 from backend.payments import service
+from backend.payments.banks import bank_name
 from backend.payments.gateways import VietqrGateway
 from backend.payments.pages.base import pay_url, show
+from backend.payments.qr_picture import Line, transfer_picture
 from backend.payments.runtime import PaymentsRuntime, runtime_of
 from backend.payments.schemas import PaymentRead, ReceiptRead
 from backend.payments.words import vnd_in_words
 from backend.web.templates import language, page
 
 REFERENCE = PathParameter(max_length=16, pattern=r"^[A-Z0-9]+$")
-# Some banks' NAPAS BINs, to name the bank under a VietQR code.
-BANKS = {
-    "970436": "Vietcombank",
-    "970415": "VietinBank",
-    "970418": "BIDV",
-    "970405": "Agribank",
-    "970407": "Techcombank",
-    "970422": "MB",
-    "970416": "ACB",
-    "970432": "VPBank",
-    "970403": "Sacombank",
-    "970423": "TPBank",
-}
+XML = "application/xml; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """A pending bank transfer: its VietQR payload and the details a person types
+    when nothing can scan the code."""
+
+    payload: str
+    bank: str
+    account: str
+    holder: str
 
 
 def masked_name(name: str) -> str:
@@ -58,12 +64,34 @@ def masked_name(name: str) -> str:
     return " ".join([*(w[0] + "*" * (len(w) - 1) for w in words[:-1]), words[-1]])
 
 
-def _bank(runtime: PaymentsRuntime) -> tuple[str, str] | None:
-    gateway = runtime.gateways.get("vietqr")
+def _transfer(runtime: PaymentsRuntime, payment: PaymentRead) -> Transfer | None:
+    """The transfer to make, while the order waits for it and is in time."""
+    gateway = runtime.gateways.get(payment.provider)
+    if payment.status != "pending" or not payment.qr_payload:
+        return None
     if not isinstance(gateway, VietqrGateway):
         return None
-    bin_ = gateway.config.bank_bin
-    return BANKS.get(bin_, f"BIN {bin_}"), gateway.config.account
+    config = gateway.config
+    return Transfer(
+        payload=payment.qr_payload,
+        bank=bank_name(config.bank_bin),
+        account=config.account,
+        holder=config.account_name,
+    )
+
+
+def _picture_lines(payment: PaymentRead, transfer: Transfer, lang: str) -> list[Line]:
+    content = N_("Nội dung: %(reference)s", reference=payment.reference)
+    lines = [
+        Line(Money(payment.amount).render(lang), size=34, bold=True),
+        Line(content.render(lang), size=26, bold=True),
+        Line(f"{transfer.bank} · {transfer.account}"),
+    ]
+    if transfer.holder:
+        lines.append(Line(transfer.holder, size=22))
+    deadline = N_("Chuyển khoản trước %(time)s", time=Moment(payment.expires_at))
+    lines.append(Line(deadline.render(lang), size=20))
+    return lines
 
 
 async def _status_page(
@@ -73,9 +101,10 @@ async def _status_page(
     gateway_code: str | None = None,
 ) -> Template:
     qr = ""
-    if payment.status == "pending" and payment.qr_payload:
+    transfer = _transfer(runtime_of(request), payment)
+    if transfer is not None:
         title = N_("Mã VietQR để chuyển khoản").render(language(request))
-        qr = qr_svg(payment.qr_payload, title).decode()
+        qr = qr_svg(transfer.payload, title).decode()
     citizen = principal.kind == "citizen"
     return show(
         request,
@@ -84,16 +113,20 @@ async def _status_page(
         agency=await service.agency_named(payment.agency_code),
         gateway_code=gateway_code,
         qr=qr,
-        bank=_bank(runtime_of(request)) if payment.provider == "vietqr" else None,
+        transfer=transfer,
         retry_url=pay_url([line.dossier_id for line in payment.lines]) if citizen else "",
+        # A short payment's rest, payable any way (its dossiers may have been paid since).
+        left=await service.left_to_pay([line.dossier_id for line in payment.lines])
+        if payment.status == "partial"
+        else 0,
         citizen=citizen,
     )
 
 
-def _pdf(name: str, pdf: bytes) -> Response[bytes]:
+def _pdf(name: str, pdf: bytes, media_type: str = "application/pdf") -> Response[bytes]:
     return Response(
         pdf,
-        media_type="application/pdf",
+        media_type=media_type,
         headers={
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
@@ -139,6 +172,35 @@ class PaymentStatusPages(Controller):
         )
         return await _status_page(request, principal, payment, code)
 
+    @get("/thanh-toan/{reference:str}/ma-qr.png", name="payment-qr")
+    async def qr_picture(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        reference: Annotated[str, REFERENCE],
+    ) -> Response[bytes]:
+        """The order's VietQR code as a PNG to save, while the transfer is awaited."""
+        runtime = runtime_of(request)
+        lang = language(request)
+        payment = await service.get_payment(runtime, principal, reference, lang)
+        transfer = _transfer(runtime, payment)
+        if transfer is None:
+            raise NotFound(
+                N_("Giao dịch này không còn chờ chuyển khoản nên không có mã QR."),
+                field="payment",
+            )
+        lines = _picture_lines(payment, transfer, lang)
+        png = await asyncio.to_thread(transfer_picture, transfer.payload, lines)
+        return Response(
+            png,
+            media_type="image/png",
+            headers={
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "private, no-store",
+                "Content-Disposition": f'attachment; filename="ma-qr-{payment.reference}.png"',
+            },
+        )
+
     @get("/thanh-toan/{reference:str}/bien-lai", name="payment-receipt")
     async def receipt(
         self,
@@ -157,7 +219,7 @@ class PaymentStatusPages(Controller):
             receipt=receipt,
             payment=receipt.payment,
             # Vietnamese in both languages: the receipt is a Vietnamese document.
-            words=vnd_in_words(receipt.payment.amount),
+            words=vnd_in_words(receipt.amount),
             qr=qr_svg(receipt.verify_url, title).decode(),
         )
 
@@ -171,7 +233,19 @@ class PaymentStatusPages(Controller):
         runtime = runtime_of(request)
         receipt = await service.receipt_of(runtime, principal, reference, language(request))
         pdf = await service.render_receipt(runtime, receipt)
-        return _pdf(f"bien-lai-{receipt.number}.pdf", pdf)
+        return _pdf(service.receipt_file(receipt, "pdf"), pdf)
+
+    @get("/thanh-toan/{reference:str}/bien-lai.xml", name="payment-receipt-xml")
+    async def receipt_xml(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        reference: Annotated[str, REFERENCE],
+    ) -> Response[bytes]:
+        runtime = runtime_of(request)
+        receipt = await service.receipt_of(runtime, principal, reference, language(request))
+        data = service.export_receipt(runtime, receipt)
+        return _pdf(service.receipt_file(receipt, "xml"), data, XML)
 
 
 class ReceiptCheckPages(Controller):
@@ -205,9 +279,25 @@ class ReceiptCheckPages(Controller):
             receipt=receipt,
             payment=payment,
             payer=payer,
+            key=k,
         )
         template.headers["X-Robots-Tag"] = "noindex"
         return template
+
+    @get("/bien-lai/{receipt_id:int}/du-lieu.xml", name="receipt-check-xml")
+    async def verify_xml(
+        self,
+        request: Request[Any, Any, Any],
+        receipt_id: FromPath[int],
+        k: Annotated[str, QueryParameter(max_length=40)] = "",
+    ) -> Response[bytes]:
+        """The receipt's XML data for an official holding its QR code (or its payer)."""
+        runtime = runtime_of(request)
+        receipt = await service.verify_receipt(runtime, receipt_id, k, language(request))
+        data = service.export_receipt(runtime, receipt)
+        response = _pdf(service.receipt_file(receipt, "xml"), data, XML)
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
 
     @get("/huong-dan/thanh-toan", name="payment-help")
     async def help(self, request: Request[Any, Any, Any]) -> Template:

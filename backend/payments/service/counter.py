@@ -1,6 +1,7 @@
-"""The officials' part: cash taken at the counter, and refunds of a refused or
-withdrawn dossier's fees (through the gateway that took them, or recorded as done by
-hand for cash and transfers).
+"""The officials' part: cash taken at the counter (a capture like any other, see
+``capture``), and refunds of a refused or withdrawn dossier's fees (through the
+gateway that took them, or recorded as done by hand for cash and transfers). Money
+paid in excess is refunded from the refund queue (``refunds``).
 
 Cash is taken by an official of the agency holding the dossier, and its receipt is
 that agency's: after a transfer, the agency the dossier went to, not the one that
@@ -23,28 +24,34 @@ from backend.i18n import N_, Money, Text
 from backend.payments.gateways import vietqr, vnpay
 from backend.payments.runtime import PaymentsRuntime
 from backend.payments.schemas import DossierPayments, RefundIn
-from backend.payments.service.dues import CLOSED, line_of, payer_of
+from backend.payments.service import capture
+from backend.payments.service.dues import CLOSED, Owing, line_of, payer_of
 from backend.payments.service.ledger import dossier_payments, refunded_for
 from backend.payments.service.notices import tell
 from backend.payments.service.records import order_of, payment_row
-from backend.payments.tables import Payment, PaymentDossier, Receipt, Refund
+from backend.payments.tables import Payment, PaymentDossier, Refund
 
 logger = logging.getLogger("motcua.payments")
 
 CASHIERS = frozenset({"reception", "leader"})
 
 
-class _Paid(msgspec.Struct):
-    """A paid payment of a dossier, and the dossier's share of it."""
+class _Share(msgspec.Struct):
+    """An order that applied money to a dossier's fees, and how much."""
 
     id: int
     share: int
 
 
-_PAID = (
-    "SELECT p.id, d.amount AS share FROM payments_dossier d"
+# The money each order applied to a dossier, first paid first.
+_SHARES = (
+    "SELECT p.id, d.paid AS share FROM payments_dossier d"
     " JOIN payments_payment p ON p.id = d.payment"
-    " WHERE d.dossier_id = {} AND p.status = 'paid' ORDER BY p.id"
+    " WHERE d.dossier_id = {} AND d.paid > 0 ORDER BY p.id"
+)
+_REFUNDED_THROUGH = (
+    "SELECT COALESCE(SUM(amount), 0) AS total FROM payments_refund"
+    " WHERE dossier_id = {} AND payment = {} AND capture IS NULL AND status <> 'failed'"
 )
 
 
@@ -58,22 +65,40 @@ async def _cashier_brief(principal: Principal, dossier_id: int) -> DossierBrief:
 
 
 async def record_cash(
-    runtime: PaymentsRuntime, principal: Principal, dossier_id: int, lang: str
+    runtime: PaymentsRuntime,
+    principal: Principal,
+    dossier_id: int,
+    lang: str,
+    expected: int | None = None,
 ) -> DossierPayments:
-    """Cash taken at the counter: paid at once, with the official recorded."""
+    """Cash taken at the counter: what the dossier still owes (all of its fees, or the
+    rest of a short payment), paid at once with the official recorded. ``expected``:
+    the amount the official was shown and took; refused if it changed since."""
     dossier = await _cashier_brief(principal, dossier_id)
-    if dossier.payment_status != "unpaid":
+    if dossier.payment_status != "unpaid" or dossier.status in CLOSED:
         raise InvalidInput(N_("Hồ sơ này không còn phí, lệ phí phải thu."), field="payment")
     payer = await payer_of(dossier.organisation_id)
     now, now_ms = runtime.now(), runtime.now_ms()
-    line = line_of(dossier)
     async with write_transaction():
+        await capture.lock_dossiers([dossier_id])
+        rest = (await capture.owed([dossier_id])).get(dossier_id, 0)
+        if not rest:
+            raise Conflict(N_("Hồ sơ vừa được thanh toán. Hãy tải lại trang."), field="payment")
+        if expected is not None and expected != rest:
+            raise Conflict(
+                N_(
+                    "Số tiền còn phải thu vừa thay đổi thành %(amount)s. Hãy tải lại trang.",
+                    amount=Money(rest),
+                ),
+                field="payment",
+            )
+        line = line_of(Owing(**msgspec.structs.asdict(dossier), applied=dossier.fee_total - rest))
         inserted = await Payment.insert(
             Payment(
                 reference=vietqr.new_reference(),
                 provider="cash",
-                status="paid",
-                amount=dossier.fee_total,
+                status="pending",
+                amount=rest,
                 payer_kind="organisation" if payer else "person",
                 agency_code=dossier.agency_code,
                 account_id=principal.account_id,
@@ -86,18 +111,23 @@ async def record_cash(
                 created_ms=now_ms,
                 expires_ms=now_ms,
                 check_ms=now_ms,
-                paid_at=now,
                 recorded_by_name=principal.name,
             )
         ).returning(Payment.id)
         payment_id = inserted[0]["id"]
         await PaymentDossier.insert(
-            PaymentDossier(payment=payment_id, dossier_id=dossier_id, amount=line.amount)
+            PaymentDossier(payment=payment_id, dossier_id=dossier_id, amount=rest)
         )
-        if not await dossiers.settle_fees([dossier_id]):
-            raise Conflict(N_("Hồ sơ vừa được thanh toán. Hãy tải lại trang."), field="payment")
-        await Receipt.insert(Receipt(payment=payment_id, issued_at=now))
-        await tell(await payment_row(id=payment_id), "payment.confirmed", "paid", now)
+        order = await payment_row(id=payment_id)
+        money = capture.Money(
+            key=f"cash:{payment_id}",
+            provider="cash",
+            merchant="cash",
+            reference=order.reference,
+            transaction_no="",
+            amount=rest,
+        )
+        await capture.allocate(money, order, now)
     return await dossier_payments(runtime, principal, dossier_id, lang)
 
 
@@ -109,24 +139,59 @@ async def refund(
     runtime: PaymentsRuntime, principal: Principal, dossier_id: int, data: RefundIn, lang: str
 ) -> DossierPayments:
     """Give back a refused or withdrawn dossier's fees (all or part): through the
-    gateway that took them, or recorded as done by hand for cash and transfers."""
+    gateway that took them, or recorded as done by hand for cash and transfers. Fees
+    paid through several orders (a short payment, then the rest) are given back
+    through each in turn, first paid first."""
     dossier = await _cashier_brief(principal, dossier_id)
     if dossier.status not in CLOSED:
         raise InvalidInput(
-            N_("Chỉ hoàn phí cho hồ sơ bị từ chối tiếp nhận hoặc đã rút."), field="amount"
+            N_(
+                "Chỉ hoàn phí, lệ phí cho hồ sơ bị từ chối tiếp nhận hoặc đã rút. Tiền nộp"
+                " thừa hoặc trùng được hoàn ở mục “Hoàn tiền nộp thừa”."
+            ),
+            field="amount",
         )
-    paid = msgspec.convert(await fetch(_PAID, dossier_id), list[_Paid])
-    if not paid:
+    shares = msgspec.convert(await fetch(_SHARES, dossier_id), list[_Share])
+    if not shares:
         raise InvalidInput(N_("Hồ sơ này chưa có khoản phí nào đã nộp."), field="amount")
-    share = paid[0].share
-    left = max(0, share - await refunded_for(dossier_id))
+    paid = min(sum(share.share for share in shares), dossier.fee_total)
+    left = max(0, paid - await refunded_for(dossier_id))
     problems = Problems()
     if data.amount > left:
         problems.add("amount", _too_much(left))
     if not data.reason.strip():
         problems.add("reason", N_("Hãy ghi lý do hoàn phí."))
     problems.raise_any()
-    payment = await payment_row(id=paid[0].id)
+    wanted = data.amount
+    for share in shares:
+        through = (await fetch(_REFUNDED_THROUGH, dossier_id, share.id))[0]["total"]
+        part = min(wanted, share.share - int(through))
+        if part <= 0:
+            continue
+        await _refund_through(runtime, principal, dossier_id, share.id, part, paid, data.reason)
+        wanted -= part
+        if not wanted:
+            break
+    if await refunded_for(dossier_id) >= paid:
+        async with write_transaction():
+            await dossiers.mark_refunded(dossier_id)
+            payment = await payment_row(id=shares[0].id)
+            await tell(payment.only(dossier_id), "payment.refunded", "refunded", runtime.now())
+    return await dossier_payments(runtime, principal, dossier_id, lang)
+
+
+async def _refund_through(
+    runtime: PaymentsRuntime,
+    principal: Principal,
+    dossier_id: int,
+    payment_id: int,
+    amount: int,
+    paid: int,
+    reason: str,
+) -> None:
+    """One order's part of a closed dossier's refund: reserved first, then asked of
+    its gateway, and given back if the gateway says no."""
+    payment = await payment_row(id=payment_id)
     now = runtime.now()
     async with write_transaction():
         # The payment's row is locked by this update until commit: two officials
@@ -134,22 +199,22 @@ async def refund(
         reserved = await fetch(
             "UPDATE payments_payment SET refunded_amount = refunded_amount + {}"
             " WHERE id = {} AND refunded_amount + {} <= amount RETURNING id",
-            data.amount,
+            amount,
             payment.id,
-            data.amount,
+            amount,
         )
         done = await refunded_for(dossier_id)
-        if not reserved or done + data.amount > share:
-            raise InvalidInput(_too_much(max(0, share - done)), field="amount")
+        if not reserved or done + amount > paid:
+            raise InvalidInput(_too_much(max(0, paid - done)), field="amount")
         inserted = await Refund.insert(
             Refund(
                 payment=payment.id,
                 dossier_id=dossier_id,
-                amount=data.amount,
+                amount=amount,
                 method="manual",
                 official_id=principal.account_id,
                 official_name=principal.name,
-                reason=data.reason,
+                reason=reason,
                 created_at=now,
             )
         ).returning(Refund.id)
@@ -161,8 +226,8 @@ async def refund(
         else:
             answer = await gateway.refund(
                 order_of(payment),
-                amount=data.amount,
-                full=data.amount == payment.amount,
+                amount=amount,
+                full=amount == payment.amount,
                 by=principal.name,
                 now=now,
             )
@@ -179,15 +244,11 @@ async def refund(
             }
         ).where(Refund.id == refund_id)
         if not outcome_done:
-            await Payment.update(
-                {Payment.refunded_amount: Payment.refunded_amount - data.amount}
-            ).where(Payment.id == payment.id)
-        elif done + data.amount == share:
-            await dossiers.mark_refunded(dossier_id)
-            await tell(payment.only(dossier_id), "payment.refunded", "refunded", now)
+            await Payment.update({Payment.refunded_amount: Payment.refunded_amount - amount}).where(
+                Payment.id == payment.id
+            )
     if not outcome_done:
         raise Conflict(
             N_("Cổng thanh toán chưa hoàn được tiền (mã %(code)s). Hãy thử lại sau.", code=code),
             field="amount",
         )
-    return await dossier_payments(runtime, principal, dossier_id, lang)

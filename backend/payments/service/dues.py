@@ -3,12 +3,15 @@
 
 Amounts come only from the dossiers' fee lines, fixed on submission from the
 catalogue; the person chooses dossiers, a way to pay and who pays, never an amount.
+A dossier short-paid owes the rest: fees less what orders applied to them already.
 The agency that received a dossier takes its fees and issues their receipt, so one
 order pays the dossiers of one receiving agency: a choice that mixes agencies is
 refused, naming each agency's dossiers, and the pages offer one order per agency.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import msgspec
 
@@ -21,7 +24,7 @@ from backend.errors import Forbidden, InvalidInput, NotFound, Problems
 from backend.i18n import N_, Localized
 from backend.payments.runtime import PaymentsRuntime
 from backend.payments.schemas import DossierDue, Provider, Quote
-from backend.payments.service.records import OrderLine
+from backend.payments.service.records import OrderLine, applied_to
 
 PROVIDERS: tuple[Provider, ...] = ("vnpay", "vietqr", "sandbox")
 # Fees are given back only for dossiers the agency never took up; nothing is due on them.
@@ -49,10 +52,27 @@ def citizens_only(principal: Principal) -> None:
         raise Forbidden(N_("Cán bộ ghi nhận tiền mặt trên trang hồ sơ ở mục cán bộ."))
 
 
-async def dossiers_due(principal: Principal, dossier_ids: list[int]) -> list[DossierBrief]:
-    """The dossiers to pay, each one the person may act on and owing fees; every
-    dossier that owes nothing is named at once."""
-    due, problems = [], Problems()
+class Owing(DossierBrief, kw_only=True):
+    """A dossier that owes fees, and what orders applied to them already: it owes the
+    rest (a short payment leaves one), whichever way it is paid."""
+
+    applied: int = 0
+
+    @property
+    def rest(self) -> int:
+        return max(0, self.fee_total - self.applied)
+
+
+async def owing(dossier: DossierBrief) -> Owing:
+    applied = (await applied_to([dossier.id])).get(dossier.id, 0)
+    return Owing(**msgspec.structs.asdict(dossier), applied=applied)
+
+
+async def dossiers_due(principal: Principal, dossier_ids: list[int]) -> list[Owing]:
+    """The dossiers to pay, each one the person may act on and owing fees (the rest of
+    them, after a short payment); every dossier that owes nothing is named at once."""
+    due: list[Owing] = []
+    problems = Problems()
     for dossier_id in dict.fromkeys(dossier_ids):
         dossier = await dossiers.brief(principal, dossier_id)
         code = dossier.code or ""
@@ -77,12 +97,12 @@ async def dossiers_due(principal: Principal, dossier_ids: list[int]) -> list[Dos
                 else N_("Hồ sơ này không còn phí, lệ phí phải nộp."),
             )
         else:
-            due.append(dossier)
+            due.append(await owing(dossier))
     problems.raise_any()
     return due
 
 
-def due_of(dossier: DossierBrief) -> DossierDue:
+def due_of(dossier: Owing) -> DossierDue:
     return DossierDue(
         dossier_id=dossier.id,
         code=dossier.code or "",
@@ -90,11 +110,11 @@ def due_of(dossier: DossierBrief) -> DossierDue:
         procedure_name_en=dossier.procedure_name_en,
         agency_code=dossier.agency_code,
         fee_lines=dossier.fee_lines,
-        amount=dossier.fee_total,
+        amount=dossier.rest,
     )
 
 
-def line_of(dossier: DossierBrief) -> OrderLine:
+def line_of(dossier: Owing) -> OrderLine:
     return OrderLine(
         **msgspec.structs.asdict(due_of(dossier)),
         owner_id=dossier.owner_id,
@@ -115,7 +135,7 @@ async def agency_named(code: str) -> Localized:
     return Localized(agency.name_vi, agency.name_en)
 
 
-async def one_agency(due: list[DossierBrief]) -> str:
+async def one_agency(due: Sequence[DossierBrief]) -> str:
     """The receiving agency of all these dossiers, the one an order for them pays. A
     mix is refused: the rule first, then each agency with its dossiers."""
     agencies: dict[str, list[str]] = {}
@@ -151,7 +171,7 @@ async def quote(runtime: PaymentsRuntime, principal: Principal, dossier_ids: lis
     return offer
 
 
-async def common_payer(due: list[DossierBrief]) -> Payer | None:
+async def common_payer(due: Sequence[DossierBrief]) -> Payer | None:
     """The organisation that may pay: the one all these dossiers belong to, if any."""
     organisations = {dossier.organisation_id for dossier in due}
     if len(organisations) != 1:
@@ -159,7 +179,7 @@ async def common_payer(due: list[DossierBrief]) -> Payer | None:
     return await payer_of(organisations.pop())
 
 
-async def offer_of(runtime: PaymentsRuntime, due: list[DossierBrief]) -> tuple[Quote, Payer | None]:
+async def offer_of(runtime: PaymentsRuntime, due: list[Owing]) -> tuple[Quote, Payer | None]:
     """The quote for these dossiers (of one receiving agency), and the organisation that
     may pay them."""
     code = await one_agency(due)
@@ -172,7 +192,9 @@ async def offer_of(runtime: PaymentsRuntime, due: list[DossierBrief]) -> tuple[Q
         agency_name_vi=agency.vi,
         agency_name_en=agency.render("en"),
         total=sum(item.amount for item in dues),
-        full_total=sum(line.full_amount for item in dues for line in item.fee_lines),
+        # Less what was paid already, so the difference stays the online discount.
+        full_total=sum(line.full_amount for item in dues for line in item.fee_lines)
+        - sum(dossier.applied for dossier in due),
         # A company's dossiers are paid by the company unless the person says otherwise.
         payers=["organisation", "person"] if payer else ["person"],
         organisation_name=payer.name if payer else None,

@@ -3,8 +3,10 @@ the browser's return from a gateway.
 
 A gateway's word (its signed notification, or its answer to a status query) becomes
 a ``Fact`` and is written to the inbox under its unique key before anything changes;
-an order leaves "pending" once: duplicates answer "already confirmed", and a failure
-arriving after a success changes nothing. The browser's return only displays.
+money a gateway or bank reports captured is recorded and allocated (``capture``)
+whatever its amount and whatever became of its order, so a success after a failure
+or an expiry still pays; a failure only ends an order still pending. The browser's
+return only displays.
 """
 
 from __future__ import annotations
@@ -12,27 +14,27 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
-from typing import Any
 
 from backend.accounts.schemas import Principal
 from backend.db import fetch, write_transaction
-from backend.dossiers import service as dossiers
 from backend.errors import Forbidden, InvalidInput
 from backend.i18n import N_
 from backend.payments.gateways import Fact, VietqrGateway, VnpayGateway, vietqr, vnpay
 from backend.payments.runtime import PaymentsRuntime
-from backend.payments.schemas import PaymentRead
+from backend.payments.schemas import PaymentRead, TransferRecorded
+from backend.payments.service import capture
 from backend.payments.service.notices import tell
 from backend.payments.service.orders import get_payment
-from backend.payments.service.records import PaymentRow, payment_for
-from backend.payments.tables import GatewayNotice, Payment, Receipt
+from backend.payments.service.records import payment_for, payment_row
+from backend.payments.tables import GatewayNotice, Payment
 
 logger = logging.getLogger("motcua.payments")
 
 
 async def settle(runtime: PaymentsRuntime, fact: Fact, source: str) -> str:
     """Apply what a gateway says, once. Returns VNPay's answer code: 00 applied, 01 no
-    such order, 02 already settled (or a replay), 04 wrong amount."""
+    such order, 02 already settled (or a replay), 04 wrong amount. Money it reports
+    captured is recorded whatever the answer (see ``capture``)."""
     # A replay (gateways resend until they read 00 or 02) is answered from the inbox
     # without taking the write lock.
     known = await _known(fact.key)
@@ -56,7 +58,7 @@ async def settle(runtime: PaymentsRuntime, fact: Fact, source: str) -> str:
         )
         if not inserted:
             return await _known(fact.key) or "99"
-        outcome = await _apply(fact, now)
+        outcome = await _apply(runtime, fact, now)
         await GatewayNotice.update({GatewayNotice.outcome: outcome}).where(
             GatewayNotice.id == inserted[0]["id"]
         )
@@ -77,44 +79,52 @@ async def _known(key: str) -> str | None:
     return "02" if outcome in {"00", "02"} else outcome
 
 
-async def _apply(fact: Fact, now: dt.datetime) -> str:
-    payment = await payment_for(fact.reference, fact.provider)
-    if payment is None:
-        return "01"
-    if fact.amount != payment.amount:
-        return "04"
-    if fact.outcome not in {"paid", "failed"}:
-        return "00"  # nothing final to apply
-    changes: dict[Any, Any] = {Payment.status: fact.outcome, Payment.bank_code: fact.bank_code[:32]}
+async def _apply(runtime: PaymentsRuntime, fact: Fact, now: dt.datetime) -> str:
+    gateway = runtime.gateways.get(fact.provider)
+    # A gateway charges what it was asked; a bank transfer is whatever was sent.
+    exact = gateway is None or gateway.exact_amount
+    money = None
     if fact.outcome == "paid":
-        changes |= {Payment.paid_at: now, Payment.transaction_no: fact.transaction_no[:64]}
-    else:
-        changes[Payment.failure_code] = fact.code[:8]
+        money = capture.Money(
+            key=fact.key,
+            provider=fact.provider,
+            merchant=gateway.merchant if gateway else fact.provider,
+            reference=fact.reference,
+            transaction_no=fact.transaction_no,
+            amount=fact.amount,
+            bank_code=fact.bank_code,
+        )
+    payment = await payment_for(fact.reference, fact.provider) if fact.reference else None
+    if payment is None:
+        if money is not None:
+            await capture.unmatched(money, now)
+        return "01" if exact else "00"
+    if exact and fact.amount != payment.amount:
+        if money is not None:
+            await capture.wrong_amount(money, payment, now)
+        return "04"
+    if money is not None:
+        allocated = await capture.allocate(money, payment, now)
+        return "02" if exact and allocated.before in {"paid", "partial"} else "00"
+    if fact.outcome != "failed":
+        return "00"  # nothing final to apply
+    # A failure only ends an order still waiting: after money was captured, or a
+    # failure already, it changes nothing.
     updated = (
-        await Payment.update(changes)
+        await Payment.update(
+            {
+                Payment.status: "failed",
+                Payment.bank_code: fact.bank_code[:32],
+                Payment.failure_code: fact.code[:8],
+            }
+        )
         .where((Payment.id == payment.id) & (Payment.status == "pending"))
         .returning(Payment.id)
     )
     if not updated:
         return "02"
-    if fact.outcome == "paid":
-        await _confirmed(payment, now)
-    else:
-        await tell(payment, "payment.failed", "failed", now)
+    await tell(payment, "payment.failed", "failed", now)
     return "00"
-
-
-async def _confirmed(payment: PaymentRow, now: dt.datetime) -> None:
-    """A paid order settles its dossiers and gets its receipt, in the same transaction."""
-    settled = await dossiers.settle_fees([line.dossier_id for line in payment.lines])
-    duplicate = sum(line.amount for line in payment.lines if line.dossier_id not in settled)
-    if duplicate:
-        # Paid twice (two orders both completed): the second is to be refunded.
-        await Payment.update({Payment.duplicate_amount: duplicate}).where(Payment.id == payment.id)
-    await Receipt.insert(Receipt(payment=payment.id, issued_at=now)).on_conflict(
-        target=Receipt.payment, action="DO NOTHING"
-    )
-    await tell(payment, "payment.confirmed", "paid", now)
 
 
 def _vnpay_gateway(runtime: PaymentsRuntime, tmn_code: str) -> VnpayGateway | None:
@@ -164,9 +174,12 @@ async def vnpay_return(
     return payment, code
 
 
-async def vietqr_webhook(runtime: PaymentsRuntime, body: bytes, signature: str | None) -> str:
-    """A bank's notification of a transfer into the agency's account. Returns what was
-    done: "00" applied, "01" no order named, "02" already, "04" wrong amount."""
+async def vietqr_webhook(
+    runtime: PaymentsRuntime, body: bytes, signature: str | None
+) -> TransferRecorded:
+    """A bank's notification of a transfer into the agency's account: every transfer
+    into it is recorded, whatever its amount and whether it names an order ("00"; "02"
+    for a notification recorded before); one to another account is not ours ("01")."""
     gateway = runtime.gateways.get("vietqr")
     if not isinstance(gateway, VietqrGateway) or not vietqr.verify_webhook(
         gateway.config.webhook_secret, body, signature
@@ -179,6 +192,20 @@ async def vietqr_webhook(runtime: PaymentsRuntime, body: bytes, signature: str |
             N_("Thông báo chuyển khoản không hợp lệ (%(detail)s).", detail=str(error))
         ) from None
     if transfer.account != gateway.config.account:
-        return "01"
-    reference = vietqr.find_reference(transfer.description)
-    return await settle(runtime, gateway.fact(transfer, reference or "-"), "webhook")
+        return TransferRecorded(outcome="01", recorded=False)
+    reference = vietqr.find_reference(transfer.description) or ""
+    fact = gateway.fact(transfer, reference)
+    outcome = await settle(runtime, fact, "webhook")
+    recorded = await capture.by_key(fact.key)
+    if recorded is None:
+        return TransferRecorded(outcome=outcome, recorded=False)
+    booked = await payment_row(id=recorded.payment_id) if recorded.payment_id else None
+    return TransferRecorded(
+        outcome=outcome,
+        recorded=True,
+        payment=booked.reference if booked else None,
+        status=booked.status if booked else None,
+        applied=recorded.applied,
+        excess=recorded.excess,
+        reason=recorded.reason,
+    )

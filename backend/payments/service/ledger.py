@@ -11,15 +11,16 @@ from backend.dossiers import service as dossiers
 from backend.payments.runtime import PaymentsRuntime
 from backend.payments.schemas import DossierPayments, RefundRead
 from backend.payments.service.dues import CLOSED
-from backend.payments.service.records import payment_row, read
+from backend.payments.service.records import applied_to, payment_row, read
 from backend.payments.tables import PaymentDossier, Refund
 
 
 async def refunded_for(dossier_id: int) -> int:
-    """What was refunded of a dossier's fees, or is being refunded."""
+    """What was refunded of a dossier's fees, or is being refunded (not counting
+    money paid in excess, given back from its capture)."""
     rows = await fetch(
         "SELECT COALESCE(SUM(amount), 0) AS total FROM payments_refund"
-        " WHERE dossier_id = {} AND status <> 'failed'",
+        " WHERE dossier_id = {} AND capture IS NULL AND status <> 'failed'",
         dossier_id,
     )
     return int(rows[0]["total"])
@@ -44,17 +45,12 @@ async def dossier_payments(
         .where((Refund.dossier_id == dossier_id) & (Refund.status == "done"))
         .order_by(Refund.id)
     )
-    paid_share = sum(
-        line.amount
-        for payment in payments
-        if payment.status == "paid"
-        for line in payment.lines
-        if line.dossier_id == dossier_id
-    )
+    applied = (await applied_to([dossier_id])).get(dossier_id, 0)
+    paid = min(applied, dossier.fee_total)
     refundable = 0
-    if paid_share and dossier.status in CLOSED:
-        left = min(paid_share, dossier.fee_total) - await refunded_for(dossier_id)
-        refundable = max(0, left)
+    if paid and dossier.status in CLOSED:
+        refundable = max(0, paid - await refunded_for(dossier_id))
+    owing = dossier.payment_status == "unpaid" and dossier.status not in CLOSED
     return DossierPayments(
         dossier_id=dossier_id,
         code=dossier.code,
@@ -64,5 +60,7 @@ async def dossier_payments(
         payment_status=dossier.payment_status,
         payments=payments,
         refunds=msgspec.convert(refunds, list[RefundRead], strict=False),
+        applied=applied,
+        left=max(0, dossier.fee_total - applied) if owing else 0,
         refundable=refundable,
     )

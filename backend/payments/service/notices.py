@@ -10,10 +10,15 @@ from backend.outbox import service as outbox
 from backend.payments.service.records import PaymentRow
 
 
-async def tell(payment: PaymentRow, kind: str, status: str, now: dt.datetime) -> None:
+async def tell(
+    payment: PaymentRow, kind: str, status: str, now: dt.datetime, *, capture: int | None = None
+) -> None:
+    """Tell the people of each of the payment's dossiers; ``capture``: about that
+    money (an order may receive several, each told once)."""
+    about = "" if capture is None else f":{capture}"
     for line in payment.lines:
         await outbox.enqueue(
-            event_key=f"payment:{payment.id}:{kind}:{line.dossier_id}",
+            event_key=f"payment:{payment.id}:{kind}:{line.dossier_id}{about}",
             kind=kind,
             subject=f"dossier:{line.dossier_id}",
             account_ids=await dossiers.recipients(line.owner_id, line.organisation_id),

@@ -1,7 +1,9 @@
-"""Receipts: one per paid payment, numbered as e-receipts are (``MC26E-0000012``),
-for the payer, as a PDF, and through the public check behind their QR code, which a
-signature keeps from being guessed. A receipt is headed by the payment's agency, the
-one that took the money (see ``dues`` and ``counter``), whoever looks at it."""
+"""Receipts: one per paid payment, numbered as the law numbers e-receipts of fees and
+charges (template symbol, receipt symbol and a number without gaps in the agency's
+series of the year, see ``numbering``), for the payer, as a PDF and as XML data, and
+through the public check behind their QR code, which a signature keeps from being
+guessed. A receipt is headed by the payment's agency, the one that took the money and
+is the collecting organisation (see ``dues`` and ``counter``), whoever looks at it."""
 
 from __future__ import annotations
 
@@ -12,22 +14,58 @@ import hashlib
 import hmac
 
 from backend.accounts.schemas import Principal
+from backend.catalogue import service as catalogue
 from backend.errors import NotFound
 from backend.i18n import N_
-from backend.payments import receipt_pdf
+from backend.payments import receipt_pdf, receipt_xml
 from backend.payments.labels import provider_label
 from backend.payments.runtime import PaymentsRuntime
 from backend.payments.schemas import ReceiptRead
+from backend.payments.service import numbering
 from backend.payments.service.dues import agency_named
 from backend.payments.service.orders import get_payment
 from backend.payments.service.records import payment_row, read
-from backend.payments.tables import Receipt
-from backend.vietnam import VIETNAM
+from backend.payments.tables import Payment, Receipt
 
 
-def receipt_number(receipt_id: int, issued_at: dt.datetime) -> str:
-    """Symbol and number, as e-receipts print them: MC26E-0000012."""
-    return f"MC{issued_at.astimezone(VIETNAM):%y}E-{receipt_id:07d}"
+async def _collector(agency_code: str) -> catalogue.AgencyRead | None:
+    try:
+        return await catalogue.get_agency(agency_code)
+    except NotFound:
+        return None
+
+
+async def issue(payment_id: int, agency_code: str, amount: int, now: dt.datetime) -> int:
+    """Issue the receipt of money applied to an order's fees, inside the caller's write
+    transaction (so a rolled-back settlement issues nothing); returns its id. An order
+    gets one receipt, for what was applied when it first received money. It takes the
+    next number of its agency's series under the agency's symbols of the year, with
+    the series locked: one that asks again for the same order (a replayed settlement)
+    finds the receipt and takes no number."""
+    collector = await _collector(agency_code)
+    template, letters = (
+        (collector.receipt_template, collector.receipt_symbol) if collector else ("", "")
+    )
+    year = numbering.receipt_year(now)
+    symbol = numbering.receipt_symbol(letters, year)
+    last = await numbering.lock_series(agency_code, symbol, year)
+    rows = await Receipt.select(Receipt.id).where(Receipt.payment == payment_id)
+    if rows:
+        return int(rows[0]["id"])
+    inserted = await Receipt.insert(
+        Receipt(
+            payment=payment_id,
+            issued_at=now,
+            amount=amount,
+            agency_code=agency_code,
+            template_symbol=template,
+            symbol=symbol,
+            year=year,
+            number=last + 1,
+        )
+    ).returning(Receipt.id)
+    await numbering.set_last(agency_code, symbol, year, last + 1)
+    return int(inserted[0]["id"])
 
 
 def receipt_token(secret_key: str, receipt_id: int) -> str:
@@ -48,14 +86,23 @@ async def _receipt(runtime: PaymentsRuntime, receipt_id: int, lang: str) -> Rece
     rows = await Receipt.select().where(Receipt.id == receipt_id)
     if not rows:
         raise _not_found()
-    payment = await read(runtime, await payment_row(id=rows[0]["payment"]), lang)
+    row = rows[0]
+    payment = await read(runtime, await payment_row(id=row["payment"]), lang)
     agency = await agency_named(payment.agency_code)
+    collector = await _collector(payment.agency_code)
+    payer = await Payment.select(Payment.payer_address).where(Payment.id == row["payment"])
     return ReceiptRead(
         id=receipt_id,
-        number=receipt_number(receipt_id, rows[0]["issued_at"]),
-        issued_at=rows[0]["issued_at"],
+        template_symbol=row["template_symbol"],
+        symbol=row["symbol"],
+        number=numbering.printed_number(row["number"]),
+        issued_at=row["issued_at"],
+        amount=row["amount"],
         agency_name_vi=agency.vi,
         agency_name_en=agency.render("en"),
+        agency_tax_code=collector.tax_code if collector else "",
+        agency_address=collector.address if collector else "",
+        payer_address=payer[0]["payer_address"] if payer else "",
         payment=payment,
         verify_url=receipt_url(runtime, receipt_id),
     )
@@ -82,28 +129,51 @@ async def verify_receipt(
     return await _receipt(runtime, receipt_id, lang)
 
 
-async def render_receipt(runtime: PaymentsRuntime, receipt: ReceiptRead) -> bytes:
-    """The receipt as a PDF: a Vietnamese legal document, whatever the reader's language."""
+def _view(runtime: PaymentsRuntime, receipt: ReceiptRead) -> receipt_pdf.ReceiptView:
+    """What the receipt says: a Vietnamese legal document, whatever the reader's
+    language."""
     payment = receipt.payment
-    view = receipt_pdf.ReceiptView(
+    return receipt_pdf.ReceiptView(
+        template_symbol=receipt.template_symbol,
+        symbol=receipt.symbol,
         number=receipt.number,
         issued_at=receipt.issued_at,
         agency_name=receipt.agency_name_vi,
+        agency_tax_code=receipt.agency_tax_code,
+        agency_address=receipt.agency_address,
         province_name=runtime.province_name,
         payer_name=payment.payer_name,
         payer_tax_code=payment.payer_tax_code,
-        payer_address="",
+        payer_address=receipt.payer_address,
         items=[
             receipt_pdf.ReceiptLine(
-                dossier_code=line.code, label=fee.label_vi, amount_vnd=fee.amount
+                dossier_code=line.code or "",
+                label=fee.label_vi,
+                amount_vnd=fee.amount,
+                rule=fee.rule_vi,
             )
             for line in payment.lines
             for fee in line.fee_lines
         ],
         total_vnd=payment.amount,
+        collected_vnd=receipt.amount,
         method=provider_label(payment.provider).render("vi"),
         transaction_ref=payment.transaction_no or payment.reference,
         verify_url=receipt.verify_url,
         refunded_vnd=payment.refunded_amount,
     )
-    return await asyncio.to_thread(receipt_pdf.render_receipt, view)
+
+
+async def render_receipt(runtime: PaymentsRuntime, receipt: ReceiptRead) -> bytes:
+    """The receipt as a PDF."""
+    return await asyncio.to_thread(receipt_pdf.render_receipt, _view(runtime, receipt))
+
+
+def export_receipt(runtime: PaymentsRuntime, receipt: ReceiptRead) -> bytes:
+    """The receipt's data as XML, the same values as its PDF."""
+    return receipt_xml.receipt_xml(_view(runtime, receipt), receipt.id)
+
+
+def receipt_file(receipt: ReceiptRead, extension: str) -> str:
+    """The name a downloaded receipt is saved under: bien-lai-MC-26E-0000012.pdf."""
+    return f"bien-lai-{'-'.join(filter(None, (receipt.symbol, receipt.number)))}.{extension}"

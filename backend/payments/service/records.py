@@ -12,6 +12,7 @@ import msgspec
 
 from backend.catalogue.schemas import FeeLine
 from backend.db import fetch
+from backend.db.dialect import Sql, list_param
 from backend.errors import NotFound
 from backend.i18n import N_
 from backend.payments.gateways import Order
@@ -45,12 +46,14 @@ class PaymentRow(msgspec.Struct, kw_only=True):
     provider: str
     status: PaymentStatus
     amount: int
+    received_amount: int
     payer_kind: PayerKind
     agency_code: str
     account_id: int
     organisation_id: int | None
     payer_name: str
     payer_tax_code: str | None
+    payer_address: str
     lines: list[OrderLine]
     client_ip: str
     created_at: dt.datetime
@@ -69,16 +72,26 @@ class PaymentRow(msgspec.Struct, kw_only=True):
 
 
 COLUMNS = (
-    "id, reference, provider, status, amount, payer_kind, agency_code, account_id,"
-    " organisation_id, payer_name, payer_tax_code, lines, client_ip, created_at, expires_ms,"
-    " paid_at,"
-    " transaction_no, failure_code, duplicate_amount, refunded_amount, recorded_by_name"
+    "id, reference, provider, status, amount, received_amount, payer_kind, agency_code,"
+    " account_id, organisation_id, payer_name, payer_tax_code, payer_address, lines,"
+    " client_ip, created_at, expires_ms, paid_at, transaction_no, failure_code,"
+    " duplicate_amount, refunded_amount, recorded_by_name"
 )
 # Fixed text (only the constant columns are put in): values go as parameters.
 _SELECT = f"SELECT {COLUMNS} FROM payments_payment WHERE"  # noqa: S608
 _BY_ID = f"{_SELECT} id = {{}}"
 _BY_REFERENCE = f"{_SELECT} reference = {{}}"
 _BY_PROVIDER = f"{_SELECT} reference = {{}} AND provider = {{}}"
+
+
+_APPLIED = Sql(
+    "SELECT dossier_id, SUM(paid) AS paid FROM payments_dossier"
+    " WHERE dossier_id IN_IDS({}) GROUP BY dossier_id"
+)
+_EXCESS = (
+    "SELECT COALESCE(SUM(excess), 0) AS excess, COALESCE(SUM(refunded), 0) AS refunded"
+    " FROM payments_capture WHERE payment = {}"
+)
 
 
 def not_found() -> NotFound:
@@ -112,6 +125,14 @@ async def payment_for(reference: str, provider: str) -> PaymentRow | None:
     return payment_of(rows[0]) if rows else None
 
 
+async def applied_to(dossier_ids: list[int]) -> dict[int, int]:
+    """What every order applied to each of these dossiers' fees so far."""
+    if not dossier_ids:
+        return {}
+    rows = await fetch(_APPLIED(), list_param(dossier_ids))
+    return {int(row["dossier_id"]): int(row["paid"]) for row in rows}
+
+
 def order_of(row: PaymentRow) -> Order:
     return Order(
         reference=row.reference,
@@ -132,6 +153,7 @@ async def read(runtime: PaymentsRuntime, row: PaymentRow, lang: str) -> PaymentR
     time, with the way to pay it (the gateway's address, or the QR code)."""
     order = order_of(row)
     receipt = await Receipt.select(Receipt.id).where(Receipt.payment == row.id)
+    excess = (await fetch(_EXCESS, row.id))[0]
     read = PaymentRead(
         reference=row.reference,
         provider=row.provider,
@@ -147,7 +169,9 @@ async def read(runtime: PaymentsRuntime, row: PaymentRow, lang: str) -> PaymentR
         paid_at=row.paid_at,
         transaction_no=row.transaction_no,
         failure_code=row.failure_code,
-        duplicate_amount=row.duplicate_amount,
+        received_amount=row.received_amount,
+        duplicate_amount=int(excess["excess"]) - int(excess["refunded"]),
+        excess_refunded=int(excess["refunded"]),
         refunded_amount=row.refunded_amount,
         recorded_by_name=row.recorded_by_name,
         receipt_id=receipt[0]["id"] if receipt else None,
