@@ -249,6 +249,20 @@ def groups_for(
     return [group for code, group in APPLICANT_GROUPS.items() if code in codes]
 
 
+def reductions(rules: Sequence[Any], agency_code: str, on: dt.date | None = None) -> list[Any]:
+    """The waivers, reductions and exemptions in force at this agency on ``on`` (today
+    in Vietnam when None; only the every-agency ones when ``agency_code`` is ""): what
+    the procedure's page tells before anyone files."""
+    day = on or _today()
+    return [
+        rule
+        for rule in rules
+        if (_amount(_get(rule, "percent")) or 0) > 0
+        and _for_agency(rule, agency_code)
+        and in_force(rule, day)
+    ]
+
+
 def total(lines: Iterable[FeeLine]) -> int:
     """What the lines come to, in đồng."""
     return sum(line.amount for line in lines)
@@ -267,5 +281,6 @@ __all__ = [
     "groups_for",
     "in_force",
     "quantity_of",
+    "reductions",
     "total",
 ]

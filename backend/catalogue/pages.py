@@ -71,13 +71,17 @@ class CataloguePages(Controller):
         typed: Annotated[str, QueryParameter(name="xa", max_length=100)] = "",
     ) -> Template:
         procedure = await service.get_procedure(code)
+        where = await where_to_file(procedure, agency_code, typed, principal)
         return page(
             request,
             "catalogue/procedure.html",
             procedure=procedure,
             # The form's questions by name: fee lines name them in their conditions.
             questions={question.name: question for question in procedure.form_fields},
-            where=await where_to_file(procedure, agency_code, typed, principal),
+            where=where,
+            reductions=service.reductions(
+                procedure.fee_rules, where.chosen.agency.code if where.chosen else ""
+            ),
         )
 
     @get("/p/{code:str}/poster", name="procedure-poster")

@@ -314,7 +314,8 @@ class DemoProcedure(msgspec.Struct, kw_only=True):
     source: str = ""
     form_fields: list[FormField] = msgspec.field(default_factory=list)
     payment_stage: PaymentStage = "reception"
-    fee_rules: list[DemoFeeRule] = msgspec.field(default_factory=list)
+    # None (a file without them): a procedure replaced keeps the rules it has.
+    fee_rules: list[DemoFeeRule] | None = None
 
 
 class DemoCounter(msgspec.Struct, kw_only=True):

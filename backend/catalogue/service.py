@@ -45,7 +45,7 @@ from backend.catalogue.fee_rules import (
     remove_fee_rule,
     save_fee_rule,
 )
-from backend.catalogue.fees import fee_lines, groups_for
+from backend.catalogue.fees import fee_lines, groups_for, reductions
 from backend.catalogue.fees import total as fees_total
 from backend.catalogue.groups import APPLICANT_GROUPS
 from backend.catalogue.places import matching, places_for, suggested
@@ -309,6 +309,7 @@ __all__ = [
     "procedures_to_add",
     "provision",
     "receivable_procedures",
+    "reductions",
     "remove_counter",
     "remove_fee_rule",
     "remove_provision",

@@ -390,3 +390,26 @@ async def test_an_export_carries_the_rules_back_unchanged(database: Database, fm
     after = (await service.get_procedure("1.004873")).fee_rules
     strip = [{k: v for k, v in msgspec.to_builtins(r).items() if k != "id"} for r in before]
     assert [{k: v for k, v in msgspec.to_builtins(r).items() if k != "id"} for r in after] == strip
+
+
+async def test_a_file_without_rules_keeps_them_and_an_empty_list_removes_them(
+    database: Database,
+) -> None:
+    """A spreadsheet kept without the rules column (or a JSON file written before rules
+    existed) must not wipe the rules an administrator entered; an empty list does."""
+    catalogue = await service.export_catalogue()
+    marital = next(p for p in catalogue.procedures if p.code == "1.004873")
+    before = (await service.get_procedure("1.004873")).fee_rules
+    assert before
+    data = msgspec.json.decode(service.to_json(catalogue))
+    entry = next(p for p in data["procedures"] if p["code"] == "1.004873")
+    del entry["fee_rules"]
+    await service.import_catalogue(msgspec.json.encode(data), "json")
+    assert (await service.get_procedure("1.004873")).fee_rules == before
+    entry["fee_rules"] = []
+    try:
+        await service.import_catalogue(msgspec.json.encode(data), "json")
+        assert (await service.get_procedure("1.004873")).fee_rules == []
+    finally:
+        entry["fee_rules"] = msgspec.to_builtins(marital.fee_rules)
+        await service.import_catalogue(msgspec.json.encode(data), "json")

@@ -200,3 +200,20 @@ async def test_the_procedure_page_explains_conditional_and_per_copy_fees(
         wire = await client.get(f"/p/{code}", headers={"Accept-Encoding": "gzip"})
         assert wire.headers["content-encoding"] == "gzip"
         assert int(wire.headers["content-length"]) < 20 * 1024
+
+
+async def test_the_procedure_page_tells_the_waivers_and_exemptions_in_force(
+    client: httpx.AsyncClient,
+) -> None:
+    """Before filing, a person reads that the fee is waived online and who is exempt,
+    with the text that says so (issue 14)."""
+    html = unescape((await client.get("/p/1.004873?co-quan=000.01.40.H56")).text)
+    listed = re.search(r'<ul class="plain" id="fee-reductions">(.*?)</ul>', html, re.S)
+    assert listed, "the reductions are listed under the fees"
+    items = re.findall(r"<li>(.*?)</li>", listed.group(1))
+    assert "Miễn 100% khi nộp hồ sơ trực tuyến (Nghị quyết số 12/2025/NQ-HĐND" in items[0]
+    assert any("hộ nghèo" in item and "Luật Hộ tịch" in item for item in items)
+    english = unescape((await client.get("/p/1.004873", headers={"accept-language": "en"})).text)
+    assert "Waived in full when filed online (Nghị quyết số 12/2025" in english
+    # A procedure whose fee no rule lowers lists nothing.
+    assert 'id="fee-reductions"' not in (await client.get("/p/1.002809")).text

@@ -192,6 +192,28 @@ async def test_the_rest_of_a_short_payment_in_cash_or_through_vnpay(
     assert (fees.payment_status, fees.applied) == ("paid", 115_000)
 
 
+async def test_an_open_order_made_before_part_was_paid_is_not_reused(
+    runtime: DossiersRuntime,
+    payments: PaymentsRuntime,
+    clock: Clock,
+    people: PersonFactory,
+    http: httpx.AsyncClient,
+    sent: list[int],
+) -> None:
+    """An open card order for the whole fee, then part paid by transfer: asking to pay
+    by card again makes an order for the rest, not the open one for the whole fee that
+    would charge the person too much."""
+    citizen = await people()
+    dossier = await submitted_with_fees(runtime, citizen)
+    whole = await pay_order(payments, citizen, [dossier.id])
+    transfer = await pay_order(payments, citizen, [dossier.id], provider="vietqr")
+    await _transfer_in(http, sent, transfer.reference, 100_000)
+    again = await pay_order(payments, citizen, [dossier.id])
+    assert again.reference != whole.reference and again.amount == 15_000
+    # The same request once more, while the order for the rest is open, answers it.
+    assert (await pay_order(payments, citizen, [dossier.id])).reference == again.reference
+
+
 # ------------------------------------------------------------ exact, over, double
 
 

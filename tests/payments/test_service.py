@@ -5,6 +5,7 @@ gateway, reconciliation, expiry, VietQR webhooks, cash, refunds and receipts."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from typing import Any
@@ -24,7 +25,7 @@ from backend.payments import service
 from backend.payments.gateways import vietqr, vnpay
 from backend.payments.runtime import PaymentsRuntime
 from backend.payments.schemas import PaymentRead, PaymentStart, RefundIn
-from backend.payments.service import records
+from backend.payments.service import counter, records
 from backend.payments.tables import GatewayNotice, Receipt
 from tests.accounts.helpers import Clock
 from tests.dossiers.conftest import PersonFactory
@@ -626,9 +627,61 @@ async def test_two_officials_refunding_at_once_never_exceed_what_was_paid(
         return_exceptions=True,
     )
     refused = [o for o in outcomes if isinstance(o, AppError)]
-    assert len(refused) == 1 and isinstance(refused[0], InvalidInput)
+    assert len(refused) == 1 and isinstance(refused[0], InvalidInput), outcomes
     state = await service.dossier_payments(payments, first, dossier.id, "vi")
     assert sum(r.amount for r in state.refunds) == 100_000 and state.refundable == 15_000
+
+
+async def test_a_refund_that_found_another_under_way_is_refused_whole(
+    runtime: DossiersRuntime,
+    payments: PaymentsRuntime,
+    clock: Clock,
+    people: PersonFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second official read what was left (115.000) before the first's refund of
+    100.000 went through: they must be refused, not given the 15.000 left over as
+    if their 100.000 had been refunded."""
+    citizen = await people()
+    first = await people("staff", "reception", agency=LICENCE_AGENCY)
+    second = await people("staff", "leader", agency=LICENCE_AGENCY)
+    dossier = await submitted_with_fees(runtime, citizen)
+    await service.record_cash(payments, first, dossier.id, "vi")
+    dossier = await dossiers.get_dossier(runtime, first, dossier.id)
+    await dossiers.act(
+        runtime,
+        first,
+        dossier.id,
+        ActionIn(action="refuse", version=dossier.version, reasons=["x"]),
+    )
+    read_left, first_done = asyncio.Event(), asyncio.Event()
+    original = counter.refunded_for
+
+    async def refunded_for(dossier_id: int) -> int:
+        total = await original(dossier_id)
+        if asyncio.current_task() is late and not read_left.is_set():
+            read_left.set()
+            # The first refund runs in this pause (bounded, should the read ever move
+            # under a lock the first then waits for).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(first_done.wait(), 5)
+        return total
+
+    monkeypatch.setattr(counter, "refunded_for", refunded_for)
+    asked = RefundIn(amount=100_000, reason="x")
+    late = asyncio.create_task(service.refund(payments, second, dossier.id, asked, "vi"))
+    await read_left.wait()
+    try:
+        early = await service.refund(payments, first, dossier.id, asked, "vi")
+    except InvalidInput as error:
+        early = error
+    finally:
+        first_done.set()
+    outcomes = [early, *(await asyncio.gather(late, return_exceptions=True))]
+    refused = [o for o in outcomes if isinstance(o, AppError)]
+    assert len(refused) == 1 and isinstance(refused[0], InvalidInput), outcomes
+    state = await service.dossier_payments(payments, first, dossier.id, "vi")
+    assert [r.amount for r in state.refunds] == [100_000] and state.refundable == 15_000
 
 
 # ------------------------------------------------------------------ receipts

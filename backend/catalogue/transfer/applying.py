@@ -193,7 +193,7 @@ async def insert_procedure(
     fields = msgspec.structs.asdict(item)
     components: list[DemoComponent] = fields.pop("components")
     fees: list[DemoFee] = fields.pop("fees")
-    rules: list[DemoFeeRule] = fields.pop("fee_rules")
+    rules: list[DemoFeeRule] = fields.pop("fee_rules") or []
     del fields["agencies"]
     fields.update(updated_at=now, form_fields=msgspec.to_builtins(item.form_fields))
     rows = await Procedure.insert(Procedure(**fields)).returning(Procedure.id)
@@ -211,7 +211,7 @@ async def _replace_procedure(
     values: dict[Any, Any] = msgspec.structs.asdict(item)
     components: list[DemoComponent] = values.pop("components")
     fees: list[DemoFee] = values.pop("fees")
-    rules: list[DemoFeeRule] = values.pop("fee_rules")
+    rules: list[DemoFeeRule] | None = values.pop("fee_rules")
     del values["agencies"]
     values.update(updated_at=now, form_fields=msgspec.to_builtins(item.form_fields))
     await Procedure.update(values).where(Procedure.id == procedure_id)
@@ -219,14 +219,14 @@ async def _replace_procedure(
     await ProcedureFee.delete().where(ProcedureFee.procedure == procedure_id)
     await _insert_parts(procedure_id, components, fees, ())
     # Rules saved unchanged keep their rows (and ids: an open edit page of one still
-    # works after the procedure's own form is saved).
+    # works after the procedure's own form is saved); a file without rules keeps them.
     stored = (
         await FeeRule.select(*FeeRule.all_columns(exclude=[FeeRule.id, FeeRule.procedure]))
         .where(FeeRule.procedure == procedure_id)
         .order_by(FeeRule.id)
         .output(load_json=True)
     )
-    if msgspec.convert(stored, list[DemoFeeRule]) != list(rules):
+    if rules is not None and msgspec.convert(stored, list[DemoFeeRule]) != rules:
         await FeeRule.delete().where(FeeRule.procedure == procedure_id)
         await _insert_parts(procedure_id, (), (), rules)
     # The agencies still listed keep their provision (and the note their administrator

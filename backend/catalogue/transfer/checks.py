@@ -175,10 +175,11 @@ def check_procedure(
     _check_components(item, row, errors)
     _check_fees(item, row, errors)
     _check_fee_questions(item, row, errors)
-    for entry, rule in enumerate(item.fee_rules[:MAX_RULES]):
+    rules = item.fee_rules or []
+    for entry, rule in enumerate(rules[:MAX_RULES]):
         for part, text in rule_problems(rule, len(item.fees), item.agencies):
             errors.add(row, "procedures", "fee_rules", text, entry=entry, part=part)
-    if len(item.fee_rules) > MAX_RULES:
+    if len(rules) > MAX_RULES:
         errors.add(
             row,
             "procedures",

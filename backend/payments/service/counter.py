@@ -10,6 +10,7 @@ received it (it is that agency's official who takes the money and signs for it).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import httpx
@@ -135,6 +136,16 @@ def _too_much(left: int) -> Text:
     return N_("Số tiền hoàn lớn hơn số đã nộp còn lại (%(left)s).", left=Money(left))
 
 
+async def _refundable(dossier_id: int, fee_total: int) -> tuple[list[_Share], int, int]:
+    """The orders that paid a dossier's fees, what they paid of them, and what of that
+    is not yet refunded."""
+    shares = msgspec.convert(await fetch(_SHARES, dossier_id), list[_Share])
+    if not shares:
+        raise InvalidInput(N_("Hồ sơ này chưa có khoản phí nào đã nộp."), field="amount")
+    paid = min(sum(share.share for share in shares), fee_total)
+    return shares, paid, max(0, paid - await refunded_for(dossier_id))
+
+
 async def refund(
     runtime: PaymentsRuntime, principal: Principal, dossier_id: int, data: RefundIn, lang: str
 ) -> DossierPayments:
@@ -151,74 +162,76 @@ async def refund(
             ),
             field="amount",
         )
-    shares = msgspec.convert(await fetch(_SHARES, dossier_id), list[_Share])
-    if not shares:
-        raise InvalidInput(N_("Hồ sơ này chưa có khoản phí nào đã nộp."), field="amount")
-    paid = min(sum(share.share for share in shares), dossier.fee_total)
-    left = max(0, paid - await refunded_for(dossier_id))
+    _, _, left = await _refundable(dossier_id, dossier.fee_total)
     problems = Problems()
     if data.amount > left:
         problems.add("amount", _too_much(left))
     if not data.reason.strip():
         problems.add("reason", N_("Hãy ghi lý do hoàn phí."))
     problems.raise_any()
-    wanted = data.amount
-    for share in shares:
-        through = (await fetch(_REFUNDED_THROUGH, dossier_id, share.id))[0]["total"]
-        part = min(wanted, share.share - int(through))
-        if part <= 0:
-            continue
-        await _refund_through(runtime, principal, dossier_id, share.id, part, paid, data.reason)
-        wanted -= part
-        if not wanted:
-            break
+    now = runtime.now()
+    # All of it reserved at once under the dossier's lock, before any gateway is asked:
+    # two officials refunding at once are taken one after the other, and the second
+    # is refused whole rather than given what the first left.
+    async with write_transaction():
+        await capture.lock_dossiers([dossier_id])
+        shares, paid, left = await _refundable(dossier_id, dossier.fee_total)
+        if data.amount > left:
+            raise InvalidInput(_too_much(left), field="amount")
+        reserved: list[tuple[int, int, int]] = []
+        wanted = data.amount
+        for share in shares:
+            through = (await fetch(_REFUNDED_THROUGH, dossier_id, share.id))[0]["total"]
+            part = min(wanted, share.share - int(through))
+            if part > 0:
+                refund_id = await _reserve(principal, dossier_id, share.id, part, data.reason, now)
+                reserved.append((share.id, refund_id, part))
+                wanted -= part
+            if not wanted:
+                break
+    for payment_id, refund_id, part in reserved:
+        await _ask_gateway(runtime, principal, payment_id, refund_id, part)
     if await refunded_for(dossier_id) >= paid:
         async with write_transaction():
             await dossiers.mark_refunded(dossier_id)
             payment = await payment_row(id=shares[0].id)
-            await tell(payment.only(dossier_id), "payment.refunded", "refunded", runtime.now())
+            await tell(payment.only(dossier_id), "payment.refunded", "refunded", now)
     return await dossier_payments(runtime, principal, dossier_id, lang)
 
 
-async def _refund_through(
-    runtime: PaymentsRuntime,
+async def _reserve(
     principal: Principal,
     dossier_id: int,
     payment_id: int,
     amount: int,
-    paid: int,
     reason: str,
-) -> None:
-    """One order's part of a closed dossier's refund: reserved first, then asked of
-    its gateway, and given back if the gateway says no."""
-    payment = await payment_row(id=payment_id)
-    now = runtime.now()
-    async with write_transaction():
-        # The payment's row is locked by this update until commit: two officials
-        # refunding at once are serialised, and the second sees the first's refund.
-        reserved = await fetch(
-            "UPDATE payments_payment SET refunded_amount = refunded_amount + {}"
-            " WHERE id = {} AND refunded_amount + {} <= amount RETURNING id",
-            amount,
-            payment.id,
-            amount,
+    now: dt.datetime,
+) -> int:
+    """One order's part of a refund, reserved (pending) until its gateway answers."""
+    await Payment.update({Payment.refunded_amount: Payment.refunded_amount + amount}).where(
+        Payment.id == payment_id
+    )
+    inserted = await Refund.insert(
+        Refund(
+            payment=payment_id,
+            dossier_id=dossier_id,
+            amount=amount,
+            method="manual",
+            official_id=principal.account_id,
+            official_name=principal.name,
+            reason=reason,
+            created_at=now,
         )
-        done = await refunded_for(dossier_id)
-        if not reserved or done + amount > paid:
-            raise InvalidInput(_too_much(max(0, paid - done)), field="amount")
-        inserted = await Refund.insert(
-            Refund(
-                payment=payment.id,
-                dossier_id=dossier_id,
-                amount=amount,
-                method="manual",
-                official_id=principal.account_id,
-                official_name=principal.name,
-                reason=reason,
-                created_at=now,
-            )
-        ).returning(Refund.id)
-    refund_id = inserted[0]["id"]
+    ).returning(Refund.id)
+    return int(inserted[0]["id"])
+
+
+async def _ask_gateway(
+    runtime: PaymentsRuntime, principal: Principal, payment_id: int, refund_id: int, amount: int
+) -> None:
+    """A reserved part asked of the gateway that took it (done by hand where none did),
+    and given back if the gateway says no."""
+    payment = await payment_row(id=payment_id)
     gateway = runtime.gateways.get(payment.provider)
     try:
         if gateway is None:
@@ -229,7 +242,7 @@ async def _refund_through(
                 amount=amount,
                 full=amount == payment.amount,
                 by=principal.name,
-                now=now,
+                now=runtime.now(),
             )
             outcome_done, method, code = answer.done, answer.method, answer.code
     except (httpx.HTTPError, vnpay.InvalidSignature, ValueError) as error:

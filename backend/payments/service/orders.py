@@ -52,7 +52,7 @@ _OPEN = (
     "SELECT p.id AS id, d.dossier_id AS dossier_id FROM payments_payment p"
     " JOIN payments_dossier d ON d.payment = p.id"
     " WHERE p.account_id = {} AND p.status = 'pending' AND p.provider = {}"
-    " AND p.payer_kind = {} AND p.expires_ms > {}"
+    " AND p.payer_kind = {} AND p.expires_ms > {} AND p.amount = {}"
 )
 
 
@@ -95,10 +95,13 @@ async def _keyed(principal: Principal, key: str, data: PaymentStart) -> PaymentR
     return order
 
 
-async def _same_order(principal: Principal, data: PaymentStart, now_ms: int) -> int | None:
-    """The person's open order for exactly these dossiers, paid the same way, if any."""
+async def _same_order(
+    principal: Principal, data: PaymentStart, now_ms: int, amount: int
+) -> int | None:
+    """The person's open order for exactly these dossiers, paid the same way, for what
+    they owe now (not one made before part of it was paid another way), if any."""
     rows = await fetch(
-        _OPEN, principal.account_id, data.provider, data.payer, now_ms + REPLAY_MARGIN_MS
+        _OPEN, principal.account_id, data.provider, data.payer, now_ms + REPLAY_MARGIN_MS, amount
     )
     orders: defaultdict[int, set[int]] = defaultdict(set)
     for row in rows:
@@ -150,7 +153,7 @@ async def start(
             await fetch("SELECT pg_advisory_xact_lock({}, {})", _ORDERS_LOCK, principal.account_id)
         # Under the lock: a request with the same key, at the same time, made it first.
         keyed = await _keyed(principal, key, data) if key is not None else None
-        payment_id = keyed.id if keyed else await _same_order(principal, data, now_ms)
+        payment_id = keyed.id if keyed else await _same_order(principal, data, now_ms, offer.total)
         if payment_id is not None and key is not None and keyed is None:
             await fetch(_ADOPT, key, payment_id)
         if payment_id is None:
