@@ -7,25 +7,28 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
+from typing import Any
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
-from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
+from backend.accounts import service as accounts_service
 from backend.accounts.api import ACCOUNT_API
 from backend.accounts.guards import (
     SignInRequired,
+    current_principal,
     provide_principal,
     sign_in_redirect,
 )
 from backend.accounts.pages import ACCOUNT_PAGES
 from backend.accounts.runtime import AccountsRuntime
-from backend.attachments import Attachments
+from backend.attachments import Attachments, sweep
 from backend.catalogue.admin import CatalogueAdminApi
 from backend.catalogue.admin_pages import CatalogueAdminPages
 from backend.catalogue.agency_api import AGENCY_ADMIN_HANDLERS
@@ -33,20 +36,24 @@ from backend.catalogue.agency_pages import register as register_catalogue
 from backend.catalogue.api import ProcedureApi
 from backend.catalogue.pages import CataloguePages, VendorFiles
 from backend.catalogue.service import get_agency
-from backend.clock import utc_now
+from backend.clock import epoch_ms, utc_now
 from backend.db import Database
+from backend.dossiers import service as dossiers_service
 from backend.dossiers.api import DOSSIER_API
 from backend.dossiers.console import CONSOLE_PAGES
 from backend.dossiers.console import register as register_dossiers
 from backend.dossiers.pages import DOSSIER_PAGES
 from backend.dossiers.runtime import DossiersRuntime
+from backend.feedback import service as feedback_service
 from backend.feedback.api import FEEDBACK_API
 from backend.feedback.pages import FEEDBACK_PAGES
 from backend.feedback.pages import register as register_feedback
 from backend.feedback.runtime import FeedbackRuntime
 from backend.home.api import HealthApi
 from backend.home.pages import HomePages, ShellFiles
-from backend.jobs import Chore, Job, in_process
+from backend.idempotency import Idempotency
+from backend.idempotency import prune as prune_idempotency
+from backend.jobs import Chore, Job, at_start, in_process
 from backend.notifications.api import CHANGE_PATH, NOTIFICATION_API
 from backend.notifications.pages import NOTIFICATION_PAGES
 from backend.notifications.runtime import NotificationsRuntime
@@ -65,7 +72,10 @@ from backend.stats.pages import STATS_PAGES
 from backend.stats.pages import register as register_stats
 from backend.web.assets import PUBLIC_DIR, Assets
 from backend.web.blocks import Blocks
+from backend.web.bounds import bounded_integers
 from backend.web.console import Console
+from backend.web.contract import ContractPlugin
+from backend.web.csrf import CsrfMiddleware, CsrfSettings, origin_of
 from backend.web.errors import EXCEPTION_HANDLERS
 from backend.web.middleware import EdgeMiddleware, configure_logging
 from backend.web.templates import template_config
@@ -76,7 +86,7 @@ from backend.workdays.pages import register as register_workdays
 # notification and the demo gateway's signed merchant API (VNPay's IPN is a GET), and
 # the service worker's subscription change, which proves itself with the old
 # subscription's secret.
-CSRF_EXEMPT: list[str] = [CHANGE_PATH, WEBHOOK_PATH, SANDBOX_API_PATH]
+CSRF_EXEMPT = frozenset({CHANGE_PATH, WEBHOOK_PATH, SANDBOX_API_PATH})
 
 
 def freeze_start_up_objects() -> None:
@@ -86,14 +96,44 @@ def freeze_start_up_objects() -> None:
     gc.freeze()
 
 
-def background_jobs(notifications: NotificationsRuntime, payments: PaymentsRuntime) -> list[Job]:
+def file_sweep(settings: Settings) -> Chore:
+    """Kept files that no row holds (a crash between an upload's bytes and its row),
+    removed once past the grace period, daily. Every domain that keeps files through
+    ``backend.attachments`` says which keys its rows hold: a kind left out here would
+    have its files removed."""
+    storage = Attachments.in_folder(settings.data_dir).storage
+    holders = [
+        dossiers_service.held_files,
+        feedback_service.held_photos,
+        accounts_service.held_certificates,
+    ]
+
+    async def run() -> int:
+        swept = await sweep(storage, holders, grace_s=settings.orphan_grace_s)
+        return swept.orphans + swept.temporary
+
+    return Chore("attachments.sweep", run, every_s=24 * 3600)
+
+
+def background_jobs(
+    notifications: NotificationsRuntime, payments: PaymentsRuntime, settings: Settings
+) -> list[Job]:
     """What the worker does, in the app (embedded) or in ``motcua worker`` processes:
-    the outbox's notices and pushes each round, the chores every 30 s."""
+    the outbox's notices and pushes each round, the chores every 30 s, the sweep of
+    files daily (and at the start of each)."""
     return [
         Notifier(notifications),
         Chore("payments.reconcile", functools.partial(payments_service.reconcile, payments)),
         Chore("stats.refresh", lambda: stats_service.refresh(utc_now())),
+        file_sweep(settings),
+        Chore("idempotency.prune", lambda: prune_idempotency(epoch_ms(utc_now)), every_s=3600),
     ]
+
+
+async def who_asks(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """Whose Idempotency-Keys a request's are: the account signed in, or anyone's."""
+    principal = await current_principal(connection)
+    return f"account:{principal.account_id}" if principal else "anonymous"
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -113,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # registers its own below.
     blocks = Blocks()
     console = Console()
+    idempotency = Idempotency(who_asks)
     register_dossiers(blocks, console)
     register_payments(blocks, console)
     register_feedback(blocks, console)
@@ -152,7 +193,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *NOTIFICATION_PAGES,
             *PAYMENT_API,
             *PAYMENT_PAGES,
-            *(SANDBOX_HANDLERS if settings.demo else []),
+            *(SANDBOX_HANDLERS if settings.sandbox_payments else []),
             *FEEDBACK_API,
             *FEEDBACK_PAGES,
             *STATS_PAGES,
@@ -166,6 +207,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 name="icons",
             ),
         ],
+        # Every integer path and query parameter bounded (a 2^63 id was a 500).
+        guards=[bounded_integers],
         dependencies={
             "settings": provide(settings),
             "database": provide(database),
@@ -176,10 +219,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             open_database,
             accounts.lifespan,
             payments.lifespan,
-            *(
-                [in_process(background_jobs(notifications, payments))]
+            # Without the worker inside, the app still sweeps the files its own crash
+            # may have left, as it starts (the worker processes do it daily).
+            (
+                in_process(background_jobs(notifications, payments, settings))
                 if settings.worker_in_process
-                else []
+                else at_start([file_sweep(settings)])
             ),
         ],
         on_startup=[freeze_start_up_objects],
@@ -194,14 +239,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "console": console,
             }
         ),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="csrftoken",
-            header_name="x-csrftoken",
-            cookie_secure=settings.is_https,
-            cookie_samesite="lax",
-            exclude=CSRF_EXEMPT or None,
-        ),
+        # After the CSRF check and the guards, before the handler: a replay of a
+        # request made under an Idempotency-Key gets the first answer. One hook for
+        # the whole app: a controller's own before_request would replace it.
+        before_request=idempotency.before_request,
+        middleware=[
+            DefineMiddleware(
+                CsrfMiddleware,
+                settings=CsrfSettings(
+                    secret=settings.secret_key,
+                    public_origin=origin_of(settings.public_url),
+                    session_cookie=accounts.cookie_name,
+                    secure=settings.is_https,
+                    exclude=CSRF_EXEMPT,
+                ),
+            ),
+            # Outside the handler: records the answer before the client gets it.
+            idempotency.middleware,
+        ],
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=512, gzip_compress_level=6
         ),
@@ -210,7 +265,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Một Cửa API",
             version=version("motcua"),
             path="/schema",
-            render_plugins=[JsonRenderPlugin()],
+            # The error answers of every operation, documented from the route table.
+            render_plugins=[ContractPlugin(session_cookie=accounts.cookie_name)],
         ),
         exception_handlers={
             **EXCEPTION_HANDLERS,
@@ -221,5 +277,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Our JSON logging (backend.web.middleware) is the only configuration.
         logging_config=None,
     )
-    app.asgi_handler = EdgeMiddleware(app.asgi_handler, settings)
+    app.asgi_handler = EdgeMiddleware(
+        app.asgi_handler, settings, session_cookie=accounts.cookie_name
+    )
     return app

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from backend.accounts.schemas import ROLES
@@ -99,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
-    from backend.db import Database
+    from backend.db import Database, DatabaseUnavailable
 
     async def run() -> int:
         database = Database(settings)
@@ -111,7 +112,8 @@ def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) ->
 
     try:
         return asyncio.run(run())
-    except (OSError, ConnectionError) as error:
+    # TimeoutError: a server that accepts and never answers (MOTCUA_DB_CONNECT_TIMEOUT_MS).
+    except (OSError, ConnectionError, TimeoutError, DatabaseUnavailable) as error:
         variable = "DATABASE_URL" if settings.database_url else "MOTCUA_DATA_DIR"
         print(f"motcua: cannot reach the database ({variable}): {error}", file=sys.stderr)
         return 3
@@ -124,7 +126,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from backend.payments.runtime import PaymentsRuntime
 
     payments = PaymentsRuntime.from_settings(settings)
-    jobs = background_jobs(NotificationsRuntime.from_settings(settings), payments)
+    jobs = background_jobs(NotificationsRuntime.from_settings(settings), payments, settings)
 
     async def work(database: Any) -> int:
         if await database.pending_migrations():
@@ -166,6 +168,46 @@ def _prepare(settings: Settings) -> int:
     return _with_database(settings, work)
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def unsafe_defaults(settings: Settings, host: str, env: Mapping[str, str]) -> list[str]:
+    """Warnings for ``serve`` (issue 15): without ``MOTCUA_ENV`` the defaults are a
+    developer's (demo data, the demo gateway, a generated key), harmless on this machine
+    and dangerous to anyone else who can reach it; and what the demo gateway does."""
+    lines: list[str] = []
+    if "MOTCUA_ENV" not in env and not _loopback(host):
+        bar = "!" * 78
+        lines += [
+            bar,
+            f"motcua: WARNING: serving on {host}, reachable from other machines, without "
+            "MOTCUA_ENV:",
+            f"motcua: running as {settings.environment}"
+            + (" with demo data" if settings.demo else "")
+            + (
+                " and the demo payment gateway (its button marks fees paid)"
+                if settings.sandbox_payments
+                else ""
+            )
+            + ".",
+            "motcua: set MOTCUA_ENV=production for real use, or MOTCUA_ENV=development to "
+            "say this is a test.",
+            bar,
+        ]
+    if settings.demo and not settings.sandbox_payments:
+        lines.append(
+            "motcua: the demo payment gateway is off: a real gateway (VNPay or VietQR) is "
+            "configured."
+        )
+    return lines
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -180,6 +222,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # Links, QR codes and passkeys need the address the browser really uses.
         os.environ["MOTCUA_PUBLIC_URL"] = f"http://{shown_host}:{args.port}"
         settings = Settings.from_env()
+    for line in unsafe_defaults(settings, args.host, os.environ):
+        print(line, file=sys.stderr)
     status = _prepare(settings)
     if status:
         return status
@@ -236,7 +280,12 @@ def _check(settings: Settings, _: argparse.Namespace) -> int:
             from redis.asyncio import Redis
             from redis.exceptions import RedisError
 
-            client = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
+            # Bounded like the app's own calls: a Redis that accepts and never answers
+            # is unreachable, not a hang.
+            timeout = settings.redis_timeout_ms / 1000
+            client = Redis.from_url(
+                settings.redis_url, socket_connect_timeout=timeout, socket_timeout=timeout
+            )
             try:
                 await client.ping()
             except RedisError as error:

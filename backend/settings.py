@@ -57,12 +57,22 @@ class Settings:
     db_pool_max: int
     sqlite_busy_timeout_ms: int
     log_level: str
+    # PostgreSQL's timeouts (issue 15): a partitioned or stalled database answers 503
+    # within seconds instead of holding every request. The server cancels a statement
+    # after ``db_statement_timeout_ms``; the app gives up on the connection a second later.
+    db_connect_timeout_ms: int = 3000
+    db_acquire_timeout_ms: int = 3000
+    db_statement_timeout_ms: int = 5000
     # Accounts (issue 3): sessions, rate limits, proxies, recovery-code hashing.
     session_citizen_days: int = 30
     session_staff_idle_minutes: int = 30
     session_staff_hours: int = 12
     auth_rate_per_address: int = 30
     auth_rate_per_account: int = 10
+    # The rate-limit store is optional: a Redis call waits at most this long, and a
+    # Redis found unreachable is tried again after this many seconds (issue 15).
+    redis_timeout_ms: int = 250
+    redis_retry_s: int = 30
     trusted_proxies: tuple[str, ...] = ()
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
@@ -71,6 +81,15 @@ class Settings:
     reenrol_minutes: int = 10
     # Catalogue (issue 4): raising it revokes every counter QR poster printed before.
     counter_key_version: int = 1
+    # Feedback (issue 15): a counter's visit code, which proves a rating's visit, changes
+    # every this many minutes (the previous one still works); more than
+    # ``counter_rating_burst`` ratings of one counter within its minutes are held for
+    # review, and so is feedback about one target beyond ``feedback_burst`` an hour.
+    visit_code_minutes: int = 15
+    counter_rating_burst: int = 5
+    counter_rating_burst_minutes: int = 10
+    feedback_burst: int = 5
+    feedback_burst_minutes: int = 60
     # Dossiers (issue 5): the province named at the top of the legal forms.
     province_name: str = "Tỉnh Thanh Hóa"
     # Notifications (issue 6): Web Push (VAPID) and the worker that drains the outbox.
@@ -92,6 +111,13 @@ class Settings:
     # Shown beside the account on the transfer page (a bank account's holder name).
     vietqr_account_name: str = ""
     payment_expiry_minutes: int = 15
+    # The demo gateway, whose "success" button marks fees paid: only in demo mode, and
+    # never beside a real gateway (VNPay or VietQR configured), where its success would
+    # pass for real money (issue 15). Decided in ``from_env``.
+    sandbox_payments: bool = False
+    # Kept files no row holds (a crash between the bytes and the row) are removed once
+    # this old: longer than any upload can take between the two (issue 15).
+    orphan_grace_s: int = 3600
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -125,6 +151,7 @@ class Settings:
         pool_max = _integer(env, "MOTCUA_DB_POOL_MAX", 10, low=1, high=500)
         if pool_max < pool_min:
             raise SettingsError("MOTCUA_DB_POOL_MAX", "must be at least MOTCUA_DB_POOL_MIN")
+        vnpay, vietqr = _vnpay(env, environment), _vietqr(env)
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -137,6 +164,15 @@ class Settings:
             db_pool_max=pool_max,
             sqlite_busy_timeout_ms=_integer(
                 env, "MOTCUA_SQLITE_BUSY_TIMEOUT_MS", 5000, low=0, high=600_000
+            ),
+            db_connect_timeout_ms=_integer(
+                env, "MOTCUA_DB_CONNECT_TIMEOUT_MS", 3000, low=100, high=120_000
+            ),
+            db_acquire_timeout_ms=_integer(
+                env, "MOTCUA_DB_ACQUIRE_TIMEOUT_MS", 3000, low=100, high=120_000
+            ),
+            db_statement_timeout_ms=_integer(
+                env, "MOTCUA_DB_STATEMENT_TIMEOUT_MS", 5000, low=100, high=3_600_000
             ),
             log_level=_choice(
                 env, "MOTCUA_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
@@ -152,6 +188,8 @@ class Settings:
             auth_rate_per_account=_integer(
                 env, "MOTCUA_AUTH_RATE_PER_ACCOUNT", 10, low=1, high=100_000
             ),
+            redis_timeout_ms=_integer(env, "MOTCUA_REDIS_TIMEOUT_MS", 250, low=10, high=10_000),
+            redis_retry_s=_integer(env, "MOTCUA_REDIS_RETRY_S", 30, low=1, high=3600),
             trusted_proxies=_trusted_proxies(env),
             argon2_memory_kib=_integer(
                 env, "MOTCUA_ARGON2_MEMORY_KIB", 65536, low=8, high=4 * 1024 * 1024
@@ -159,6 +197,15 @@ class Settings:
             argon2_time_cost=_integer(env, "MOTCUA_ARGON2_TIME_COST", 3, low=1, high=20),
             reenrol_minutes=_integer(env, "MOTCUA_REENROL_MINUTES", 10, low=1, high=30),
             counter_key_version=_integer(env, "MOTCUA_COUNTER_KEY_VERSION", 1, low=1, high=999_999),
+            visit_code_minutes=_integer(env, "MOTCUA_VISIT_CODE_MINUTES", 15, low=1, high=60),
+            counter_rating_burst=_integer(env, "MOTCUA_COUNTER_RATING_BURST", 5, low=1, high=1000),
+            counter_rating_burst_minutes=_integer(
+                env, "MOTCUA_COUNTER_RATING_BURST_MINUTES", 10, low=1, high=24 * 60
+            ),
+            feedback_burst=_integer(env, "MOTCUA_FEEDBACK_BURST", 5, low=1, high=1000),
+            feedback_burst_minutes=_integer(
+                env, "MOTCUA_FEEDBACK_BURST_MINUTES", 60, low=1, high=24 * 60
+            ),
             province_name=_text(env, "MOTCUA_PROVINCE_NAME", "Tỉnh Thanh Hóa", high=120),
             vapid_private_key=_vapid_private_key(env, environment, data_dir),
             vapid_subject=_vapid_subject(env, environment),
@@ -168,10 +215,22 @@ class Settings:
             push_hosts=_push_hosts(env),
             push_allow_http_loopback=_push_http_loopback(env, environment),
             push_timeout_s=_integer(env, "MOTCUA_PUSH_TIMEOUT_S", 10, low=1, high=120),
-            **_vnpay(env, environment),
-            **_vietqr(env),
+            **vnpay,
+            **vietqr,
+            sandbox_payments=demo
+            and not vnpay.get("vnpay_tmn_code")
+            and not vietqr.get("vietqr_bank_bin"),
             payment_expiry_minutes=_integer(
                 env, "MOTCUA_PAYMENT_EXPIRY_MINUTES", 15, low=5, high=24 * 60
+            ),
+            # Seconds for the tests; in production never less than five minutes, which
+            # no upload takes between keeping its bytes and writing its row.
+            orphan_grace_s=_integer(
+                env,
+                "MOTCUA_ORPHAN_GRACE_S",
+                3600,
+                low=300 if environment == "production" else 1,
+                high=7 * 86400,
             ),
         )
 

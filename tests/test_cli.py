@@ -69,7 +69,7 @@ async def test_serve_starts_on_an_empty_data_dir(tmp_path: Path) -> None:
                     assert time.monotonic() < deadline, "the server did not start in 60 s"
                     await asyncio.sleep(0.2)
             assert ready.status_code == 200
-            assert ready.json() == {"status": "ok"}
+            assert ready.json() == {"status": "ok", "rate_limits": "memory"}
             home = await client.get("/")
             assert home.status_code == 200
             assert "/p/" in home.text, "the demo catalogue is loaded"
@@ -163,3 +163,59 @@ def test_vapid_keys_prints_a_usable_pair_without_any_settings() -> None:
     assert result.returncode == 0, result.stderr
     private = result.stdout.splitlines()[0].removeprefix("MOTCUA_VAPID_PRIVATE_KEY=")
     assert vapid.public_key(private) in result.stdout
+
+
+async def test_serving_beyond_this_machine_without_motcua_env_says_so_loudly(
+    tmp_path: Path,
+) -> None:
+    """Issue 15: unset, MOTCUA_ENV means development with demo data and the demo
+    gateway; anyone who can reach the address would be able to use them."""
+    env = await cli_env(tmp_path, "cli_loud")
+    process = await asyncio.create_subprocess_exec(
+        MOTCUA,
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(free_port()),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    seen: list[str] = []
+    try:
+        async with asyncio.timeout(60):
+            while not any("MOTCUA_ENV=production" in line for line in seen):
+                line = (await process.stderr.readline()).decode()
+                assert line, f"serve ended without the warning: {seen}"
+                seen.append(line)
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.communicate(), timeout=30)
+    text = "".join(seen)
+    assert "WARNING: serving on 0.0.0.0" in text and "without MOTCUA_ENV" in text
+    assert "demo data" in text and "demo payment gateway" in text
+
+
+def test_the_warning_is_only_for_an_unsaid_environment_beyond_loopback(tmp_path: Path) -> None:
+    from backend.cli import unsafe_defaults
+    from backend.settings import Settings
+
+    settings = Settings.from_env({"MOTCUA_DATA_DIR": str(tmp_path / "data")})
+    assert unsafe_defaults(settings, "127.0.0.1", {}) == []
+    assert unsafe_defaults(settings, "::1", {}) == []
+    assert unsafe_defaults(settings, "localhost", {}) == []
+    assert unsafe_defaults(settings, "0.0.0.0", {"MOTCUA_ENV": "development"}) == []
+    assert any("WARNING" in line for line in unsafe_defaults(settings, "10.0.0.5", {}))
+    with_gateway = Settings.from_env(
+        {
+            "MOTCUA_DATA_DIR": str(tmp_path / "data"),
+            "MOTCUA_VNPAY_TMN_CODE": "MOTCUA99",
+            "MOTCUA_VNPAY_HASH_SECRET": "S" * 32,
+        }
+    )
+    lines = unsafe_defaults(with_gateway, "127.0.0.1", {})
+    assert lines == [
+        "motcua: the demo payment gateway is off: a real gateway (VNPay or VietQR) is configured."
+    ]

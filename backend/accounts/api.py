@@ -55,6 +55,7 @@ from backend.accounts.schemas import (
     StaffRead,
     StaffUpdate,
 )
+from backend.idempotency import IDEMPOTENT
 from backend.web.paths import local_path
 
 NO_STORE = CacheControlHeader(no_store=True)
@@ -345,7 +346,12 @@ class OrganisationApi(Controller):
     async def mine(self, principal: NamedDependency[Principal]) -> list[OrganisationRead]:
         return await service.my_organisations(principal)
 
-    @post("/", operation_id="registerOrganisation", summary="Register an organisation")
+    @post(
+        "/",
+        operation_id="registerOrganisation",
+        summary="Register an organisation",
+        opt=IDEMPOTENT,
+    )
     async def register(
         self,
         request: Request[Any, Any, Any],

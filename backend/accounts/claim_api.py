@@ -20,6 +20,7 @@ from backend.accounts.guards import client_of, require_citizen, require_staff, r
 from backend.accounts.schemas import ClaimDecision, ClaimIn, ClaimRead, ClaimReview, Principal
 from backend.attachments import MAX_FILE_BYTES, file_response
 from backend.i18n import N_, Text
+from backend.idempotency import IDEMPOTENT
 from backend.web.forms import convert
 
 # The certificate (at most 10 MB), the two text fields and the multipart framing.
@@ -65,6 +66,7 @@ class ClaimApi(Controller):
         "with `tax_code`, `reason` and the business registration certificate as `file` "
         "(JPEG, PNG, HEIC or PDF, 10 MB)",
         request_max_body_size=CLAIM_BODY_LIMIT,
+        opt=IDEMPOTENT,
     )
     async def file(
         self,

@@ -1,6 +1,7 @@
 """The accounts domain's configuration for one app: relying party, session lengths,
-rate limiter, recovery-code hasher, the key of signed links, the agency lookup, the
-attachments (organisation claims' certificates) and the clock (replaceable in tests)."""
+rate limiter, recovery-code key (and the argon2 hasher of older codes), the key of
+signed links, the agency lookup, the attachments (organisation claims' certificates)
+and the clock (replaceable in tests)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from argon2 import PasswordHasher
 
 from backend.accounts.ratelimit import (
     CounterStore,
+    FallbackCounters,
     MemoryCounters,
     Network,
     RateLimiter,
@@ -69,8 +71,12 @@ class AccountsRuntime:
     attachments: Attachments
     # Signs the "this was not me" links; derived from MOTCUA_SECRET_KEY, kept out of repr.
     link_key: bytes = field(repr=False)
+    # Keys the recovery codes' HMACs (service/recovery.py); derived likewise.
+    code_key: bytes = field(repr=False)
     find_agency: AgencyLookup = no_agencies
     now: Callable[[], dt.datetime] = field(default=utc_now)
+    # Whether argon2 recovery codes from before issue 15 remain (None: not asked yet).
+    legacy_codes: bool | None = None
 
     @classmethod
     def from_settings(
@@ -81,7 +87,12 @@ class AccountsRuntime:
         attachments: Attachments | None = None,
     ) -> AccountsRuntime:
         store: CounterStore = (
-            RedisCounters(settings.redis_url) if settings.redis_url else MemoryCounters()
+            FallbackCounters(
+                RedisCounters(settings.redis_url, timeout_s=settings.redis_timeout_ms / 1000),
+                retry_s=settings.redis_retry_s,
+            )
+            if settings.redis_url
+            else MemoryCounters()
         )
         runtime = cls(
             rp_id=settings.public_host,
@@ -108,6 +119,9 @@ class AccountsRuntime:
             attachments=attachments or Attachments.in_folder(settings.data_dir),
             link_key=hmac.new(
                 settings.secret_key.encode(), b"motcua accounts links v1", hashlib.sha256
+            ).digest(),
+            code_key=hmac.new(
+                settings.secret_key.encode(), b"motcua recovery codes v1", hashlib.sha256
             ).digest(),
             find_agency=find_agency,
         )

@@ -13,18 +13,22 @@ from pathlib import Path
 from backend.attachments.checks import MAX_FILE_BYTES, CheckedFile, inspect_upload, pdf_page_png
 from backend.attachments.serving import FILE_HEADERS, attachment, file_response
 from backend.attachments.storage import LocalStorage, Storage
+from backend.attachments.sweep import Holder, Swept, sweep
 
 __all__ = [
     "FILE_HEADERS",
     "MAX_FILE_BYTES",
     "Attachments",
     "CheckedFile",
+    "Holder",
     "LocalStorage",
     "Storage",
+    "Swept",
     "attachment",
     "file_response",
     "inspect_upload",
     "pdf_page_png",
+    "sweep",
 ]
 
 

@@ -13,6 +13,8 @@ FILE_HEADERS: Final = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Cache-Control": "private, no-store",
+    # Read by our own pages only: no other site may embed it (issue 15).
+    "Cross-Origin-Resource-Policy": "same-origin",
 }
 
 

@@ -3,6 +3,10 @@
 Keys are random and ours alone; no part of a citizen's file name ever reaches a path.
 Files live under the data directory, outside ``public/``, and are only ever served
 through an API that checks who is asking.
+
+The bytes are kept before the row that names them is written (a file must exist
+before anyone can be told of it), so a crash in between leaves a file nobody holds;
+``kept`` and ``drop_temporary`` let ``sweep`` find and remove such files.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import contextlib
 import os
 import re
 import secrets
+import stat
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -20,6 +26,7 @@ from backend.errors import NotFound
 from backend.i18n import N_
 
 _KEY: Final = re.compile(r"[0-9a-f]{32}")
+_TEMPORARY: Final = re.compile(r"\.upload-.+\.tmp")
 
 
 class Storage(Protocol):
@@ -33,6 +40,16 @@ class Storage(Protocol):
 
     async def delete(self, key: str) -> None:
         """Forget ``key``; a key already gone is not an error."""
+        ...
+
+    def kept(self, before: float) -> AsyncIterator[list[str]]:
+        """The keys of every file written before ``before`` (a POSIX time), a batch at
+        a time (a folder of the local store)."""
+        ...
+
+    async def drop_temporary(self, before: float) -> int:
+        """Remove what uploads interrupted before ``before`` left half-written; returns
+        how many."""
         ...
 
 
@@ -54,6 +71,50 @@ class LocalStorage(Storage):
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._delete, self._path(key))
+
+    async def kept(self, before: float) -> AsyncIterator[list[str]]:
+        for folder in await asyncio.to_thread(self._folders):
+            keys = await asyncio.to_thread(self._older, folder, _KEY, before)
+            if keys:
+                yield [path.name for path in keys]
+
+    async def drop_temporary(self, before: float) -> int:
+        dropped = 0
+        for folder in await asyncio.to_thread(self._folders):
+            for path in await asyncio.to_thread(self._older, folder, _TEMPORARY, before):
+                await asyncio.to_thread(self._delete, path)
+                dropped += 1
+        return dropped
+
+    def _folders(self) -> list[Path]:
+        try:
+            return sorted(
+                entry
+                for entry in self.root.iterdir()
+                if re.fullmatch(r"[0-9a-f]{2}", entry.name) and entry.is_dir()
+            )
+        except FileNotFoundError:
+            return []
+
+    @staticmethod
+    def _older(folder: Path, name: re.Pattern[str], before: float) -> list[Path]:
+        """Regular files (not links) of ``folder`` named like ``name``, last written
+        before ``before``; anything else found there is left alone."""
+        found = []
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            if not name.fullmatch(entry.name):
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # removed meanwhile
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < before:
+                found.append(Path(entry.path))
+        return found
 
     def _path(self, key: str) -> Path:
         # A key that could not have come from put() names nothing we keep: refuse it

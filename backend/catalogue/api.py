@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 
 from backend.catalogue import service
@@ -63,6 +64,8 @@ class ProcedureApi(Controller):
             "most the 200 best matches. Answers carry an ETag (If-None-Match gives 304)."
         ),
         response_description="One page of procedures",
+        # The body is encoded once for its ETag: say what it holds.
+        responses={200: ResponseSpec(ProcedurePage, description="One page of procedures")},
     )
     async def list_procedures(
         self,
@@ -84,6 +87,7 @@ class ProcedureApi(Controller):
         operation_id="getProcedure",
         summary="One procedure, in full",
         response_description="The procedure (with an ETag)",
+        responses={200: ResponseSpec(ProcedureRead, description="The procedure (with an ETag)")},
     )
     async def get_procedure(
         self, request: Request[Any, Any, Any], code: ProcedureCodeParam
@@ -100,6 +104,7 @@ class ProcedureApi(Controller):
             "`q` keeps those whose commune or agency name holds every word typed, with or "
             "without diacritics (an empty list when none does)."
         ),
+        responses={200: ResponseSpec(list[Place], description="The agencies")},
     )
     async def agencies(
         self,

@@ -279,6 +279,7 @@ __all__ = [
     "count_procedures",
     "counter_for_token",
     "counter_token",
+    "counters_of",
     "delete_procedure",
     "export_catalogue",
     "fee_lines",

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, cast
 
 import aiosqlite
+import asyncpg  # type: ignore[import-untyped]
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
 from backend.settings import Settings
@@ -31,6 +33,42 @@ def active_engine() -> Engine[Any]:
 def _bind_tables(engine: Engine[Any]) -> None:
     for table in _all_tables():
         table._meta.db = engine
+
+
+# What a client is told to wait (Retry-After) while the database is away: a stalled
+# connection is given up within seconds, and a network blip, a restart or a backup's
+# lock usually passes in a few.
+RETRY_AFTER_S = 5
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer in time (a partition, a restart, a lock another
+    process holds): nothing was written, the request may be tried again. Not an
+    ``AppError``: a page that shows a refused form again must not show this as a
+    mistake in the form; ``backend.web.errors`` answers 503 with Retry-After."""
+
+    retry_after = RETRY_AFTER_S
+
+
+def _busy(error: BaseException) -> bool:
+    """SQLite's "database is locked": another connection holds the write lock."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    return isinstance(error, sqlite3.OperationalError) and code in {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    }
+
+
+class _SQLiteTransaction(SQLiteTransaction):
+    async def begin(self) -> None:
+        try:
+            await super().begin()  # type: ignore[no-untyped-call]
+        except BaseException as error:
+            # Piccolo would leave the connection (and its thread) open.
+            await self.connection.close()
+            if _busy(error):
+                raise DatabaseUnavailable("the SQLite write lock is held elsewhere") from error
+            raise
 
 
 class EmbeddedSQLiteEngine(SQLiteEngine):
@@ -56,6 +94,8 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
         self._pooling = False
         # Writers queue here instead of spinning on SQLite's busy handler.
         self.write_lock = asyncio.Lock()
+        # The connection of ``write_unless_busy``: it never waits for the lock.
+        self._impatient: aiosqlite.Connection | None = None
 
     async def get_connection(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -90,6 +130,76 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
                 await connection.close()
         return rows
 
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
+        try:
+            return await super().run_querystring(querystring, in_pool)
+        except sqlite3.OperationalError as error:
+            if _busy(error):
+                raise DatabaseUnavailable("the SQLite write lock is held elsewhere") from error
+            raise
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
+        try:
+            return await super().run_ddl(ddl, in_pool)
+        except sqlite3.OperationalError as error:
+            if _busy(error):
+                raise DatabaseUnavailable("the SQLite write lock is held elsewhere") from error
+            raise
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return _SQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """The in-process write lock, waited for no longer than the busy timeout: behind
+        a writer stuck on another process's lock (a backup), the queue answers 503 in
+        seconds instead of each writer waiting out the timeout in turn."""
+        try:
+            async with asyncio.timeout(self.busy_timeout_ms / 1000):
+                await self.write_lock.acquire()
+        except TimeoutError:
+            raise DatabaseUnavailable("the queue of writers did not move") from None
+        try:
+            yield
+        finally:
+            self.write_lock.release()
+
+    async def write_unless_busy(self, querystring: QueryString) -> bool:
+        """Run one autocommit write only if the lock is free at once; False if not."""
+        if self.write_lock.locked():
+            return False
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        async with self.write_lock:
+            if self._impatient is None:
+                connection = await self.get_connection()
+                await connection.execute_fetchall("PRAGMA busy_timeout = 0")
+                self._impatient = connection
+            connection = self._impatient
+            try:
+                await connection.execute_fetchall(query, args)
+            except sqlite3.OperationalError as error:
+                if _busy(error):
+                    return False
+                await self._drop_impatient()
+                raise
+            except BaseException:
+                await self._drop_impatient()
+                raise
+            if not self._pooling:
+                await self._drop_impatient()
+        return True
+
+    async def _drop_impatient(self) -> None:
+        connection, self._impatient = self._impatient, None
+        if connection is not None:
+            await connection.close()
+
     async def start_connection_pool(self, **_: Any) -> None:
         connection = await self.get_connection()
         try:
@@ -103,6 +213,157 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()
+        await self._drop_impatient()
+
+
+# Errors that mean the PostgreSQL server is away or overwhelmed, not that the query
+# is wrong: the request answers 503. A statement cancelled at ``statement_timeout``
+# (QueryCanceledError) is an OperatorInterventionError, as are a shutdown and a
+# server still starting; too many connections is an InsufficientResourcesError.
+_AWAY: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+)
+
+
+def _cut(error: BaseException) -> bool:
+    """Whether a connection that raised this may be stuck mid-way through the protocol
+    (a timeout, a cut, a cancellation): it is dropped, neither reused nor rolled back
+    (a ROLLBACK sent into a partition would wait out another timeout; the server rolls
+    back the transaction of a connection that ends)."""
+    if isinstance(error, DatabaseUnavailable) and error.__cause__ is not None:
+        error = error.__cause__
+    return isinstance(
+        error, (OSError, TimeoutError, asyncio.CancelledError, asyncpg.InterfaceError)
+    )
+
+
+class _BoundedTransaction(PostgresTransaction):
+    """Piccolo's transaction, with a bounded wait for a connection and a connection
+    that failed mid-way dropped: Piccolo never gives the connection back to the pool
+    when BEGIN or ROLLBACK fails, so each partition would leak one until none is left."""
+
+    engine: BoundedPostgresEngine
+
+    async def __aenter__(self) -> PostgresTransaction:
+        if self._parent is not None:
+            return self._parent
+        try:
+            self.connection = await self.engine.acquire()
+        except _AWAY as error:
+            raise DatabaseUnavailable("no PostgreSQL connection in time") from error
+        try:
+            self.transaction = self.connection.transaction()
+            await self.begin()  # type: ignore[no-untyped-call]
+        except BaseException as error:
+            await self.engine.release(self.connection, cut=True)
+            if isinstance(error, _AWAY):
+                raise DatabaseUnavailable("PostgreSQL did not begin a transaction") from error
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        cut = exception is not None and _cut(exception)
+        try:
+            if exception is None:
+                if not self._committed and not self._rolled_back:
+                    await self.commit()  # type: ignore[no-untyped-call]
+            elif not cut and not self._rolled_back:
+                await self.rollback()  # type: ignore[no-untyped-call]
+        except BaseException as error:
+            cut = cut or _cut(error)
+            if isinstance(error, _AWAY):
+                raise DatabaseUnavailable("PostgreSQL did not end a transaction") from error
+            raise
+        finally:
+            await self.engine.release(self.connection, cut=cut)
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+class BoundedPostgresEngine(PostgresEngine):
+    """PostgreSQL on which no request waits longer than a few seconds.
+
+    Piccolo's engine waits for ever: for a connection from the pool, to connect, for
+    an answer. Here connecting is bounded by ``timeout``; a statement by the server's
+    ``statement_timeout`` and, should the server not answer at all (a partition), by
+    asyncpg's ``command_timeout`` a second later; the wait for a pooled connection by
+    ``acquire_timeout``. A connection that timed out is dropped from the pool (a
+    blackholed one would otherwise be handed out again and again), and a failure of
+    the connection raises ``DatabaseUnavailable``. A new connection is opened when the
+    pool next needs one, so the app recovers by itself once the server is back.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        connect_timeout_ms: int,
+        acquire_timeout_ms: int,
+        statement_timeout_ms: int,
+    ) -> None:
+        super().__init__(
+            config={
+                "dsn": dsn,
+                "timeout": connect_timeout_ms / 1000,
+                "command_timeout": statement_timeout_ms / 1000 + 1,
+                "server_settings": {
+                    "statement_timeout": str(statement_timeout_ms),
+                    # A transaction whose client vanished in a partition would keep its
+                    # row locks until TCP keepalive notices (two hours by default).
+                    "idle_in_transaction_session_timeout": str(
+                        max(10_000, 2 * statement_timeout_ms)
+                    ),
+                },
+            }
+        )
+        self.acquire_timeout = acquire_timeout_ms / 1000
+
+    async def acquire(self) -> Any:
+        if self.pool is None:
+            return await self.get_new_connection()
+        return await self.pool.acquire(timeout=self.acquire_timeout)
+
+    async def release(self, connection: Any, *, cut: bool) -> None:
+        if cut:
+            connection.terminate()
+        if self.pool is not None:
+            # Bounded by the acquire timeout, which the pool keeps with the connection.
+            await self.pool.release(connection)
+        elif not cut:
+            await connection.close(timeout=self.acquire_timeout)
+
+    async def _run_in_pool(self, query: str, args: Sequence[Any] | None = None) -> Any:
+        connection = await self.acquire()
+        cut = False
+        try:
+            return await connection.fetch(query, *(args or []))
+        except BaseException as error:
+            cut = _cut(error)
+            raise
+        finally:
+            await self.release(connection, cut=cut)
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
+        try:
+            return await super().run_querystring(querystring, in_pool)
+        except _AWAY as error:
+            raise DatabaseUnavailable("PostgreSQL did not answer in time") from error
+
+    async def run_ddl(self, ddl: str, in_pool: bool = True) -> Any:
+        try:
+            return await super().run_ddl(ddl, in_pool)
+        except _AWAY as error:
+            raise DatabaseUnavailable("PostgreSQL did not answer in time") from error
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _BoundedTransaction(engine=self, allow_nested=allow_nested)
 
 
 def build_engine(settings: Settings) -> Engine[Any]:
@@ -111,7 +372,12 @@ def build_engine(settings: Settings) -> Engine[Any]:
         return EmbeddedSQLiteEngine(
             path=str(settings.sqlite_path), busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
-    return PostgresEngine(config={"dsn": settings.database_url})
+    return BoundedPostgresEngine(
+        settings.database_url,
+        connect_timeout_ms=settings.db_connect_timeout_ms,
+        acquire_timeout_ms=settings.db_acquire_timeout_ms,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+    )
 
 
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
@@ -123,6 +389,19 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+async def write_unless_busy(sql: str, *args: Any) -> bool:
+    """One small write worth making only if it costs no wait (a session's last-seen
+    time), in ``fetch``'s form. On SQLite it is skipped, returning False, while another
+    writer holds the lock (a backup, an import, a queue of writers): reading a page
+    must not queue behind them. On PostgreSQL, or inside a transaction, it is a plain
+    statement."""
+    engine = active_engine()
+    if isinstance(engine, EmbeddedSQLiteEngine) and engine.current_transaction.get() is None:
+        return await engine.write_unless_busy(QueryString(sql, *args))
+    await engine.run_querystring(QueryString(sql, *args))
+    return True
+
+
 @contextlib.asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction for writes: IMMEDIATE on SQLite, so a read-then-write never
@@ -132,7 +411,7 @@ async def write_transaction() -> AsyncIterator[None]:
         yield
         return
     if isinstance(engine, EmbeddedSQLiteEngine):
-        async with engine.write_lock, engine.transaction(TransactionType.immediate):
+        async with engine.writing(), engine.transaction(TransactionType.immediate):
             yield
     else:
         async with engine.transaction():
@@ -180,12 +459,32 @@ class Database:
 
     async def migrate(self) -> list[str]:
         """Apply pending migrations of every domain; return the ids applied."""
-        before = set(await self._applied())
-        with contextlib.redirect_stdout(io.StringIO()) as output:
-            result = await run_forwards(app_name="all")
-        if not result.success:
-            raise RuntimeError(f"migrations failed: {result.message or output.getvalue()}")
-        return sorted(name for _app, name in set(await self._applied()) - before)
+        async with self._migrating():
+            before = set(await self._applied())
+            with contextlib.redirect_stdout(io.StringIO()) as output:
+                result = await run_forwards(app_name="all")
+            if not result.success:
+                raise RuntimeError(f"migrations failed: {result.message or output.getvalue()}")
+            return sorted(name for _app, name in set(await self._applied()) - before)
+
+    @contextlib.asynccontextmanager
+    async def _migrating(self) -> AsyncIterator[None]:
+        """On PostgreSQL, migrations run on connections of their own without the
+        requests' statement timeout: building an index of a large table takes longer."""
+        if not isinstance(self.engine, BoundedPostgresEngine):
+            yield
+            return
+        engine = PostgresEngine(
+            config={"dsn": self.settings.database_url, "timeout": self.engine.config["timeout"]}
+        )
+        _open_engines.append(engine)
+        _bind_tables(engine)
+        try:
+            yield
+        finally:
+            _open_engines.remove(engine)
+            if _open_engines:
+                _bind_tables(_open_engines[-1])
 
     async def pending_migrations(self) -> int:
         from piccolo.apps.migrations.commands.base import BaseMigrationManager

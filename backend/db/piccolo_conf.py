@@ -20,6 +20,7 @@ APP_REGISTRY = AppRegistry(
         "backend.payments.piccolo_app",
         "backend.feedback.piccolo_app",
         "backend.stats.piccolo_app",
+        "backend.idempotency.piccolo_app",
     ]
 )
 

@@ -28,6 +28,7 @@ from backend.dossiers.forms import FormKind
 from backend.dossiers.schemas import (
     ActionIn,
     AssistedCreate,
+    ClaimCodeRead,
     ClaimIn,
     DossierPage,
     DossierRead,
@@ -43,6 +44,7 @@ from backend.dossiers.schemas import (
 from backend.dossiers.service import runtime_of
 from backend.errors import InvalidInput
 from backend.i18n import N_
+from backend.idempotency import IDEMPOTENT
 
 # An upload's body: the file (at most 10 MB) and the multipart framing around it.
 UPLOAD_BODY_LIMIT = MAX_FILE_BYTES + 64 * 1024
@@ -82,7 +84,12 @@ class DossierApi(Controller):
     tags = ["dossiers"]
     guards = [require_signed_in]
 
-    @post("/", operation_id="createDraft", summary="Start a draft (idempotent by draft_key)")
+    @post(
+        "/",
+        operation_id="createDraft",
+        summary="Start a draft (idempotent by draft_key)",
+        opt=IDEMPOTENT,
+    )
     async def create(
         self,
         request: Request[Any, Any, Any],
@@ -109,7 +116,14 @@ class DossierApi(Controller):
         limiter = accounts_of(request).limiter
         await limiter.check_address("dossier-claim", client_of(request).address)
         await limiter.check_account("dossier-claim", who.account_id)
-        return await service.claim(runtime_of(request), who, data.code, data.phone)
+        return await service.claim(
+            runtime_of(request),
+            who,
+            data.code,
+            data.phone,
+            data.claim_code,
+            address=client_of(request).address,
+        )
 
     @get("/{dossier_id:int}", operation_id="getDossier", summary="One dossier")
     async def read(
@@ -149,6 +163,7 @@ class DossierApi(Controller):
         operation_id="uploadFile",
         summary="Attach a photo or PDF (JPEG, PNG, HEIC or PDF; 10 MB a file, 50 MB a dossier)",
         request_max_body_size=UPLOAD_BODY_LIMIT,
+        opt=IDEMPOTENT,
     )
     async def upload(
         self,
@@ -303,6 +318,7 @@ class StaffDossierApi(Controller):
         "/",
         operation_id="enterDossier",
         summary="Enter a walk-in citizen's dossier (received at once)",
+        opt=IDEMPOTENT,
     )
     async def enter(
         self,
@@ -312,6 +328,40 @@ class StaffDossierApi(Controller):
     ) -> Response[DossierRead]:
         dossier = await service.create_assisted(runtime_of(request), principal, data)
         return Response(dossier, status_code=HTTP_201_CREATED)
+
+    @post(
+        "/{dossier_id:int}/claim-code",
+        operation_id="issueClaimCode",
+        summary="A new claim code for a counter dossier (shown once; replaces the earlier)",
+        status_code=HTTP_201_CREATED,
+    )
+    async def claim_code(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+    ) -> Response[ClaimCodeRead]:
+        dossier, claim_code = await service.issue_claim_code(
+            runtime_of(request), principal, dossier_id, address=client_of(request).address
+        )
+        read = ClaimCodeRead(dossier_id=dossier.id, code=dossier.code or "", claim_code=claim_code)
+        return Response(read, status_code=HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+    @delete(
+        "/{dossier_id:int}/claim",
+        operation_id="revokeClaim",
+        summary="Take a counter dossier back from the account that claimed it",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def revoke_claim(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+    ) -> None:
+        await service.revoke_claim(
+            runtime_of(request), principal, dossier_id, address=client_of(request).address
+        )
 
 
 class TrackingApi(Controller):
@@ -325,8 +375,9 @@ class TrackingApi(Controller):
         status_code=HTTP_200_OK,
     )
     async def track(self, request: Request[Any, Any, Any], data: JSONBody[TrackIn]) -> TrackingRead:
-        await accounts_of(request).limiter.check_address("track", client_of(request).address)
-        return await service.track(data.code, data.phone_last4)
+        limiter = accounts_of(request).limiter
+        await limiter.check_address("track", client_of(request).address)
+        return await service.track(limiter, data.code, data.phone_last4)
 
     @get(
         "/{token:str}",

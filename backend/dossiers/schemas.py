@@ -230,6 +230,16 @@ class AssistedCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ClaimIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     code: DossierCode
     phone: Phone
+    # Printed on form 01 at the counter (``XXXX-XXXX``; case, spaces and dashes ignored).
+    claim_code: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+
+
+class ClaimCodeRead(msgspec.Struct, kw_only=True):
+    """A new claim code, shown this once (only its HMAC is kept)."""
+
+    dossier_id: int
+    code: str
+    claim_code: str
 
 
 class TrackIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

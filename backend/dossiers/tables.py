@@ -45,6 +45,11 @@ class Dossier(Table, tablename="dossiers_dossier"):
     owner_id = Integer(null=True, default=None, index=True)  # the citizen's account
     organisation_id = Integer(null=True, default=None, index=True)
     entered_by = Integer(null=True, default=None)  # the official, for assisted dossiers
+    # A counter dossier is claimed into a citizen's account with the code printed on
+    # form 01 (issue 15): only its HMAC is kept, and the wrong attempts against it,
+    # which lock it after ``service.claims.MAX_CLAIM_FAILURES`` until a new code is issued.
+    claim_code_hash = Varchar(length=64, null=True, default=None)
+    claim_failures = Integer(default=0)
     assignee_id = Integer(null=True, default=None, index=True)
     applicant_name = Text(default="")
     applicant_phone = Varchar(length=16, default="")

@@ -20,7 +20,6 @@ from backend.accounts.guards import Principal, require_signed_in
 from backend.errors import InvalidInput
 from backend.feedback import service
 from backend.feedback.requests import (
-    COUNTER_BUCKET,
     COUNTER_TOKEN,
     FEEDBACK_BODY_LIMIT,
     FEEDBACK_BUCKET,
@@ -29,6 +28,7 @@ from backend.feedback.requests import (
     device_of,
     feedback_fields,
     photo_response,
+    rate_counter,
     read_photos,
     set_device_cookie,
 )
@@ -47,10 +47,13 @@ from backend.feedback.schemas import (
     PublishedAnswer,
     RatingIn,
     RatingRead,
+    ReviewIn,
+    VisitCode,
 )
 from backend.feedback.service import Upload
 from backend.feedback.service.labels import FIELDS
 from backend.i18n import N_
+from backend.idempotency import IDEMPOTENT
 from backend.web.forms import convert
 
 FEEDBACK_CODE = PathParameter(max_length=24, pattern=r"^PA-[0-9]{6}-[A-Z0-9]{6}$")
@@ -91,6 +94,7 @@ class DossierRatingApi(Controller):
         operation_id="rateDossier",
         summary="Rate a returned dossier, or change the rating within 7 days",
         status_code=HTTP_200_OK,
+        opt=IDEMPOTENT,
     )
     async def rate(
         self,
@@ -109,7 +113,9 @@ class CounterRatingApi(Controller):
     @post(
         "/{token:str}/ratings",
         operation_id="rateCounter",
-        summary="Rate today's visit to a counter (its QR token; one a device a day)",
+        summary="Rate today's visit to a counter (its QR token and the code it shows now; "
+        "one a device a day; `status` says whether it counts or is held for review)",
+        opt=IDEMPOTENT,
     )
     async def rate(
         self,
@@ -117,13 +123,11 @@ class CounterRatingApi(Controller):
         token: Annotated[str, COUNTER_TOKEN],
         data: JSONBody[CounterRatingIn],
     ) -> Response[RatingRead]:
-        await check_rate(request, COUNTER_BUCKET)
-        runtime = runtime_of(request)
         device, cookie = device_of(request)
-        rating = await service.rate_counter(runtime, token, device, data)
+        rating = await rate_counter(request, token, device, data)
         response = Response(rating, status_code=HTTP_201_CREATED)
         if cookie:
-            set_device_cookie(response, runtime, cookie)
+            set_device_cookie(response, runtime_of(request), cookie)
         return response
 
 
@@ -141,6 +145,7 @@ class FeedbackApi(Controller):
         "up to 3 photos named `photos`",
         request_max_body_size=FEEDBACK_BODY_LIMIT,
         status_code=HTTP_201_CREATED,
+        opt=IDEMPOTENT,
     )
     async def send(
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal | None]
@@ -183,6 +188,7 @@ class FeedbackApi(Controller):
         operation_id="rateFeedbackAnswer",
         summary="Rate the answer (1-5 stars), once",
         status_code=HTTP_200_OK,
+        opt=IDEMPOTENT,
     )
     async def rate_answer(
         self,
@@ -207,7 +213,7 @@ class StaffFeedbackApi(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
-        status: Annotated[str, QueryParameter(pattern="^(open|answered|all)$")] = "open",
+        status: Annotated[str, QueryParameter(pattern="^(open|answered|held|all)$")] = "open",
         page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
     ) -> FeedbackQueue:
         return await service.queue(runtime_of(request), principal, status, page=page)
@@ -267,6 +273,60 @@ class StaffFeedbackApi(Controller):
         data: JSONBody[ForwardIn],
     ) -> FeedbackDetail:
         return await service.forward(runtime_of(request), principal, feedback_id, data)
+
+    @post(
+        "/feedback/{feedback_id:int}/review",
+        operation_id="reviewFeedback",
+        summary="Release held feedback (its deadline starts today) or reject it (leaders)",
+        status_code=HTTP_200_OK,
+    )
+    async def review(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        feedback_id: FromPath[int],
+        data: JSONBody[ReviewIn],
+    ) -> FeedbackDetail:
+        return await service.review_feedback(
+            runtime_of(request), principal, feedback_id, data.decision
+        )
+
+    @get(
+        "/counters/{number:int}/visit-code",
+        operation_id="counterVisitCode",
+        summary="The code one of my agency's counters shows now (it proves a visit)",
+    )
+    async def visit_code(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        number: FromPath[int],
+    ) -> Response[VisitCode]:
+        code = await service.visit_code(runtime_of(request), principal, number)
+        return Response(code, headers={"Cache-Control": "no-store"})
+
+    @get(
+        "/ratings/held",
+        operation_id="heldRatings",
+        summary="My agency's ratings held for review (leaders)",
+    )
+    async def held_ratings(self, principal: NamedDependency[Principal]) -> list[RatingRead]:
+        return await service.held_ratings(principal)
+
+    @post(
+        "/ratings/{rating_id:int}/review",
+        operation_id="reviewRating",
+        summary="Count a held rating or reject it (leaders)",
+        status_code=HTTP_200_OK,
+    )
+    async def review_rating(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        rating_id: FromPath[int],
+        data: JSONBody[ReviewIn],
+    ) -> RatingRead:
+        return await service.review_rating(runtime_of(request), principal, rating_id, data.decision)
 
     @get("/ratings", operation_id="officialRatings", summary="My ratings and my agency's")
     async def ratings(

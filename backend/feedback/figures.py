@@ -8,7 +8,8 @@ dossier the agency that handled it and gave its result (the dossier's
 ``agency_code``, which after a transfer is not the one that received it: the agency
 its result counts at in the figures); feedback on the day received at the agency
 first given it, and on the day answered at the agency that answered. Satisfied: 4 or
-5 out of 5; unhappy: 1 or 2.
+5 out of 5; unhappy: 1 or 2. Only counted ratings (their visit proven, not held in a
+burst) and accepted feedback (not held, not rejected) are counted (issue 15).
 """
 
 from __future__ import annotations
@@ -62,15 +63,19 @@ class FeedbackChange(msgspec.Struct, frozen=True):
     dossier_id: int | None
 
 
-_RATINGS = (
+# Status is nearly always the same value: never the index that drives these (SQLite
+# would otherwise read every counted rating instead of the days asked for).
+_RATINGS = Sql(
     "SELECT day, agency_code AS agency, source, COUNT(*) AS count,"
     " SUM(CASE WHEN overall >= 4 THEN 1 ELSE 0 END) AS satisfied"
-    " FROM feedback_rating WHERE day >= {} AND day <= {}"
+    " FROM feedback_rating WHERE day >= {} AND day <= {} AND NOINDEX status = 'counted'"
     " GROUP BY 1, 2, 3"
 )
-_RECEIVED = (
+_RECEIVED = Sql(
     "SELECT received_day AS day, first_agency AS agency, COUNT(*) AS count"
     " FROM feedback_item WHERE received_day >= {} AND received_day <= {}"
+    # Feedback held for review (a burst about one target) or rejected is in no figure.
+    " AND NOINDEX status IN ('open', 'answered')"
     " GROUP BY 1, 2"
 )
 _ANSWERED = (
@@ -84,10 +89,12 @@ _ANSWERED = (
     " GROUP BY 1, 2"
 )
 # Both by the dossier_id indexes: the range is that of the dossiers the caller counts.
-_UNHAPPY = (
+_UNHAPPY = Sql(
     "SELECT dossier_id FROM feedback_rating"
     " WHERE dossier_id >= {} AND dossier_id <= {} AND overall <= 2"
+    " AND NOINDEX status = 'counted'"
     " UNION SELECT dossier_id FROM feedback_item WHERE dossier_id >= {} AND dossier_id <= {}"
+    " AND NOINDEX status IN ('open', 'answered')"
 )
 # Few rows changed since the last refresh: by updated_at, whatever SQLite guesses (it
 # would otherwise scan the day index for the DISTINCT, 0.5 s on 200,000 ratings).
@@ -113,13 +120,13 @@ _OVERDUE = Sql(
 
 async def rating_counts(first: dt.date, last: dt.date) -> list[RatingCount]:
     """Ratings of the days ``first`` to ``last``, by day, agency and source."""
-    rows = await fetch(_RATINGS, first, last)
+    rows = await fetch(_RATINGS(), first, last)
     return msgspec.convert(rows, list[RatingCount], strict=False)
 
 
 async def feedback_received_counts(first: dt.date, last: dt.date) -> list[FeedbackReceived]:
     """Feedback received on the days ``first`` to ``last``, by day and first agency."""
-    rows = await fetch(_RECEIVED, first, last)
+    rows = await fetch(_RECEIVED(), first, last)
     return msgspec.convert(rows, list[FeedbackReceived], strict=False)
 
 
@@ -132,7 +139,7 @@ async def feedback_answered_counts(first: dt.date, last: dt.date) -> list[Feedba
 async def unhappy_dossier_ids(first_id: int, last_id: int) -> set[int]:
     """The dossiers with ids from ``first_id`` to ``last_id`` that their applicant
     rated 1 or 2, or that are the subject of a feedback (Decision 766's unhappy)."""
-    rows = await fetch(_UNHAPPY, first_id, last_id, first_id, last_id)
+    rows = await fetch(_UNHAPPY(), first_id, last_id, first_id, last_id)
     return {int(row["dossier_id"]) for row in rows}
 
 

@@ -1,6 +1,6 @@
 """What the feedback API and pages share about a request: the device cookie of counter
-ratings, the per-address rate limits, reading a feedback's fields and photos from a
-form, and serving a photo back."""
+ratings and rating a counter as that device, the per-address rate limit of feedback,
+reading a feedback's fields and photos from a form, and serving a photo back."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from backend.accounts.guards import runtime_of as accounts_of
 from backend.attachments import MAX_FILE_BYTES, file_response
 from backend.feedback import service
 from backend.feedback.runtime import FeedbackRuntime, runtime_of
-from backend.feedback.schemas import FeedbackIn
+from backend.feedback.schemas import CounterRatingIn, FeedbackIn, RatingRead
 
 DEVICE_COOKIE = "motcua_device"
 DEVICE_MAX_AGE = 365 * 24 * 3600
-# The rate-limit buckets (per client address, counted in Redis when there is one).
-COUNTER_BUCKET = "counter-rating"
+# The rate-limit bucket of feedback (per client address, in Redis when there is one).
+# Counter ratings have none: a proven visit is never limited by an address that every
+# phone on a centre's Wi-Fi shares (the service limits wrong visit codes instead).
 FEEDBACK_BUCKET = "feedback"
 # Up to three photos of at most 10 MB each, the text fields and the multipart framing.
 FEEDBACK_BODY_LIMIT = service.MAX_PHOTOS * MAX_FILE_BYTES + 256 * 1024
@@ -58,6 +59,20 @@ async def check_rate(request: Request[Any, Any, Any], bucket: str) -> None:
     """Count one request of the client's address (a trusted proxy's X-Forwarded-For,
     never a header anyone can send) in ``bucket``; TooManyRequests past the limit."""
     await accounts_of(request).limiter.check_address(bucket, client_of(request).address)
+
+
+async def rate_counter(
+    request: Request[Any, Any, Any], token: str, device: str, data: CounterRatingIn
+) -> RatingRead:
+    """Rate a counter visit as ``device`` (``device_of``) from this client address."""
+    return await service.rate_counter(
+        runtime_of(request),
+        accounts_of(request).limiter,
+        token,
+        device,
+        client_of(request).address,
+        data,
+    )
 
 
 def feedback_fields(form: Any) -> dict[str, Any]:

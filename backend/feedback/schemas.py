@@ -12,7 +12,11 @@ Stars = Literal[1, 2, 3, 4, 5]
 Comment = Annotated[str, msgspec.Meta(max_length=1000)]
 Source = Literal["dossier", "counter"]
 Category = Literal["thu_tuc", "thoi_gian", "thai_do", "phi", "co_so", "khac"]
-FeedbackStatus = Literal["open", "answered"]
+# "held": one of a burst, waiting for a leader's review (not counted, no deadline yet).
+FeedbackStatus = Literal["open", "answered", "held", "rejected"]
+# Only "counted" enters the figures; "unverified": made before visits were proven.
+RatingStatus = Literal["counted", "held", "rejected", "unverified"]
+Decision = Literal["release", "reject"]
 
 
 class RatingIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -27,6 +31,8 @@ class RatingIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class CounterRatingIn(RatingIn, kw_only=True, forbid_unknown_fields=True):
+    # The code shown at the counter now (six digits): the proof of the visit, required.
+    visit_code: Annotated[str, msgspec.Meta(max_length=16)] = ""
     # A dossier code the person may add; it is kept as typed, never checked or shown.
     stated_code: Annotated[str, msgspec.Meta(max_length=48)] = ""
 
@@ -47,10 +53,35 @@ class RatingRead(msgspec.Struct, kw_only=True):
     day: dt.date
     created_at: dt.datetime
     updated_at: dt.datetime
+    # Counted in the figures, or held for review (a burst at its counter).
+    status: RatingStatus = "counted"
+    held_reason: str = ""
     # Until when the person may still change it (dossier ratings).
     editable_until: dt.datetime | None = None
     # Whether the person asking gave it (or another member of the organisation).
     by_me: bool = True
+
+
+class VisitCode(msgspec.Struct, kw_only=True):
+    """The code a counter shows now, which proves a visit to whoever rates it."""
+
+    agency_code: str
+    counter_number: int
+    code: str
+    # It changes at ``changes_at`` and is still accepted one step longer (someone who
+    # read it just before the change still rates).
+    changes_at: dt.datetime
+    step_minutes: int
+    # The counter's survey with this code filled in (the counter's screen shows it as a
+    # QR code, so the person need not type it).
+    rating_url: str
+
+
+class ReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A leader's decision on a held rating or feedback: count it (start its deadline)
+    or leave it out for good."""
+
+    decision: Decision
 
 
 class RatingSummary(msgspec.Struct, kw_only=True):
@@ -177,3 +208,5 @@ class FeedbackQueue(msgspec.Struct, kw_only=True):
     overdue: int
     page: int
     page_size: int
+    # Held for review (one of a burst about the same target), without a deadline yet.
+    held: int = 0

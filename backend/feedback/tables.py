@@ -3,9 +3,11 @@
 
 A rating is about a dossier (by its owner, once, editable for a week) or about a
 visit to a counter (anonymous, from the counter's QR code: one per device, counter and
-day, which ``rating_key`` makes unique). Feedback gets a code the person follows, a
-deadline in working days, and one answer. Days are Vietnamese calendar days, kept as
-dates so the figures can group by them.
+day, which ``rating_key`` makes unique) that proved the visit (``proof``). A rating
+counts in the figures only while ``status`` is "counted": one held as part of a burst
+waits for a leader's review (issue 15). Feedback gets a code the person follows, a
+deadline in working days (from its release, when it was held), and one answer. Days
+are Vietnamese calendar days, kept as dates so the figures can group by them.
 """
 
 from piccolo.columns import (
@@ -41,6 +43,15 @@ class Rating(Table, tablename="feedback_rating"):
     convenience = Integer(null=True, default=None)
     attitude = Integer(null=True, default=None)  # the officials' attitude
     comment = Text(default="")
+    # What proved the visit: "account" (the dossier's owner), "visit_code" (the code
+    # shown at the counter); "" for counter ratings made before proofs were asked.
+    proof = Varchar(length=16, default="")
+    # "counted" | "held" (a burst, waiting for review) | "rejected" | "unverified"
+    # (no proof: kept, never counted). Only "counted" enters any figure.
+    status = Varchar(length=12, default="counted", index=True)
+    held_reason = Varchar(length=16, default="")  # "burst" | "identical"
+    reviewed_by = Integer(null=True, default=None)
+    reviewed_at = Timestamptz(null=True, default=None)
     day = Date(index=True)
     created_at = Timestamptz()
     updated_at = Timestamptz(index=True)
@@ -71,7 +82,9 @@ class Feedback(Table, tablename="feedback_item"):
     contact_phone = Varchar(length=16, default="")
     contact_email = Varchar(length=120, default="")
     account_id = Integer(null=True, default=None, index=True)
-    status = Varchar(length=16, index=True)  # "open" | "answered"
+    # "open" | "answered" | "held" (one of a burst about the same target: no deadline
+    # yet, not in the figures, until released) | "rejected"
+    status = Varchar(length=16, index=True)
     received_day = Date(index=True)
     due_date = Date(index=True)
     answer = Text(default="")
@@ -85,5 +98,10 @@ class Feedback(Table, tablename="feedback_item"):
     answer_rating = Integer(null=True, default=None)  # 1..5, by the person
     # Forwards between agencies: [{"at", "from", "to", "by", "note"}].
     history = JSON(default=[])
+    # What it is about, as the per-target limit counts it: "dossier:<id>",
+    # "counter:<agency>:<number>", "procedure:<agency>:<code>" or "agency:<code>".
+    target_key = Varchar(length=80, default="")
+    reviewed_by = Integer(null=True, default=None)
+    reviewed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz(index=True)

@@ -112,3 +112,26 @@ def in_process(
             await task
 
     return lifespan
+
+
+def at_start(
+    jobs: Sequence[Job],
+) -> Callable[[Any], contextlib.AbstractAsyncContextManager[None]]:
+    """A lifespan that runs each job once, beside the app, as it starts (an app whose
+    worker runs elsewhere still cleans up after its own crash); stopped with the app."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        async def work() -> None:
+            async with Runner(jobs) as runner:
+                await runner.run_once(every_job=True, isolate=True)
+
+        task = asyncio.create_task(work())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan

@@ -22,6 +22,9 @@ class NotificationsRuntime:
     push_hosts: tuple[str, ...]
     allow_http_loopback: bool
     timeout_s: float
+    # How long a worker holds the push jobs it claimed; it renews the claim while the
+    # push services keep it waiting, so only a dead worker's jobs are taken again.
+    lease_ms: int = 60_000
     now: Callable[[], dt.datetime] = field(default=utc_now)
 
     @classmethod

@@ -40,7 +40,8 @@ class Notifier:
         sender = self._sender
         fanned = await service.fan_out(self.runtime, self.batch)
         jobs = await service.claim_jobs(self.runtime, self.batch)
-        outcomes = await asyncio.gather(*(sender.send(job) for job in jobs))
+        async with service.leases_kept(self.runtime, jobs):
+            outcomes = await asyncio.gather(*(sender.send(job) for job in jobs))
         results = await service.record(self.runtime, list(zip(jobs, outcomes, strict=True)))
         for job, outcome, result in zip(jobs, outcomes, results, strict=True):
             if result != "sent":

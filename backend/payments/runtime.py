@@ -81,7 +81,7 @@ class PaymentsRuntime:
             lifetime=dt.timedelta(minutes=settings.payment_expiry_minutes),
             vnpay=vnpay,
             sandbox=sandbox_config(settings.public_url, settings.secret_key)
-            if settings.demo
+            if settings.sandbox_payments
             else None,
             vietqr=vietqr,
             province_wide=province_wide,

@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import ExceptionHandlersMap
 
+from backend.db import DatabaseUnavailable
 from backend.errors import AppError, FieldProblem, InvalidInput, NotFound, TooManyRequests
 from backend.i18n import N_, Text
 from backend.web.templates import language, page
@@ -39,6 +40,10 @@ _GENERIC: dict[int, Text] = {
     429: N_("Bạn thao tác quá nhanh. Vui lòng đợi một chút rồi thử lại."),
     500: N_(
         "Hệ thống đang gặp sự cố. Dữ liệu bạn đã lưu vẫn còn nguyên; vui lòng thử lại sau ít phút."
+    ),
+    503: N_(
+        "Hệ thống tạm thời không truy cập được dữ liệu. "
+        "Dữ liệu bạn đã lưu vẫn còn nguyên; vui lòng thử lại sau vài giây."
     ),
 }
 
@@ -129,6 +134,12 @@ def _http(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any
     return response
 
 
+def _undecodable(request: Request[Any, Any, Any], _: UnicodeDecodeError) -> Response[Any]:
+    """A form field that is not UTF-8 (Litestar's multipart parser raises): the
+    client's mistake, not ours, so a 400 and no traceback."""
+    return _respond(request, AppError(N_("Dữ liệu gửi lên không phải văn bản UTF-8.")), 400)
+
+
 def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     logger.exception(
         "unhandled error",
@@ -139,9 +150,33 @@ def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[A
     return _respond(request, app_error, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+def _database_unavailable(
+    request: Request[Any, Any, Any], error: DatabaseUnavailable
+) -> Response[Any]:
+    """The database is away for now (backend.db says why): 503 and when to come back,
+    with one log line rather than a traceback a request while it lasts."""
+    logger.warning(
+        "database unavailable",
+        extra={
+            "fields": {
+                "path": request.url.path,
+                "request_id": request.state.get("request_id"),
+                "reason": f"{error}: {error.__cause__!r}",
+            }
+        },
+    )
+    app_error = AppError(_GENERIC[503])
+    app_error.code = "database_unavailable"
+    response = _respond(request, app_error, HTTP_503_SERVICE_UNAVAILABLE)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     AppError: _app_error,
+    DatabaseUnavailable: _database_unavailable,
     ValidationException: _validation,
     HTTPException: _http,
+    UnicodeDecodeError: _undecodable,
     Exception: _unexpected,
 }

@@ -64,16 +64,42 @@ def security_headers(settings: Settings) -> dict[str, str]:
         "X-Frame-Options": "DENY",
     }
     if settings.is_https:
-        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        # Two years, every subdomain, and eligible for the browsers' preload list, so
+        # that not even the first visit goes over plain http (issue 15).
+        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains; preload"
     return headers
 
 
-class EdgeMiddleware:
-    """A header the handler set itself wins (the QR scanner's page sets its own CSP)."""
+def _sends_cookie(scope: Scope, name: bytes) -> bool:
+    return any(
+        header == b"cookie" and any(part.strip().startswith(name) for part in value.split(b";"))
+        for header, value in scope["headers"]
+    )
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+
+def cache_rules(headers: MutableScopeHeaders, *, personal: bool) -> None:
+    """What may keep a response (issue 15). One that depends on who asks (the API, or
+    any request carrying a session cookie) is ``no-store`` unless its handler said
+    otherwise: a default here, since a route that forgets would leak. A response
+    marked ``public`` never carries a cookie: a shared cache would hand it to all."""
+    if personal and "cache-control" not in headers:
+        headers["Cache-Control"] = "no-store"
+    if "public" in (headers.get("cache-control") or "").lower() and "set-cookie" in headers:
+        del headers["set-cookie"]
+        logger.warning("set-cookie dropped from a public response")
+    # A download is for our own pages: no other site may embed or read it.
+    if "content-disposition" in headers and "cross-origin-resource-policy" not in headers:
+        headers["Cross-Origin-Resource-Policy"] = "same-origin"
+
+
+class EdgeMiddleware:
+    """A header the handler set itself wins (the QR scanner's page sets its own CSP).
+    ``session_cookie``: its presence on a request makes the answer personal."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, *, session_cookie: str = "") -> None:
         self.app = app
         self.headers = [(name.lower(), value) for name, value in security_headers(settings).items()]
+        self.session_cookie = f"{session_cookie}=".encode() if session_cookie else b""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -83,6 +109,9 @@ class EdgeMiddleware:
         request_id = _incoming_request_id(scope) or secrets.token_hex(8)
         scope["state"]["request_id"] = request_id
         status = 500
+        personal = scope["path"].startswith("/api/") or (
+            bool(self.session_cookie) and _sends_cookie(scope, self.session_cookie)
+        )
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -93,6 +122,7 @@ class EdgeMiddleware:
                     if name not in headers:
                         headers.add(name, value)
                 headers["X-Request-ID"] = request_id
+                cache_rules(headers, personal=personal)
             await send(message)
 
         try:

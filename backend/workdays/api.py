@@ -23,7 +23,12 @@ from backend.workdays.pages import WorkdayAdminPages
 from backend.workdays.schemas import WorkdayRead, WorkdayWrite
 
 DAY = PathParameter(max_length=40, description="The day, as 2026-04-27")
-YEAR = QueryParameter(name="year", description="The year; this year in Vietnam when left out")
+YEAR = QueryParameter(
+    name="year",
+    ge=service.MIN_YEAR,
+    le=service.MAX_YEAR,
+    description="The year; this year in Vietnam when left out",
+)
 
 
 class WorkdayAdminApi(Controller):

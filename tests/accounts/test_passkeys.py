@@ -260,9 +260,9 @@ async def test_a_phone_number_has_one_account(
 ) -> None:
     person, _ = await citizen()
     other = await browsers()
-    response = await other.post(
-        "/api/auth/passkeys/register/options", {"full_name": "Kẻ Khác", "phone": person.phone}
-    )
+    options = await other.sign_up_options(full_name="Kẻ Khác", phone=person.phone)
+    credential = other.authenticator.create(options, ORIGIN)
+    response = await other.post("/api/auth/passkeys/register", {"credential": credential})
     assert response.status_code == 409 and response.json()["error"]["field"] == "phone"
 
 

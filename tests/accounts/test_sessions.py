@@ -4,9 +4,11 @@ sign-out, sign-out everywhere, ending one session, disabled accounts, cookie fla
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import httpx
 
+from backend.accounts.runtime import AccountsRuntime
 from backend.accounts.sessions import token_digest
 from backend.accounts.tables import Session
 from backend.app import create_app
@@ -53,7 +55,7 @@ async def test_on_https_the_cookie_is_secure_and_host_only(settings: Settings) -
         transport = httpx.ASGITransport(app=app, client=("10.99.0.1", 1))
         async with httpx.AsyncClient(transport=transport, base_url=origin) as client:
             await client.get("/dang-nhap")
-            headers = {"x-csrftoken": client.cookies["csrftoken"]}
+            headers = {"x-csrftoken": client.cookies["__Host-csrftoken"]}
             options = await client.post(
                 "/api/auth/passkeys/register/options",
                 json={"full_name": "Phạm Thu", "phone": unique_phone()},
@@ -201,3 +203,24 @@ async def test_a_session_of_a_disabled_account_is_refused(
         Account.id == account_id
     )
     assert not await signed_in(person)
+
+
+async def test_a_one_minute_idle_limit_is_exact(
+    staff: StaffFactory, runtime: AccountsRuntime, clock: Clock
+) -> None:
+    """Issue 15: active at 50 s and again at 95 s, an official with a one-minute limit
+    was signed out (the last-seen time was written once a minute, so it still said 0)."""
+    limit = runtime.staff_idle
+    runtime.staff_idle = dt.timedelta(minutes=1)
+    try:
+        official, _ = await staff("reception")
+        clock.advance(seconds=50)
+        assert await signed_in(official)
+        clock.advance(seconds=45)  # 95 s after signing in, 45 s idle
+        assert await signed_in(official)
+        clock.advance(seconds=59)
+        assert await signed_in(official)
+        clock.advance(seconds=60, milliseconds=1)
+        assert not await signed_in(official)
+    finally:
+        runtime.staff_idle = limit

@@ -478,6 +478,33 @@ async def test_tracking_page_is_rate_limited(settings: Settings, database: Datab
             await visitor.close()
 
 
+async def test_tracking_guesses_are_limited_per_dossier_from_any_address(
+    dossiers_app: Litestar, open_browsers: list[Browser], runtime: DossiersRuntime
+) -> None:
+    """Four digits are ten thousand guesses: five wrong ones in an hour close the code
+    to guessing, whatever addresses send them, while the receipt's QR link still
+    works. A code that does not exist answers the same way."""
+    hoa = await citizen(dossiers_app, open_browsers, "Phạm Thị Đoán")
+    _, code = await submitted_legal_aid(runtime, hoa, "track-guesses-000001")
+    wrong = "0000" if hoa.phone[-4:] != "0000" else "1111"
+    for target in (code, "000.00.12.H56-260101-9998"):
+        answers = []
+        for _ in range(6):
+            guesser = await new_browser(dossiers_app)  # a new address each time
+            open_browsers.append(guesser)
+            response = await guesser.post("/api/tracking", {"code": target, "phone_last4": wrong})
+            answers.append(response.status_code)
+        assert answers == [404] * 5 + [429], target
+    owner_now = await new_browser(dossiers_app)
+    open_browsers.append(owner_now)
+    right = await owner_now.post("/api/tracking", {"code": code, "phone_last4": hoa.phone[-4:]})
+    assert right.status_code == 429 and int(right.headers["retry-after"]) > 0
+    page = await send(owner_now, "/tra-cuu", {"code": code, "phone_last4": hoa.phone[-4:]})
+    assert page.status_code == 429 and "tra cứu nhiều lần" in page.text
+    link = service.tracking_url(runtime, code).removeprefix("http://localhost:8000")
+    assert (await owner_now.get(link)).status_code == 200
+
+
 async def test_the_supplement_flow(
     dossiers_app: Litestar, open_browsers: list[Browser], runtime: DossiersRuntime
 ) -> None:
@@ -587,10 +614,18 @@ async def test_a_counter_dossier_is_claimed(
     )
     assert entered.status_code == 201, entered.text
     code = entered.json()["code"]
-    wrong = await send(hoa.browser, "/ho-so/nhan", {"code": code, "phone": "0912000000"})
+    issued = await reception.post(f"/api/staff/dossiers/{entered.json()['id']}/claim-code")
+    claim_code = issued.json()["claim_code"]
+    missing = await send(hoa.browser, "/ho-so/nhan", {"code": code, "phone": hoa.phone})
+    assert missing.status_code == 422 and 'href="#claim-secret"' in summary(missing.text)
+    wrong = await send(
+        hoa.browser, "/ho-so/nhan", {"code": code, "phone": "0912000000", "claim_code": claim_code}
+    )
     assert wrong.status_code == 404 and 'href="#claim-code"' in summary(wrong.text)
-    assert f'value="{code}"' in wrong.text
-    claimed = await send(hoa.browser, "/ho-so/nhan", {"code": code, "phone": hoa.phone})
+    assert f'value="{code}"' in wrong.text and claim_code not in wrong.text
+    claimed = await send(
+        hoa.browser, "/ho-so/nhan", {"code": code, "phone": hoa.phone, "claim_code": claim_code}
+    )
     assert claimed.status_code == 303
     assert claimed.headers["location"] == f"/ho-so/{entered.json()['id']}?xong=nhan"
     page = await hoa.browser.get(claimed.headers["location"])

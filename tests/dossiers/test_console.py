@@ -741,7 +741,9 @@ async def test_counter_entry_creates_a_received_dossier(
     dossier_id = int(re.search(r"/ho-so/(\d+)\?xong=nhap", location).group(1))  # type: ignore[union-attr]
     page = await reception.browser.get(location)
     text = text_of(page)
-    assert f'id="print-receipt" href="/api/dossiers/{dossier_id}/forms/01"' in page.text
+    # Form 01 is printed with a new claim code (issue 15): a form that posts.
+    assert f'action="{CONSOLE}/ho-so/{dossier_id}/ma-nhan"' in page.text
+    assert 'id="print-receipt"' in page.text
     assert "cán bộ nhập: Ngô Thị Quầy" in text and "Tổ công tác hỗ trợ nộp" in text
     assert number in text and "đã nhận bản giấy tại quầy" in text
     assert await is_pdf(reception.browser, f"/api/dossiers/{dossier_id}/forms/01")

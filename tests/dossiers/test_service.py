@@ -11,6 +11,7 @@ import re
 import pytest
 from litestar import Litestar
 
+from backend.accounts.ratelimit import MemoryCounters, RateLimiter
 from backend.accounts.tables import Membership, Organisation
 from backend.dossiers import service
 from backend.dossiers.runtime import DossiersRuntime, utc_now
@@ -416,12 +417,15 @@ async def test_assisted_submission_and_claim(
     assert dossier.status == "received" and dossier.channel == "assisted"
     assert dossier.entered_by == reception.account_id and dossier.owner_id is None
     assert dossier.applicant_phone == "0912345678"
+    _, claim_code = await service.issue_claim_code(runtime, reception, dossier.id)
     with pytest.raises(NotFound):
-        await service.claim(runtime, citizen, dossier.code or "", "0912345679")
-    claimed = await service.claim(runtime, citizen, (dossier.code or "").lower(), "0912345678")
+        await service.claim(runtime, citizen, dossier.code or "", "0912345679", claim_code)
+    claimed = await service.claim(
+        runtime, citizen, (dossier.code or "").lower(), "0912345678", claim_code
+    )
     assert claimed.owner_id == citizen.account_id
     with pytest.raises(NotFound):
-        await service.claim(runtime, await people(), dossier.code or "", "0912345678")
+        await service.claim(runtime, await people(), dossier.code or "", "0912345678", claim_code)
     with pytest.raises(AppError) as foreign:
         await service.create_assisted(
             runtime,
@@ -442,14 +446,15 @@ async def test_tracking_shows_progress_only(
     citizen = await people()
     dossier = await submitted(runtime, citizen)
     phone = dossier.applicant_phone
-    tracked = await service.track(dossier.code or "", phone[-4:])
+    limiter = RateLimiter(MemoryCounters(), utc_now, per_address=100, per_account=100)
+    tracked = await service.track(limiter, dossier.code or "", phone[-4:])
     assert tracked.status == "submitted" and [s.action for s in tracked.steps] == ["submit"]
     text = repr(tracked)
     assert citizen.name not in text and phone not in text
     with pytest.raises(NotFound):
-        await service.track(dossier.code or "", "0000" if phone[-4:] != "0000" else "1111")
+        await service.track(limiter, dossier.code or "", "0000" if phone[-4:] != "0000" else "1111")
     with pytest.raises(InvalidInput):
-        await service.track(dossier.code or "", "12")
+        await service.track(limiter, dossier.code or "", "12")
     token = service.tracking_token(runtime.secret_key, dossier.code or "")
     assert (await service.track_by_token(runtime.secret_key, token)).code == dossier.code
     with pytest.raises(NotFound):

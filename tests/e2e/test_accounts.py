@@ -160,3 +160,28 @@ async def test_sign_up_shows_every_refused_field_at_once(
         await expect(page.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#email")).not_to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#recovery-codes")).to_be_hidden()
+
+
+async def test_signing_up_again_with_a_registered_number(
+    localhost_server: MotcuaServer, new_context: NewContext
+) -> None:
+    """The sign-up page asks for the passkey whatever the number (asking must not tell
+    a stranger it is registered); once it is made, the owner who forgot they had an
+    account is sent to sign in or to recovery, and no second account exists."""
+    first = await new_context(localhost_server.url)
+    await first.add_init_script(NO_AUTOFILL)
+    page = await first.new_page()
+    await virtual_authenticator(first, page)
+    await sign_up_and_out(page, first, localhost_server, "0977 300 400")
+
+    again = await new_context(localhost_server.url)
+    page = await again.new_page()
+    await virtual_authenticator(again, page)
+    await page.goto("/dang-ky")
+    await page.get_by_label("Họ và tên").fill("Nguyễn Văn Khánh")
+    await page.get_by_label("Số điện thoại di động").fill("0977300400")
+    await page.get_by_role("button", name="Tạo tài khoản bằng khóa truy cập").click()
+    await expect(page.locator("#script-error")).to_contain_text("dùng mã khôi phục")
+    await expect(page.locator("#phone")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#recovery-codes")).to_be_hidden()
+    assert "motcua_session" not in {c["name"] for c in await again.cookies()}

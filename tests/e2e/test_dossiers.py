@@ -259,3 +259,59 @@ async def test_a_dossier_from_submission_to_result(
     assert errors == [], "errors in the browser console:\n" + "\n".join(errors)
     for extra in (reception_context, officer_context, leader_context, anonymous):
         await extra.close()
+
+
+async def test_a_counter_dossier_is_claimed_with_the_code_on_form_01(
+    dossier_server: MotcuaServer, new_context: NewContext, tmp_path: Path
+) -> None:
+    """Issue 15: reception prints form 01, which carries the claim code; the citizen
+    types it with the dossier's code and phone in "my dossiers"."""
+    import pypdfium2
+
+    server = dossier_server
+    _, reception = await enrolled_official(new_context, server, "reception", "Lê Tiếp Nhận")
+    entered = await staff_api(
+        reception,
+        "/api/staff/dossiers",
+        {
+            "procedure_code": PROCEDURE,
+            "channel": "counter",
+            "applicant_name": "Đỗ Văn Quầy",
+            "applicant_phone": "0971 444 555",
+            "form_data": {"case_summary": "Tranh chấp đất", "beneficiary_group": "ngheo"},
+        },
+    )
+    await reception.goto(f"/can-bo/ho-so/{entered['id']}?xong=nhap")
+    async with reception.expect_download() as download_info:
+        await reception.locator("#print-receipt").click()
+    pdf = tmp_path / "mau-01.pdf"
+    await (await download_info.value).save_as(pdf)
+    text = " ".join(
+        " ".join(page.get_textpage().get_text_range().split())
+        for page in pypdfium2.PdfDocument(pdf.read_bytes())
+    )
+    printed = re.search(r"Mã nhận hồ sơ trên ứng dụng Một Cửa: (\w{4}-\w{4})", text)
+    assert printed, text
+
+    context = await new_context(server.url)
+    await context.add_init_script(NO_AUTOFILL)
+    page = await context.new_page()
+    errors = watch_errors(page)
+    await virtual_authenticator(context, page)
+    await page.goto("/dang-ky")
+    await page.get_by_label("Họ và tên").fill("Đỗ Văn Quầy")
+    await page.get_by_label("Số điện thoại di động").fill("0971 444 555")
+    await page.get_by_role("button", name="Tạo tài khoản bằng khóa truy cập").click()
+    await page.get_by_role("link", name="Tôi đã cất mã, tiếp tục").click()
+    await page.goto("/ho-so")
+    await page.get_by_label("Mã hồ sơ", exact=True).fill(str(entered["code"]))
+    await page.get_by_label("Số điện thoại đã khai khi nộp").fill("0971 444 555")
+    # A wrong code first: refused at its field, nothing else lost.
+    await page.get_by_label("Mã nhận hồ sơ", exact=True).fill("0000-0000")
+    await page.get_by_role("button", name="Nhận hồ sơ", exact=True).click()
+    await expect(page.locator("#claim-code-error")).to_be_visible()
+    await expect(page.get_by_label("Mã hồ sơ", exact=True)).to_have_value(str(entered["code"]))
+    await page.get_by_label("Mã nhận hồ sơ", exact=True).fill(printed.group(1).lower())
+    await page.get_by_role("button", name="Nhận hồ sơ", exact=True).click()
+    await expect(page.get_by_text("Đã thêm hồ sơ này vào tài khoản của bạn.")).to_be_visible()
+    assert not [e for e in errors if "404" not in e], errors

@@ -1,7 +1,8 @@
 """Satisfaction and feedback in a real Chromium against a real `motcua serve`.
 
 A phone scans a counter's QR code with its camera (a fake camera plays a y4m video of
-the code), opens the counter's page, rates the visit (no account), and its rating is
+the code), opens the counter's page, rates the visit (no account) with the code the
+counter's screen shows (refused without it, the answers kept), and its rating is
 stored (the same phone is refused a second one today; the agency's official sees it).
 From the same counter, the person sends feedback with a photo and gets a code; an
 official of the agency answers it from the console and publishes the answer; the
@@ -161,14 +162,37 @@ async def test_a_counter_visit_rated_and_feedback_answered_and_rated(
     await phone.wait_for_url(f"{server.url}/c/{token}", timeout=30_000)
     await expect(phone.locator("h1")).to_contain_text("Quầy 1")
 
-    # Rate the visit, no account: the overall level and one criterion.
+    # The counter's screen, opened by its official, shows the code that proves a visit.
+    official = await enrolled_official(browser, server, "Hoàng Thị Đáp")
+    await official.goto("/can-bo/danh-gia")
+    await official.locator("#counter-screens").get_by_role("link", name="Quầy 1").click()
+    await expect(official.locator("#visit-code")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    await expect(official.locator("#visit-code-qr svg")).to_be_visible()
+    shown = (await official.locator("#visit-code").inner_text()).strip()
+
+    # Rate the visit, no account: the page says where the code is, in plain words.
     await phone.get_by_role("link", name="Đánh giá quầy này").click()
     await expect(phone.locator("h1")).to_contain_text("Bạn hài lòng")
+    await expect(phone.locator("#visit_code-hint")).to_contain_text(
+        "Mã hiện trên màn hình đặt ở quầy"
+    )
+    await expect(phone.locator("#visit_code-hint")).to_contain_text("hỏi cán bộ tại quầy")
     await phone.locator("label[for=overall-4]").click()
     await expect(phone.locator("#overall-4")).to_be_checked()
     await phone.get_by_text("Đánh giá chi tiết hơn").click()
     await phone.locator("label[for=attitude-5]").click()
     await phone.get_by_label("Ý kiến thêm").fill("Cán bộ hướng dẫn rất kỹ")
+    # Sent without the code: refused at the code, every answer kept.
+    await phone.get_by_role("button", name="Gửi đánh giá").click()
+    await expect(phone.locator(".error-summary")).to_contain_text("Hãy nhập mã đánh giá")
+    # Chromium logs the refused page's 422 as a failed load: that one is expected.
+    refused = [e for e in errors if "status of 422" in e and "/danh-gia)" in e]
+    assert len(refused) == 1, errors
+    errors.remove(refused[0])
+    await expect(phone.locator("#overall-4")).to_be_checked()
+    await expect(phone.get_by_label("Ý kiến thêm")).to_have_value("Cán bộ hướng dẫn rất kỹ")
+    # The code as the screen shows it (with its space).
+    await phone.get_by_label(re.compile("Mã đánh giá")).fill(shown)
     await phone.get_by_role("button", name="Gửi đánh giá").click()
     await expect(phone.get_by_role("heading", name="Cảm ơn bạn đã đánh giá!")).to_be_visible()
     cookies = {c["name"]: c for c in await context.cookies()}
@@ -198,7 +222,6 @@ async def test_a_counter_visit_rated_and_feedback_answered_and_rated(
     await expect(phone.locator("#feedback-status")).to_have_text("Đang chờ trả lời")
 
     # An official of the agency finds it in the console and answers it.
-    official = await enrolled_official(browser, server, "Hoàng Thị Đáp")
     await official.goto("/can-bo")
     await official.get_by_role("link", name="Phản ánh, kiến nghị").first.click()
     await official.get_by_role("link", name=code).click()

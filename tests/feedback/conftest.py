@@ -3,12 +3,15 @@ runtime with the same controllable clock, returned dossiers and counter tokens."
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from collections.abc import Iterator
 
 import pytest
 from litestar import Litestar
 
 from backend.accounts.schemas import Principal
+from backend.accounts.service import RateLimiter
 from backend.catalogue import service as catalogue
 from backend.dossiers import service as dossiers
 from backend.dossiers.runtime import DossiersRuntime
@@ -16,6 +19,7 @@ from backend.dossiers.runtime import utc_now as dossiers_now
 from backend.dossiers.schemas import ActionIn, DossierRead
 from backend.feedback.runtime import FeedbackRuntime
 from backend.feedback.runtime import utc_now as feedback_now
+from backend.feedback.service import visits
 from tests.accounts.helpers import Clock
 from tests.dossiers.conftest import (
     AGENCY,
@@ -40,12 +44,46 @@ def feedback(dossiers_app: Litestar) -> FeedbackRuntime:
     return runtime
 
 
+# Each test's clock starts a few minutes after the previous test's (same Monday):
+# the ratings and feedback of one test are never part of another test's burst.
+_STARTS = itertools.count()
+
+
 @pytest.fixture
 def clock(runtime: DossiersRuntime, feedback: FeedbackRuntime) -> Iterator[Clock]:
-    clock = Clock(MONDAY)
+    clock = Clock(MONDAY + dt.timedelta(minutes=11 * next(_STARTS)))
     runtime.now = feedback.now = clock
     yield clock
     runtime.now, feedback.now = dossiers_now, feedback_now
+
+
+@pytest.fixture
+def limiter(dossiers_app: Litestar) -> RateLimiter:
+    limiter: RateLimiter = dossiers_app.state["accounts"].limiter
+    return limiter
+
+
+def visit_code(
+    feedback: FeedbackRuntime, agency: str = COUNTER_AGENCY, number: int = COUNTER_NUMBER
+) -> str:
+    """The code the counter shows now, as its screen would."""
+    step = visits.step_of(feedback, feedback.now())
+    return visits.code_at(feedback.secret_key, feedback.counter_key_version, agency, number, step)
+
+
+def wrong_code(
+    feedback: FeedbackRuntime,
+    n: int = 0,
+    agency: str = COUNTER_AGENCY,
+    number: int = COUNTER_NUMBER,
+) -> str:
+    """A six-digit code that is not the counter's now nor the one before (the ``n``th)."""
+    step = visits.step_of(feedback, feedback.now())
+    valid = {
+        visits.code_at(feedback.secret_key, feedback.counter_key_version, agency, number, s)
+        for s in (step, step - 1)
+    }
+    return next(code for m in range(n, n + 3) if (code := f"{m:06d}") not in valid)
 
 
 def counter_token(

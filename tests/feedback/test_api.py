@@ -1,11 +1,13 @@
 """The feedback JSON API, and abuse: one device rates a counter once a day however often
-it tries, a burst from one address is refused with 429, a forged X-Forwarded-For from
-a peer that is not a configured proxy changes nothing, oversized bodies and photos are
-refused, and nothing is stored from any of them."""
+it tries, wrong visit codes from one address are refused with 429, a forged
+X-Forwarded-For from a peer that is not a configured proxy changes nothing, oversized
+bodies and photos are refused, and nothing is stored from any of them. The stuffing of
+a counter's ratings and the bursts held for review: ``test_stuffing``."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +18,7 @@ from backend.app import create_app
 from backend.dossiers.runtime import DossiersRuntime
 from backend.feedback import service
 from backend.feedback.runtime import FeedbackRuntime
+from backend.feedback.service import visits
 from backend.feedback.tables import Feedback, Rating
 from backend.settings import Settings
 from tests.accounts.conftest import fast_settings
@@ -27,7 +30,9 @@ from tests.feedback.conftest import (
     counter_token,
     official_browser,
     returned,
+    visit_code,
     visitor,
+    wrong_code,
 )
 from tests.support.asgi import lifespan
 
@@ -50,8 +55,9 @@ async def limited_app(settings: Settings, database: Any) -> AsyncIterator[Litest
 
 @pytest.fixture
 def limited_clock(limited_app: Litestar) -> Any:
-    """The limited app's clocks (rate windows, ratings' days) at a known minute."""
-    clock = Clock(MONDAY)
+    """The limited app's clocks (rate windows, ratings' days) at a known minute, a week
+    before the other tests' (its floods are in no other test's window)."""
+    clock = Clock(MONDAY - dt.timedelta(days=7))
     accounts, feedback = limited_app.state["accounts"], limited_app.state["feedback"]
     old = accounts.now, feedback.now
     accounts.now = feedback.now = clock
@@ -135,10 +141,13 @@ async def test_one_token_used_fifty_times_from_one_device_stores_one_rating(
     open_browsers: list[Browser],
 ) -> None:
     token = counter_token(feedback)
+    code = visit_code(feedback)
     phone = await visitor(dossiers_app, open_browsers)
     statuses = []
     for n in range(50):
-        response = await phone.post(f"/api/counters/{token}/ratings", {"overall": 1 + n % 5})
+        response = await phone.post(
+            f"/api/counters/{token}/ratings", {"overall": 1 + n % 5, "visit_code": code}
+        )
         statuses.append(response.status_code)
         if n == 0:
             assert response.status_code == 201, response.text
@@ -152,12 +161,16 @@ async def test_one_token_used_fifty_times_from_one_device_stores_one_rating(
     # The pages and the API share the device: the form refuses it too.
     again = await phone.client.post(
         f"/c/{token}/danh-gia",
-        data={"_csrf_token": phone.client.cookies["csrftoken"], "overall": "5"},
+        data={
+            "_csrf_token": phone.client.cookies["csrftoken"],
+            "overall": "5",
+            "visit_code": code,
+        },
     )
     assert again.status_code == 409
     # A cookie we did not sign is a new device, not the one it imitates.
     phone.client.cookies.set("motcua_device", device + ".forged")
-    forged = await phone.post(f"/api/counters/{token}/ratings", {"overall": 5})
+    forged = await phone.post(f"/api/counters/{token}/ratings", {"overall": 5, "visit_code": code})
     assert forged.status_code == 201
     assert await ratings_of(device) == 1
 
@@ -169,83 +182,104 @@ async def test_bad_counter_tokens_and_oversized_comments_store_nothing(
     open_browsers: list[Browser],
 ) -> None:
     token = counter_token(feedback)
+    code = visit_code(feedback)
     phone = await visitor(dossiers_app, open_browsers)
     before = await Rating.count()
-    forged = await phone.post(f"/api/counters/{token[:-4]}AAAA/ratings", {"overall": 5})
+    forged = await phone.post(
+        f"/api/counters/{token[:-4]}AAAA/ratings", {"overall": 5, "visit_code": code}
+    )
     assert forged.status_code == 404 and forged.json()["error"]["code"] == "invalid_token"
-    long = await phone.post(f"/api/counters/{token}/ratings", {"overall": 5, "comment": "x" * 1001})
+    long = await phone.post(
+        f"/api/counters/{token}/ratings", {"overall": 5, "comment": "x" * 1001, "visit_code": code}
+    )
     assert long.status_code == 400 and long.json()["error"]["field"] == "comment"
     feedback.counter_key_version += 1
     try:
-        revoked = await phone.post(f"/api/counters/{token}/ratings", {"overall": 5})
+        revoked = await phone.post(
+            f"/api/counters/{token}/ratings", {"overall": 5, "visit_code": code}
+        )
         assert revoked.status_code == 410 and revoked.json()["error"]["code"] == "revoked_token"
     finally:
         feedback.counter_key_version -= 1
     assert await Rating.count() == before
 
 
-async def test_a_burst_from_one_address_gets_429_and_stores_no_more(
+async def test_wrong_visit_codes_from_one_address_get_429_and_store_nothing(
     limited_app: Litestar, limited_clock: Clock, open_browsers: list[Browser]
 ) -> None:
     feedback: FeedbackRuntime = limited_app.state["feedback"]
-    token = counter_token(feedback)
+    limited_clock.advance(hours=1)  # windows of its own
+    token = counter_token(feedback, number=2)
     address = "203.0.113.77"
     stored_before = await Rating.count()
     statuses = []
-    for _ in range(PER_ADDRESS + 8):
-        # A script that drops its cookies: a new device each time, one address.
+    for n in range(visits.ADDRESS_FAILURES + 5):
+        # A script that drops its cookies and guesses the code.
         phone = await visitor(limited_app, open_browsers, address=address)
-        response = await phone.post(f"/api/counters/{token}/ratings", {"overall": 5})
+        guess = wrong_code(feedback, n, number=2) if n % 2 else ""
+        response = await phone.post(
+            f"/api/counters/{token}/ratings", {"overall": 5, "visit_code": guess}
+        )
         statuses.append(response.status_code)
-    assert statuses[:PER_ADDRESS] == [201] * PER_ADDRESS
-    assert set(statuses[PER_ADDRESS:]) == {429}
-    assert await Rating.count() == stored_before + PER_ADDRESS
+    assert statuses[: visits.ADDRESS_FAILURES] == [422] * visits.ADDRESS_FAILURES
+    assert set(statuses[visits.ADDRESS_FAILURES :]) == {429}
+    assert await Rating.count() == stored_before
     refused = await phone.post(f"/api/counters/{token}/ratings", {"overall": 5})
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     assert refused.json()["error"]["code"] == "too_many_requests"
-    # The page says so in words, with the same limit.
+    # The page says so in words, with the same limit, keeping what was chosen.
     page = await phone.client.post(
         f"/c/{token}/danh-gia",
         data={"_csrf_token": phone.client.cookies["csrftoken"], "overall": "5"},
     )
     assert page.status_code == 429 and "Retry-After" in page.headers
-    assert "quá nhiều lần" in page.text
-    # The next minute the address may rate again.
-    limited_clock.advance(minutes=1)
+    assert "quá nhiều lần" in page.text and 'id="overall-5" name="overall" value="5" checked' in (
+        page.text
+    )
+    # Once the wrong guesses have slid out of the window, the address may rate again.
+    limited_clock.advance(minutes=21)
     fresh = await visitor(limited_app, open_browsers, address=address)
-    assert (await fresh.post(f"/api/counters/{token}/ratings", {"overall": 4})).status_code == 201
+    code = visit_code(feedback, number=2)
+    rated = await fresh.post(f"/api/counters/{token}/ratings", {"overall": 4, "visit_code": code})
+    assert rated.status_code == 201
 
 
 async def test_a_forged_forwarded_for_from_an_untrusted_peer_changes_nothing(
     limited_app: Litestar, limited_clock: Clock, open_browsers: list[Browser]
 ) -> None:
     feedback: FeedbackRuntime = limited_app.state["feedback"]
-    token = counter_token(feedback)
-    limited_clock.advance(minutes=5)  # a window of its own
+    limited_clock.advance(hours=2)  # windows of its own
+    token = counter_token(feedback, number=3)
     statuses = []
-    for n in range(PER_ADDRESS + 5):
+    for n in range(visits.ADDRESS_FAILURES + 5):
         phone = await visitor(
             limited_app,
             open_browsers,
             address="198.51.100.9",
             headers={"X-Forwarded-For": f"192.0.2.{n + 1}"},
         )
-        statuses.append(
-            (await phone.post(f"/api/counters/{token}/ratings", {"overall": 3})).status_code
+        response = await phone.post(
+            f"/api/counters/{token}/ratings",
+            {"overall": 3, "visit_code": wrong_code(feedback, number=3)},
         )
-    assert statuses[:PER_ADDRESS] == [201] * PER_ADDRESS
-    assert set(statuses[PER_ADDRESS:]) == {429}
+        statuses.append(response.status_code)
+    assert statuses[: visits.ADDRESS_FAILURES] == [422] * visits.ADDRESS_FAILURES
+    assert set(statuses[visits.ADDRESS_FAILURES :]) == {429}
     # Through the trusted proxy, each client's own address is what counts.
-    limited_clock.advance(minutes=1)
-    for n in range(PER_ADDRESS + 5):
+    other = counter_token(feedback, number=4)
+    for n in range(visits.ADDRESS_FAILURES + 5):
         phone = await visitor(
             limited_app,
             open_browsers,
             address=PROXY,
             headers={"X-Forwarded-For": f"192.0.2.{n + 1}"},
         )
-        response = await phone.post(f"/api/counters/{token}/ratings", {"overall": 3})
-        assert response.status_code == 201, response.text
+        response = await phone.post(
+            f"/api/counters/{other}/ratings",
+            {"overall": 3, "visit_code": wrong_code(feedback, number=4)},
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["field"] == "visit_code"
 
 
 async def test_a_flood_of_feedback_from_one_address_gets_429(

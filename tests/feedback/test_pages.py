@@ -23,6 +23,7 @@ from backend.feedback.pages import register
 from backend.feedback.runtime import FeedbackRuntime
 from backend.feedback.service.labels import CATEGORIES, CRITERIA, SCALE
 from backend.feedback.tables import Feedback, Rating
+from backend.vietnam import VIETNAM
 from backend.web.blocks import Blocks
 from backend.web.console import Console
 from tests.accounts.helpers import Browser, Clock
@@ -35,7 +36,9 @@ from tests.feedback.conftest import (
     official_browser,
     returned,
     send_form,
+    visit_code,
     visitor,
+    wrong_code,
 )
 
 LONG = "Rất tốt. " * 130  # 1,170 characters: more than a comment may hold
@@ -238,20 +241,48 @@ async def test_the_counter_page_leads_to_its_survey_and_a_rating_is_stored(
     assert device
     assert 'name="stated_code"' in form.text
     assert_no_inline_code(form.text)
+    # Where the code is, in plain words, before anything is typed.
+    assert 'name="visit_code"' in form.text and 'inputmode="numeric"' in form.text
+    assert "Mã hiện trên màn hình đặt ở quầy" in text_of(form)
+    assert "hỏi cán bộ tại quầy" in text_of(form)
 
     wrong = await send_form(phone, f"/c/{token}/danh-gia", rating_form(comment=LONG))
     assert wrong.status_code == 422 and 'href="#overall-1"' in summary(wrong)
+    # Without the code, or with a wrong one: refused at the code, the answers kept.
+    for typed, words in (("", "Hãy nhập mã đánh giá"), (wrong_code(feedback), "không đúng")):
+        refused = await send_form(
+            phone, f"/c/{token}/danh-gia", rating_form(overall="4", visit_code=typed)
+        )
+        assert refused.status_code == 422 and 'href="#visit_code"' in summary(refused)
+        assert words in summary(refused)
+        assert 'id="overall-4" name="overall" value="4" checked' in refused.text
+    english = await phone.client.post(
+        f"/c/{token}/danh-gia",
+        data={"_csrf_token": phone.client.cookies["csrftoken"], "overall": "4"},
+        headers={"Accept-Language": "en"},
+    )
+    assert english.status_code == 422 and "code shown" in summary(english)
+    assert await Rating.count().where(Rating.rating_key.like(f"counter:%:{device}:%")) == 0
+    # The counter's screen links here with its code filled in.
+    prefilled = await phone.get(f"/c/{token}/danh-gia?ma={visit_code(feedback)}")
+    assert f'value="{visit_code(feedback)}"' in prefilled.text
     sent = await send_form(
         phone,
         f"/c/{token}/danh-gia",
         rating_form(
-            overall="4", info="5", comment="Nhanh", stated_code="000.00.01.H56-261005-0001"
+            overall="4",
+            info="5",
+            comment="Nhanh",
+            stated_code="000.00.01.H56-261005-0001",
+            visit_code=visit_code(feedback),
         ),
     )
     assert location(sent) == f"/c/{token}/danh-gia?xong=1"
     thanks = text_of(await phone.get(location(sent)))
     assert "Cảm ơn bạn đã đánh giá!" in thanks and f"/phan-anh/gui?c={token}" in thanks
-    again = await send_form(phone, f"/c/{token}/danh-gia", rating_form(overall="1"))
+    again = await send_form(
+        phone, f"/c/{token}/danh-gia", rating_form(overall="1", visit_code=visit_code(feedback))
+    )
     assert again.status_code == 409 and "đã đánh giá quầy này" in text_of(again)
     rows = await Rating.select().where(Rating.rating_key.like(f"counter:%:{device}:%"))
     assert len(rows) == 1
@@ -272,13 +303,18 @@ async def test_forged_and_replaced_counter_codes_are_refused_and_store_nothing(
     before = await Rating.count()
     page = await phone.get(f"/c/{forged}/danh-gia")
     assert page.status_code == 404 and "không phải của quầy nào" in text_of(page)
-    post = await send_form(phone, f"/c/{forged}/danh-gia", rating_form(overall="5"))
+    code = visit_code(feedback)
+    post = await send_form(
+        phone, f"/c/{forged}/danh-gia", rating_form(overall="5", visit_code=code)
+    )
     assert post.status_code == 404
     feedback.counter_key_version += 1
     try:
         replaced = await phone.get(f"/c/{token}/danh-gia")
         assert replaced.status_code == 410 and "đã được thay" in text_of(replaced)
-        post = await send_form(phone, f"/c/{token}/danh-gia", rating_form(overall="5"))
+        post = await send_form(
+            phone, f"/c/{token}/danh-gia", rating_form(overall="5", visit_code=code)
+        )
         assert post.status_code == 410
     finally:
         feedback.counter_key_version -= 1
@@ -612,7 +648,8 @@ async def test_an_official_answers_and_the_sender_rates_the_answer(
     assert "Cảm ơn bạn đã đánh giá câu trả lời!" in thanks and "★★★★☆" in thanks
     twice = await send_form(phone, f"/phan-anh/{code}/danh-gia", {"k": k, "stars": "1"})
     assert twice.status_code == 409
-    forged = await send_form(phone, f"/phan-anh/{code}/danh-gia", {"k": "x" + k[1:], "stars": "1"})
+    other_key = ("y" if k[0] == "x" else "x") + k[1:]  # never the real key by chance
+    forged = await send_form(phone, f"/phan-anh/{code}/danh-gia", {"k": other_key, "stars": "1"})
     assert forged.status_code == 404
     [row] = await Feedback.select().where(Feedback.id == feedback_id)
     assert row["answer_rating"] == 4 and row["published"]
@@ -668,7 +705,7 @@ async def test_publishing_needs_the_senders_consent_and_forwarding_moves_the_fee
     there = text_of(await other.browser.get(f"/can-bo/phan-anh/{row['id']}"))
     assert "Thuộc Sở Tư pháp" in there
     # When it was passed on, in Vietnam time, by Babel.
-    assert "05/10/2026 09:00" in there
+    assert f"{clock.now.astimezone(VIETNAM):%d/%m/%Y %H:%M}" in there
     assert (
         f'href="/can-bo/phan-anh/{row["id"]}"' in (await other.browser.get("/can-bo/phan-anh")).text
     )

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from backend.accounts.service import RateLimiter
 from backend.catalogue.service import InvalidCounterToken, RevokedCounterToken
 from backend.dossiers.runtime import DossiersRuntime
 from backend.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -18,7 +19,9 @@ from backend.feedback.tables import Feedback, Rating
 from backend.outbox import service as outbox
 from tests.accounts.helpers import Clock
 from tests.dossiers.conftest import AGENCY, OTHER_AGENCY, PersonFactory, jpeg, submitted
-from tests.feedback.conftest import COUNTER_AGENCY, counter_token, returned
+from tests.feedback.conftest import COUNTER_AGENCY, counter_token, returned, visit_code
+
+ADDRESS = "192.0.2.10"
 
 GOOD = RatingIn(overall=5, attitude=4, comment="Cán bộ nhiệt tình")
 
@@ -82,19 +85,24 @@ async def test_two_submissions_at_once_make_one_rating(
 
 
 async def test_one_device_rates_a_counter_once_a_day(
-    feedback: FeedbackRuntime, clock: Clock
+    feedback: FeedbackRuntime, limiter: RateLimiter, clock: Clock
 ) -> None:
     token = counter_token(feedback)
     device = service.device_of(feedback.secret_key, service.new_device(feedback.secret_key))
     assert device
+
+    def rating(overall: int) -> CounterRatingIn:
+        return CounterRatingIn(overall=overall, visit_code=visit_code(feedback))  # type: ignore[arg-type]
+
     assert not await service.counter_rated_today(feedback, token, device)
-    first = await service.rate_counter(feedback, token, device, CounterRatingIn(overall=4))
+    first = await service.rate_counter(feedback, limiter, token, device, ADDRESS, rating(4))
     assert await service.counter_rated_today(feedback, token, device)
     assert not await service.counter_rated_today(feedback, token, "another-device")
     assert first.source == "counter" and first.agency_code == COUNTER_AGENCY
+    assert first.status == "counted"
     outcomes = await asyncio.gather(
         *(
-            service.rate_counter(feedback, token, device, CounterRatingIn(overall=1))
+            service.rate_counter(feedback, limiter, token, device, ADDRESS, rating(1))
             for _ in range(49)
         ),
         return_exceptions=True,
@@ -102,22 +110,24 @@ async def test_one_device_rates_a_counter_once_a_day(
     assert all(isinstance(o, Conflict) for o in outcomes)
     stored = await Rating.select().where(Rating.rating_key.like(f"counter:%:{device}:%"))
     assert [r["overall"] for r in stored] == [4]
+    assert stored[0]["proof"] == "visit_code"
     clock.advance(days=1)
-    await service.rate_counter(feedback, token, device, CounterRatingIn(overall=3))
+    await service.rate_counter(feedback, limiter, token, device, ADDRESS, rating(3))
     assert await Rating.count().where(Rating.rating_key.like(f"counter:%:{device}:%")) == 2
 
 
 async def test_forged_and_revoked_counter_tokens_store_nothing(
-    feedback: FeedbackRuntime, clock: Clock
+    feedback: FeedbackRuntime, limiter: RateLimiter, clock: Clock
 ) -> None:
     token = counter_token(feedback)
     before = await Rating.count()
+    rating = CounterRatingIn(overall=5, visit_code=visit_code(feedback))
     with pytest.raises(InvalidCounterToken):
-        await service.rate_counter(feedback, token[:-2] + "xx", "dev", CounterRatingIn(overall=5))
+        await service.rate_counter(feedback, limiter, token[:-2] + "xx", "dev", ADDRESS, rating)
     feedback.counter_key_version += 1
     try:
         with pytest.raises(RevokedCounterToken):
-            await service.rate_counter(feedback, token, "dev", CounterRatingIn(overall=5))
+            await service.rate_counter(feedback, limiter, token, "dev", ADDRESS, rating)
     finally:
         feedback.counter_key_version -= 1
     assert await Rating.count() == before

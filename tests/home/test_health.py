@@ -9,7 +9,7 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ok"}
+    assert ready.json() == {"status": "ok", "rate_limits": "memory"}
 
 
 async def test_openapi_is_served_as_json_without_any_cdn(client: httpx.AsyncClient) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import re
 import secrets
 from collections.abc import AsyncIterator
 
@@ -127,7 +128,11 @@ async def test_every_status_change_reaches_every_device_once(
     assert citizen.name not in first.payload.decode()
     assert push.received_for(tablet)[0].data["title"] == "Dossier received"
     urgent = push.received_for(phone)[1]
-    assert (urgent.urgency, urgent.topic) == ("high", f"dossier-{dossier.id}")
+    # A supplement request has a Topic of its own: a later notice of the same dossier
+    # (the ordinary Topic) cannot replace it at the push service while the phone is off.
+    assert urgent.urgency == "high" and first.topic == f"dossier-{dossier.id}"
+    assert urgent.topic != first.topic and urgent.data["tag"] == first.data["tag"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,32}", urgent.topic)  # RFC 8030, 5.4
     assert first.urgency == "normal" and first.ttl >= 24 * 3600
     assert first.claims["sub"].startswith("mailto:") and first.claims["aud"] == push.origin
     assert first.vapid_key == vapid.public_key(notify.vapid_private_key)
@@ -324,3 +329,47 @@ async def test_two_workers_never_send_the_same_notice_twice(
 
     await asyncio.gather(worker(), worker(), worker())
     assert all(len(push.received_for(fake)) == 1 for fake in devices)
+
+
+async def test_a_receiver_slower_than_the_lease_gets_each_notice_once(
+    runtime: DossiersRuntime,
+    notify: NotificationsRuntime,
+    push: FakePushService,
+    people: PersonFactory,
+) -> None:
+    """The sending worker renews its lease while the push service keeps it waiting, so
+    a second worker polling meanwhile never takes the job again."""
+    citizen = await signed_in(people)
+    slow = await device(notify, push, citizen)
+    reception = await people("staff", "reception")
+    dossier = await submitted(runtime, citizen)
+    await step(runtime, reception, dossier.id, "receive")
+    await service.fan_out(notify)
+    push.hang(slow, 2.5)  # longer than the lease, shorter than the push timeout
+    short = dataclasses.replace(notify, lease_ms=600, timeout_s=10)
+
+    async def sending() -> None:
+        async with Runner([Notifier(short)]) as runner:
+            await runner.run_once()
+
+    first = asyncio.create_task(sending())
+    held = (PushJob.status == "pending") & PushJob.claimed_until_ms.is_not_null()
+    for _ in range(500):  # until the first worker holds the job: then the other polls
+        if await PushJob.exists().where(held):
+            break
+        await asyncio.sleep(0.02)
+    async with Runner([Notifier(short)]) as other:
+        while not first.done():
+            await other.run_once()
+            await asyncio.sleep(0.1)
+    await first
+    push.hang(slow, 0)
+    assert len(push.received_for(slow)) == 1
+    subscription = await PushSubscription.select(PushSubscription.id).where(
+        PushSubscription.endpoint == slow.endpoint
+    )
+    jobs = await PushJob.select(PushJob.id, PushJob.status).where(
+        PushJob.subscription_id == subscription[0]["id"]
+    )
+    assert [job["status"] for job in jobs] == ["sent"]
+    assert len(await Delivery.select().where(Delivery.job_id == jobs[0]["id"])) == 1

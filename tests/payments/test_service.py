@@ -27,6 +27,7 @@ from backend.payments.runtime import PaymentsRuntime
 from backend.payments.schemas import PaymentRead, PaymentStart, RefundIn
 from backend.payments.service import counter, records
 from backend.payments.tables import GatewayNotice, Receipt
+from backend.settings import Settings
 from tests.accounts.helpers import Clock
 from tests.dossiers.conftest import PersonFactory
 from tests.payments.conftest import (
@@ -357,6 +358,7 @@ async def test_a_tampered_redirect_is_refused_by_the_gateway(
 
 async def test_a_lost_ipn_is_repaired_by_reconciliation(
     payments_app: Any,
+    settings: Settings,
     runtime: DossiersRuntime,
     payments: PaymentsRuntime,
     clock: Clock,
@@ -380,7 +382,8 @@ async def test_a_lost_ipn_is_repaired_by_reconciliation(
     ).status == "pending"
     clock.advance(minutes=5)
     # The worker runs reconciliation among its chores.
-    async with Runner(background_jobs(payments_app.state["notifications"], payments)) as runner:
+    jobs = background_jobs(payments_app.state["notifications"], payments, settings)
+    async with Runner(jobs) as runner:
         assert await runner.run_once(every_job=True) >= 1
     repaired = await service.get_payment(payments, citizen, payment.reference, "vi")
     assert repaired.status == "paid" and repaired.receipt_id

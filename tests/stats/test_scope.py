@@ -35,6 +35,7 @@ from backend.errors import Forbidden, InvalidInput
 from backend.feedback import service as feedback
 from backend.feedback.runtime import FeedbackRuntime
 from backend.feedback.schemas import CounterRatingIn, RatingIn
+from backend.feedback.service import visits
 from backend.stats import asking, service
 from backend.stats.schemas import Line
 from tests.conftest import PUBLIC_URL
@@ -99,7 +100,17 @@ async def scoped(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Scop
         token = catalogue.counter_token(
             runtime.secret_key, runtime.counter_key_version, agency, number
         )
-        await feedback.rate_counter(runtime, token, "stats-device", CounterRatingIn(overall=stars))
+        # The code the counter's screen shows then: the proof of the visit (issue 15).
+        step = visits.step_of(runtime, runtime.now())
+        code = visits.code_at(runtime.secret_key, runtime.counter_key_version, agency, number, step)
+        await feedback.rate_counter(
+            runtime,
+            app.state["accounts"].limiter,
+            token,
+            "stats-device",
+            "192.0.2.1",
+            CounterRatingIn(overall=stars, visit_code=code),  # type: ignore[arg-type]
+        )
     await refresh_all()
     yield Scoped(app, transferred)
     await database.close()

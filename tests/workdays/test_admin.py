@@ -185,7 +185,7 @@ async def test_bad_dates_and_kinds_are_refused_in_both_languages(
 async def test_a_year_out_of_range_is_refused(person: Person) -> None:
     admin, _ = await person("catalogue")
     response = await admin.get(API, params={"year": 1800})
-    assert response.status_code == 422 and response.json()["error"]["field"] == "year"
+    assert response.status_code == 400 and response.json()["error"]["field"] == "year"
 
 
 async def test_nobody_but_the_catalogue_administrator_reaches_the_calendar(person: Person) -> None:

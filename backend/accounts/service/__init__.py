@@ -11,7 +11,8 @@ reads or changes an object of a person checks it is theirs and answers "not foun
 otherwise.
 """
 
-from backend.accounts import validation
+from backend.accounts import audit, validation
+from backend.accounts.ratelimit import RateLimiter
 from backend.accounts.service.claims import (
     CLAIM_CONFIRMED,
     CLAIM_REJECTED,
@@ -21,6 +22,7 @@ from backend.accounts.service.claims import (
     decide_claim,
     file_claim,
     handles_claims,
+    held_certificates,
     my_claim,
     my_claims,
     pending_claims,
@@ -88,7 +90,11 @@ from backend.accounts.service.signin import (
     sign_out,
     sign_out_everywhere,
 )
-from backend.accounts.service.signup import finish_sign_up, sign_up_options
+from backend.accounts.service.signup import (
+    SIGN_UP_ATTEMPTED,
+    finish_sign_up,
+    sign_up_options,
+)
 from backend.accounts.sessions import list_for as list_sessions
 from backend.accounts.sessions import live_sessions
 
@@ -96,6 +102,9 @@ from backend.accounts.sessions import live_sessions
 # ``check_full_name(value, field)``, ``normalise_phone(value, field)``.
 check_full_name = validation.full_name
 normalise_phone = validation.phone
+# For the domains whose security events belong in the audit log (a dossier's claim):
+# ``record_audit(at, event, actor_id=, subject_id=, address=, **ids)``.
+record_audit = audit.record_at
 
 __all__ = [
     "AFTER_RECOVERY",
@@ -104,8 +113,10 @@ __all__ = [
     "DISOWN_PATH",
     "NOTICE_KIND",
     "ORGANISATION_CLAIMED",
+    "SIGN_UP_ATTEMPTED",
     "Client",
     "EnrolmentInfo",
+    "RateLimiter",
     "accept_invitation",
     "add_passkey_options",
     "check_full_name",
@@ -127,6 +138,7 @@ __all__ = [
     "get_account",
     "get_organisation",
     "handles_claims",
+    "held_certificates",
     "home_address",
     "invitation_info",
     "issue_reenrolment",
@@ -148,6 +160,7 @@ __all__ = [
     "organisation_ids_of",
     "pending_claims",
     "protected_since",
+    "record_audit",
     "recover",
     "recovery_codes_left",
     "register_organisation",

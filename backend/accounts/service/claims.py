@@ -18,6 +18,7 @@ the reasons and the certificate stay in the claim's row).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import msgspec
 from piccolo.custom_types import Combinable
@@ -35,7 +36,8 @@ from backend.accounts.service.people import Client
 from backend.accounts.tables import Membership, Organisation, OrganisationClaim
 from backend.accounts.validation import tax_code as check_tax_code
 from backend.attachments import CheckedFile
-from backend.db import write_transaction
+from backend.db import fetch, write_transaction
+from backend.db.dialect import Sql, list_param
 from backend.errors import Conflict, Forbidden, InvalidInput, NotFound, Problems
 from backend.i18n import N_
 from backend.outbox import service as outbox
@@ -449,3 +451,12 @@ async def _tell(row: _Row, kind: str, account_ids: list[int], code: str, now: dt
         payload={"code": code, "at": now.isoformat()},
         now=now,
     )
+
+
+_HELD = Sql("SELECT file_key FROM accounts_claim WHERE file_key IN_TEXTS({})")
+
+
+async def held_certificates(keys: Sequence[str]) -> set[str]:
+    """Of these storage keys, those a claim's certificate holds (the attachments'
+    sweep removes the others)."""
+    return {row["file_key"] for row in await fetch(_HELD(), list_param(keys))}

@@ -64,11 +64,15 @@ async def finish_sign_in(
         handle = parsed.response.user_handle
         if handle is not None and bytes_to_base64url(handle) != stored.user_handle:
             raise PasskeyRejected("wrong_account")
-        await runtime.limiter.check_account("sign_in", account_id)
+        # Only failures proven to come from the passkey (its signature checked) count
+        # against the account: bogus assertions cost their sender's address, not the
+        # owner's access.
+        await runtime.limiter.check_failures("sign_in", f"acct:{account_id}")
         counter = ceremony.verify_authentication(
             runtime, parsed, consumed, public_key=stored.public_key
         )
         if ceremony.counter_regressed(stored.sign_count, counter):
+            await runtime.limiter.record_failure("sign_in", f"acct:{account_id}")
             await audit.record(
                 runtime,
                 "possible_cloned_authenticator",

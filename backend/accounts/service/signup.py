@@ -4,7 +4,10 @@ recovery codes when the passkey comes back."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import msgspec
+from webauthn.helpers import bytes_to_base64url
 
 from backend.accounts import audit, sessions, validation
 from backend.accounts import webauthn as ceremony
@@ -18,6 +21,10 @@ from backend.accounts.webauthn import PasskeyRejected
 from backend.db import write_transaction
 from backend.errors import Conflict, Problems
 from backend.i18n import N_
+from backend.outbox import service as outbox
+
+# What the owner of a number is told when someone signs up with it.
+SIGN_UP_ATTEMPTED = "account.sign_up_attempted"
 
 
 class SignUpDetails(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,6 +45,19 @@ def _phone_taken() -> Conflict:
             "điện thoại."
         ),
         field="phone",
+    )
+
+
+async def _tell_owner(account_id: int, challenge: bytes, now: dt.datetime) -> None:
+    """The number's owner hears of the attempt on their own devices and inbox (if it
+    was them, the notice leads to signing in or to recovery)."""
+    await outbox.enqueue(
+        event_key=f"account:{account_id}:sign-up:{bytes_to_base64url(challenge)}",
+        kind=SIGN_UP_ATTEMPTED,
+        subject=f"account:{account_id}",
+        account_ids=[account_id],
+        payload={"at": now.isoformat()},
+        now=now,
     )
 
 
@@ -72,10 +92,12 @@ def check_sign_up(data: SignUp) -> SignUpDetails:
 
 
 async def sign_up_options(runtime: AccountsRuntime, data: SignUp, client: Client) -> bytes:
+    """The registration options, whether the number has an account or not: asking
+    costs nothing, so it must not tell (the check waits for a passkey, in
+    ``finish_sign_up``)."""
     await runtime.limiter.check_address("sign_up", client.address)
     details = check_sign_up(data)
-    if await Account.exists().where(Account.phone == details.phone):
-        raise _phone_taken()
+    await runtime.limiter.check("sign_up", f"phone:{details.phone}")
     challenge = await ceremony.issue_challenge(
         runtime, "sign_up", data=msgspec.to_builtins(details)
     )
@@ -104,6 +126,19 @@ async def finish_sign_up(
     details = msgspec.convert(consumed.data, SignUpDetails)
     codes, hashes = await new_recovery_codes(runtime)
     now = runtime.clock()
+    async with write_transaction():
+        owner = await Account.select(Account.id).where(Account.phone == details.phone)
+        if owner:
+            await _tell_owner(int(owner[0]["id"]), challenge, now)
+    if owner:
+        await audit.record(
+            runtime,
+            "sign_up_failed",
+            subject_id=int(owner[0]["id"]),
+            address=client.address,
+            reason="phone_taken",
+        )
+        raise _phone_taken()
     async with write_transaction():
         if await Account.exists().where(Account.phone == details.phone):
             raise _phone_taken()

@@ -12,6 +12,7 @@ pages that name the input at fault.
 
 from backend.accounts.schemas import OFFICIAL_ROLES
 from backend.dossiers.console.actions import ActionPages
+from backend.dossiers.console.claims import ClaimPages
 from backend.dossiers.console.dossier import DossierConsolePages, again
 from backend.dossiers.console.entry import EntryPages, require_entry
 from backend.dossiers.console.queues import QueuePages
@@ -21,7 +22,7 @@ from backend.web.console import CONSOLE_HOME, Console, Section
 
 __all__ = ["CONSOLE_PAGES", "register", "require_entry"]
 
-CONSOLE_PAGES = [QueuePages, DossierConsolePages, ActionPages, EntryPages]
+CONSOLE_PAGES = [QueuePages, DossierConsolePages, ActionPages, EntryPages, ClaimPages]
 
 
 def register(blocks: Blocks, console: Console) -> None:

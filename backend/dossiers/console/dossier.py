@@ -340,6 +340,8 @@ async def dossier_page(
         paper_evidence=_paper_evidence(dossier),
         viewer=_viewer(dossier, view, view_page),
         form_link=lambda event: _form_link(dossier, event),
+        claim=await service.claim_state(principal, dossier),
+        may_enter=principal.role in service.CLAIM_ROLES,
         done=done,
         done_event=next((e for e in dossier.events if e.id == event_id), None),
         proposal=next((e for e in reversed(dossier.events) if e.action == "propose"), None),

@@ -38,6 +38,9 @@ class FormContext:
     province_name: str  # e.g. "Tỉnh Thanh Hóa"
     tracking_url: str  # the public tracking link (signed) for the QR code on form 01
     officials: dict[int, str]  # account id -> full name, for the slip and signature lines
+    # Form 01 of a counter dossier, printed as its claim code is issued: the code the
+    # citizen takes it into their account with ("" on any other print).
+    claim_code: str = ""
 
 
 def latest_event(dossier: DossierRead, action: Action) -> EventRead | None:

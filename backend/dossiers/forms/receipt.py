@@ -59,6 +59,18 @@ class Receipt(FormSheet):
         self.para(f"4. Thời gian nhận hồ sơ: {moment(received) if received else BLANK}")
         self.para(f"5. Thời gian trả kết quả giải quyết hồ sơ: ngày {day(d.due_date)}", style="B")
         self.para(f"6. Hình thức nộp hồ sơ: {CHANNEL_LABELS.get(d.channel, d.channel)}")
+        if self.context.claim_code:
+            # The citizen's secret for taking the dossier into their account: the
+            # dossier's code and phone alone are not enough (issue 15).
+            self.para(
+                f"7. Mã nhận hồ sơ trên ứng dụng Một Cửa: {self.context.claim_code}", style="B"
+            )
+            self.para(
+                "Vào “Hồ sơ của tôi”, mục “Nhận hồ sơ nộp tại quầy”, nhập mã hồ sơ, số điện "
+                "thoại đã khai và mã nhận hồ sơ này. Không đưa mã này cho người khác; nhập "
+                "sai nhiều lần, hồ sơ bị khóa nhận cho đến khi bộ phận một cửa cấp mã mới.",
+                indent=4,
+            )
 
         # The QR code, its address under it, and how to use it, kept together.
         side = 36.0

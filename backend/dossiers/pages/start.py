@@ -22,7 +22,7 @@ from backend.catalogue.schemas import ProcedureCodeParam
 from backend.dossiers import service
 from backend.dossiers.pages.render import render, step_url
 from backend.dossiers.schemas import DraftCreate
-from backend.errors import AppError, InvalidInput, NotFound
+from backend.errors import AppError, InvalidInput, NotFound, Problems
 from backend.i18n import N_
 from backend.web.errors import with_retry_after
 from backend.web.forms import FormErrors
@@ -42,6 +42,12 @@ AgencyQuery = Annotated[str, QueryParameter(name="co-quan", max_length=32)]
 class ClaimForm(msgspec.Struct, kw_only=True):
     code: str = ""
     phone: str = ""
+    # Never shown again after an error: it is the citizen's secret.
+    claim_code: str = ""
+
+
+# The input each of the claim's problems points at.
+_CLAIM_INPUTS = {"phone": "claim-phone", "claim_code": "claim-secret"}
 
 
 def _choose_place(code: str, agency_code: str) -> Redirect:
@@ -187,10 +193,21 @@ class StartPages(Controller):
         try:
             await limiter.check_address("dossier-claim", client_of(request).address)
             await limiter.check_account("dossier-claim", principal.account_id)
+            problems = Problems()
             if not data.code.strip():
-                raise InvalidInput(N_("Hãy nhập mã hồ sơ ghi trên giấy biên nhận."), field="code")
+                problems.add("code", N_("Hãy nhập mã hồ sơ ghi trên giấy biên nhận."))
+            if not data.claim_code.strip():
+                problems.add(
+                    "claim_code", N_("Hãy nhập mã nhận hồ sơ in trên Giấy tiếp nhận (Mẫu 01).")
+                )
+            problems.raise_any()
             dossier = await service.claim(
-                service.runtime_of(request), principal, data.code[:48], data.phone[:24]
+                service.runtime_of(request),
+                principal,
+                data.code[:48],
+                data.phone[:24],
+                data.claim_code[:32],
+                address=client_of(request).address,
             )
         except AppError as error:
             response = await _mine(
@@ -198,7 +215,7 @@ class StartPages(Controller):
                 principal,
                 claim=data,
                 errors=FormErrors.of_error(
-                    error, lang, lambda f: "claim-code" if f in {None, "code"} else "claim-phone"
+                    error, lang, lambda f: _CLAIM_INPUTS.get(f or "", "claim-code")
                 ),
                 status_code=error.status_code,
             )

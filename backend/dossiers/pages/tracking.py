@@ -41,13 +41,12 @@ class TrackingPages(Controller):
     async def track(
         self, request: Request[Any, Any, Any], data: URLEncodedBody[TrackForm]
     ) -> Template:
+        limiter = accounts_runtime_of(request).limiter
         try:
-            await accounts_runtime_of(request).limiter.check_address(
-                "track", client_of(request).address
-            )
+            await limiter.check_address("track", client_of(request).address)
             if not data.code.strip():
                 raise InvalidInput(N_("Hãy nhập mã hồ sơ ghi trên giấy biên nhận."), field="code")
-            result = await service.track(data.code[:48], data.phone_last4[:8])
+            result = await service.track(limiter, data.code[:48], data.phone_last4[:8])
         except AppError as error:
             return _tracking_error(request, error, data)
         return await _tracking_page(request, result, data)

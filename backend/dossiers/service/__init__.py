@@ -23,6 +23,15 @@ from backend.dossiers.figures import (
 from backend.dossiers.runtime import DossiersRuntime, runtime_of
 from backend.dossiers.service.access import brief
 from backend.dossiers.service.answers import APPLICANT_FIELDS, active, check_answers
+from backend.dossiers.service.claims import (
+    CLAIM_ROLES,
+    MAX_CLAIM_FAILURES,
+    ClaimState,
+    claim,
+    claim_state,
+    issue_claim_code,
+    revoke_claim,
+)
 from backend.dossiers.service.documents import legal_form
 from backend.dossiers.service.drafts import create_draft, delete_draft, update_draft
 from backend.dossiers.service.fees import FeeState, fee_states, mark_refunded, settle_fees
@@ -30,6 +39,7 @@ from backend.dossiers.service.files import (
     MAX_DOSSIER_BYTES,
     MAX_FILES,
     add_file,
+    held_files,
     open_file,
     remove_file,
 )
@@ -44,7 +54,6 @@ from backend.dossiers.service.history import NOTICES, handlers_of, recipients
 from backend.dossiers.service.reads import get_dossier, my_dossiers, officials, queue, queue_counts
 from backend.dossiers.service.steps import act
 from backend.dossiers.service.submission import (
-    claim,
     create_assisted,
     require_file,
     submission_problems,
@@ -54,11 +63,14 @@ from backend.dossiers.service.tracking import track, track_by_token, tracking_to
 
 __all__ = [
     "APPLICANT_FIELDS",
+    "CLAIM_ROLES",
     "EVIDENCE_FIELD",
     "GROUP_FIELD",
+    "MAX_CLAIM_FAILURES",
     "MAX_DOSSIER_BYTES",
     "MAX_FILES",
     "NOTICES",
+    "ClaimState",
     "DossierDays",
     "DossiersRuntime",
     "FeeState",
@@ -71,6 +83,7 @@ __all__ = [
     "brief",
     "check_answers",
     "claim",
+    "claim_state",
     "create_assisted",
     "create_draft",
     "delete_draft",
@@ -83,6 +96,8 @@ __all__ = [
     "group_problems",
     "groups_offered",
     "handlers_of",
+    "held_files",
+    "issue_claim_code",
     "legal_form",
     "mark_refunded",
     "my_dossiers",
@@ -97,6 +112,7 @@ __all__ = [
     "remove_file",
     "require_file",
     "resolved_counts",
+    "revoke_claim",
     "runtime_of",
     "settle_fees",
     "submission_problems",

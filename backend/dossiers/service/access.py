@@ -1,5 +1,6 @@
 """Who may reach a dossier, decided on every call from its row: a citizen reaches the
-dossiers they own and those of their organisations; an official those their agency
+dossiers they own and those of the organisations they are a member of now (one they
+filed for an organisation they have left is no longer theirs); an official those their agency
 holds (and, read only, those it passed on), never drafts; anyone else gets "not
 found", so ids reveal nothing."""
 
@@ -26,11 +27,12 @@ class Access:
 
 async def access_to(principal: Principal, row: DossierRow | DossierBrief) -> Access:
     if principal.kind == "citizen":
-        if row.owner_id == principal.account_id:
-            return Access("citizen", True)
-        if row.organisation_id is not None and await accounts.membership_role(
-            principal.account_id, row.organisation_id
-        ):
+        # An organisation's dossier is the organisation's: whoever filed it (its
+        # owner_id) reaches it only while a member, so a removal takes effect at once.
+        if row.organisation_id is not None:
+            if await accounts.membership_role(principal.account_id, row.organisation_id):
+                return Access("citizen", True)
+        elif row.owner_id == principal.account_id:
             return Access("citizen", True)
         raise not_found()
     if principal.role in OFFICIAL_ROLES and row.status != "draft":

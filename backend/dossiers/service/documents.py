@@ -26,8 +26,11 @@ async def legal_form(
     dossier_id: int,
     kind: forms.FormKind,
     event_id: int | None = None,
+    *,
+    claim_code: str = "",
 ) -> tuple[str, bytes]:
-    """A legal form of the dossier as PDF: (file name, bytes)."""
+    """A legal form of the dossier as PDF: (file name, bytes). ``claim_code``: form 01
+    printed with the claim code just issued (``claims.issue_claim_code``)."""
     row, access = await readable(principal, dossier_id)
     dossier = await read_of(runtime, principal, row, access)
     if dossier.code is None or (kind == "05" and access.actor == "citizen"):
@@ -56,6 +59,7 @@ async def legal_form(
         officials=await accounts.names_of(
             ids | {i for i in (row.assignee_id, row.entered_by) if i}
         ),
+        claim_code=claim_code if kind == "01" else "",
     )
     pdf = await asyncio.to_thread(forms.render_form, kind, dossier, context, event)
     return f"{dossier.code}-mau-{kind}.pdf", pdf

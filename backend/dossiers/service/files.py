@@ -6,13 +6,15 @@ exemption, and the official's result. The content was checked before (by
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
 from backend.accounts.schemas import Principal
 from backend.attachments import CheckedFile
-from backend.db import write_transaction
+from backend.db import fetch, write_transaction
+from backend.db.dialect import Sql, list_param
 from backend.dossiers import lifecycle
 from backend.dossiers.runtime import DossiersRuntime
 from backend.dossiers.schemas import FileRead
@@ -32,6 +34,15 @@ DECIDED = frozenset({"approved", "rejected"})
 def round_of(row: DossierRow) -> int:
     """0 for the first submission, the version of the request for a supplement."""
     return row.version if row.status == "supplement_requested" else 0
+
+
+_HELD = Sql("SELECT storage_key FROM dossiers_file WHERE storage_key IN_TEXTS({})")
+
+
+async def held_files(keys: Sequence[str]) -> set[str]:
+    """Of these storage keys, those a dossier's file holds (the attachments' sweep
+    removes the others)."""
+    return {row["storage_key"] for row in await fetch(_HELD(), list_param(keys))}
 
 
 def _no_file() -> NotFound:

@@ -81,13 +81,11 @@ async def append_event(
 
 
 async def recipients(owner_id: int | None, organisation_id: int | None) -> list[int]:
-    """Who is told about a dossier: its owner and every member of its organisation."""
-    people = set()
-    if owner_id is not None:
-        people.add(owner_id)
+    """Who is told about a dossier: every member of its organisation (whoever filed it
+    is told only while a member), or else its owner."""
     if organisation_id is not None:
-        people.update(await accounts.member_ids(organisation_id))
-    return sorted(people)
+        return sorted(await accounts.member_ids(organisation_id))
+    return [owner_id] if owner_id is not None else []
 
 
 async def move(

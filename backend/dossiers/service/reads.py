@@ -156,7 +156,10 @@ def _summaries(rows: list[dict[str, Any]], today: dt.date) -> list[DossierSummar
 async def my_dossiers(runtime: DossiersRuntime, principal: Principal) -> list[DossierSummary]:
     """The person's own dossiers and their organisations', newest first."""
     organisations = await accounts.organisation_ids_of(principal.account_id)
-    condition: Combinable = Dossier.owner_id == principal.account_id
+    # Filed for an organisation: listed while the person is one of its members only.
+    condition: Combinable = (Dossier.owner_id == principal.account_id) & (
+        Dossier.organisation_id.is_null()
+    )
     if organisations:
         condition = condition | Dossier.organisation_id.is_in(organisations)
     rows = (

@@ -1,17 +1,15 @@
-"""Submission: a citizen's draft becomes a dossier with its code and fees, an official
-enters a walk-in citizen's dossier (received at once), and a citizen claims a dossier
-entered for them at the counter."""
+"""Submission: a citizen's draft becomes a dossier with its code and fees, and an
+official enters a walk-in citizen's dossier (received at once; the citizen claims it
+with the code on form 01: ``claims``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 from collections.abc import Sequence
 
 import msgspec
 from piccolo.querystring import QueryString
 
-from backend.accounts import service as accounts
 from backend.accounts.schemas import Principal
 from backend.catalogue import service as catalogue
 from backend.catalogue.schemas import ApplicantGroup
@@ -32,9 +30,8 @@ from backend.dossiers.service.groups import (
 )
 from backend.dossiers.service.history import append_event, move
 from backend.dossiers.service.reads import get_dossier, read_of
-from backend.dossiers.service.rows import stale
 from backend.dossiers.tables import Dossier
-from backend.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound, Problems
+from backend.errors import Conflict, FieldProblem, Forbidden, InvalidInput, Problems
 from backend.i18n import N_, Localized
 from backend.workdays import service as workdays
 
@@ -256,39 +253,6 @@ async def create_assisted(
             },
         )
     return await get_dossier(runtime, principal, dossier_id)
-
-
-async def claim(
-    runtime: DossiersRuntime, principal: Principal, code: str, phone: str
-) -> DossierRead:
-    """A citizen takes an assisted dossier into their account: the code and the phone
-    number given at the counter must both match, and nobody may have claimed it."""
-    if principal.kind != "citizen":
-        raise Forbidden(N_("Chỉ người dân nhận hồ sơ."))
-    normalised = accounts.normalise_phone(phone, "phone")
-    rows = await Dossier.select(Dossier.id, Dossier.owner_id, Dossier.applicant_phone).where(
-        Dossier.code == code.strip().upper()
-    )
-    if (
-        not rows
-        or rows[0]["owner_id"] is not None
-        or not hmac.compare_digest(rows[0]["applicant_phone"], normalised)
-    ):
-        raise NotFound(
-            N_("Không tìm thấy hồ sơ với mã và số điện thoại này, hoặc hồ sơ đã có người nhận."),
-            field="code",
-        )
-    async with write_transaction():
-        updated = (
-            await Dossier.update(
-                {Dossier.owner_id: principal.account_id, Dossier.updated_at: runtime.now()}
-            )
-            .where((Dossier.id == rows[0]["id"]) & Dossier.owner_id.is_null())
-            .returning(Dossier.id)
-        )
-    if not updated:
-        raise stale()
-    return await get_dossier(runtime, principal, rows[0]["id"])
 
 
 def require_file(dossier: DossierRead, component_id: int) -> None:

@@ -9,11 +9,18 @@ import re
 
 import msgspec
 
+from backend.accounts import service as accounts
 from backend.dossiers.runtime import DossiersRuntime
 from backend.dossiers.schemas import TrackingRead
 from backend.dossiers.tables import Dossier, DossierEvent
 from backend.errors import InvalidInput, NotFound
 from backend.i18n import N_
+
+# Wrong guesses of the phone's digits allowed per dossier code in an hour: finding
+# four digits then takes some 40 days on average, from any number of addresses.
+TRACK_FLOW = "track"
+TRACK_GUESSES = 5
+TRACK_WINDOW_S = 3600
 
 
 def tracking_token(secret_key: str, code: str) -> str:
@@ -63,16 +70,26 @@ async def _tracking(code: str) -> tuple[str, TrackingRead]:
     return phone, msgspec.convert({**row, "steps": steps}, TrackingRead, strict=False)
 
 
-async def track(code: str, phone_last4: str) -> TrackingRead:
+async def track(limiter: accounts.RateLimiter, code: str, phone_last4: str) -> TrackingRead:
+    """What tracking shows of the dossier ``code`` if ``phone_last4`` are its phone's
+    last digits. Wrong guesses are limited per code (any code, known or not: the
+    answers do not tell which exist), so rotating addresses does not open a dossier
+    (ten thousand combinations); the receipt's QR link is never limited per code."""
     code = code.strip().upper()
     digits = re.sub(r"\D", "", phone_last4)
     if len(digits) != 4:
         raise InvalidInput(
             N_("Hãy nhập đúng 4 số cuối của số điện thoại đã đăng ký."), field="phone_last4"
         )
-    phone, read = await _tracking(code)
-    if not phone or not hmac.compare_digest(phone[-4:], digits):
-        raise _track_failed()
+    key = f"dossier:{code}"
+    await limiter.check_failures(TRACK_FLOW, key, TRACK_GUESSES, TRACK_WINDOW_S)
+    try:
+        phone, read = await _tracking(code)
+        if not phone or not hmac.compare_digest(phone[-4:], digits):
+            raise _track_failed()
+    except NotFound:
+        await limiter.record_failure(TRACK_FLOW, key, TRACK_WINDOW_S)
+        raise
     return read
 
 

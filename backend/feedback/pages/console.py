@@ -1,6 +1,7 @@
 """The officials' side, in the console's shell: the agency's feedback with its
-deadlines, one feedback with its photos to answer or forward, and the ratings of the
-officials' work and of their agency."""
+deadlines, one feedback with its photos to answer or forward (or, held in a burst, to
+release or reject), the ratings of the officials' work and of their agency with the
+leader's review list, and each counter's screen showing the code that proves a visit."""
 
 from __future__ import annotations
 
@@ -15,20 +16,34 @@ from litestar.response import Redirect, Template
 from backend.accounts.guards import Principal, require_official
 from backend.catalogue import service as catalogue
 from backend.catalogue.schemas import CounterRead, ProcedureRead
-from backend.errors import AppError, NotFound
+from backend.documents import qr_svg
+from backend.errors import AppError, InvalidInput, NotFound
 from backend.feedback import service
-from backend.feedback.pages.common import FEEDBACK_CONSOLE, agencies, errors_of, show_console
+from backend.feedback.pages.common import (
+    FEEDBACK_CONSOLE,
+    RATINGS_CONSOLE,
+    agencies,
+    errors_of,
+    show,
+    show_console,
+)
 from backend.feedback.requests import photo_response
 from backend.feedback.runtime import runtime_of
-from backend.feedback.schemas import AnswerIn, FeedbackDetail, ForwardIn
+from backend.feedback.schemas import AnswerIn, Decision, FeedbackDetail, ForwardIn
 from backend.feedback.service.labels import FIELDS
+from backend.i18n import N_
 from backend.web.forms import FormErrors, convert, text
 from backend.web.templates import language
 from backend.workdays import service as workdays
 
 PAGE_SIZE = 20
 # The queue's tabs: their name in addresses, and the service's status.
-QUEUE_TABS = {"chua-tra-loi": "open", "da-tra-loi": "answered", "tat-ca": "all"}
+QUEUE_TABS = {
+    "chua-tra-loi": "open",
+    "da-tra-loi": "answered",
+    "tat-ca": "all",
+    "cho-duyet": "held",
+}
 ANSWER_TARGETS = {"answer": "answer", "publish": "publish"}
 FORWARD_TARGETS = {"agency_code": "agency_code", "agency": "agency_code", "note": "note"}
 
@@ -80,6 +95,7 @@ class ConsoleFeedbackPages(Controller):
                 "chua-tra-loi": results.open,
                 "da-tra-loi": results.answered,
                 "tat-ca": results.open + results.answered,
+                "cho-duyet": results.held,
             },
             pages=max(1, (results.total + PAGE_SIZE - 1) // PAGE_SIZE),
             timing=await _timing(results.items, runtime.today()),
@@ -164,23 +180,124 @@ class ConsoleFeedbackPages(Controller):
             f"{FEEDBACK_CONSOLE}?xong=chuyen&ma={moved.code}#thong-bao", status_code=303
         )
 
+    @post("/phan-anh/{feedback_id:int}/duyet", name="console-feedback-review")
+    async def review(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        feedback_id: FromPath[int],
+    ) -> Template | Redirect:
+        decision = _decision(await request.form())
+        try:
+            reviewed = await service.review_feedback(
+                runtime_of(request), principal, feedback_id, decision
+            )
+        except NotFound:
+            raise
+        except AppError as error:
+            return await _item_page(
+                request,
+                principal,
+                feedback_id,
+                errors=errors_of(error, language(request), {}),
+                status_code=error.status_code,
+            )
+        return Redirect(
+            f"{FEEDBACK_CONSOLE}?loai=cho-duyet&xong=duyet&ma={reviewed.code}#thong-bao",
+            status_code=303,
+        )
+
     @get("/danh-gia", name="console-ratings")
     async def ratings(
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         days: Annotated[int, QueryParameter(name="ngay", ge=7, le=366)] = 90,
+        done: Annotated[str, QueryParameter(name="xong", max_length=12)] = "",
     ) -> Template:
-        known = await agencies()
-        return show_console(
+        return await _ratings_page(request, principal, days, done=done)
+
+    @post("/danh-gia/{rating_id:int}/duyet", name="console-rating-review")
+    async def review_rating(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        rating_id: FromPath[int],
+    ) -> Template | Redirect:
+        decision = _decision(await request.form())
+        try:
+            await service.review_rating(runtime_of(request), principal, rating_id, decision)
+        except AppError as error:
+            return await _ratings_page(
+                request,
+                principal,
+                errors=errors_of(error, language(request), {}),
+                status_code=error.status_code,
+            )
+        return Redirect(f"{RATINGS_CONSOLE}?xong=duyet#cho-duyet", status_code=303)
+
+    @get("/danh-gia/quay/{number:int}", name="console-counter-code")
+    async def counter_code(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        number: FromPath[int],
+    ) -> Template:
+        """The counter's screen, turned towards the people it serves: the code that
+        proves their visit, as digits and as a QR code of the survey with the code
+        filled in. The page reloads itself when the code changes (no script needed)."""
+        runtime = runtime_of(request)
+        code = await service.visit_code(runtime, principal, number)
+        counter = await catalogue.get_counter(code.agency_code, number)
+        seconds = max(1, int((code.changes_at - runtime.now()).total_seconds()) + 1)
+        response = show(
             request,
-            "feedback/console_ratings.html",
-            principal=principal,
-            section="ratings",
-            agency=known.get(principal.agency_code or ""),
-            ratings=await service.official_ratings(runtime_of(request), principal, days),
-            days=days,
+            "feedback/counter_code.html",
+            counter=counter,
+            visit=code,
+            qr=qr_svg(code.rating_url).decode(),
+            refresh=seconds,
         )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _decision(form: Any) -> Decision:
+    """The button pressed: release or reject."""
+    value = text(form, "decision", 16)
+    if value == "release":
+        return "release"
+    if value == "reject":
+        return "reject"
+    raise InvalidInput(N_("Hãy chọn tiếp nhận hoặc loại bỏ."), field="decision")
+
+
+async def _ratings_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    days: int = 90,
+    *,
+    done: str = "",
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Template:
+    known = await agencies()
+    agency = principal.agency_code or ""
+    return show_console(
+        request,
+        "feedback/console_ratings.html",
+        status_code,
+        principal=principal,
+        section="ratings",
+        agency=known.get(agency),
+        ratings=await service.official_ratings(runtime_of(request), principal, days),
+        # The leader's review list; the counters whose screens show their visit codes.
+        held=await service.held_ratings(principal) if principal.role == "leader" else [],
+        counters=await catalogue.counters_of(agency) if agency in known else [],
+        days=days,
+        done=done,
+        errors=errors,
+    )
 
 
 async def _item_page(

@@ -1,7 +1,7 @@
 """The satisfaction survey: of a returned dossier (its owner, or a member of its
 organisation, rates it once and may change the rating for seven days), and of today's
-visit to a counter from its QR code (no account; one device rates one counter once a
-day, and one address only so often).
+visit to a counter from its QR code (no account; the code the counter shows proves the
+visit; one device rates one counter once a day).
 
 A refused survey comes back with every mistake named at its question and what was
 chosen kept; a rating sent redirects (Post, Redirect, Get).
@@ -19,10 +19,10 @@ from litestar.response import Redirect, Template
 from backend.accounts.guards import Principal, require_citizen
 from backend.dossiers import service as dossiers
 from backend.dossiers.schemas import DossierRead
-from backend.errors import AppError, Conflict, NotFound, TooManyRequests
+from backend.errors import AppError, Conflict, NotFound
 from backend.feedback import service
 from backend.feedback.pages.common import counter_of, errors_of, show
-from backend.feedback.requests import COUNTER_BUCKET, COUNTER_TOKEN, check_rate, device_of
+from backend.feedback.requests import COUNTER_TOKEN, device_of, rate_counter
 from backend.feedback.requests import set_device_cookie as keep_device
 from backend.feedback.runtime import runtime_of
 from backend.feedback.schemas import CounterRatingIn, RatingIn, RatingRead
@@ -34,6 +34,7 @@ from backend.web.templates import language
 
 Rated = TypeVar("Rated", bound=RatingIn)
 DONE = QueryParameter(name="xong", max_length=8)
+VISIT_CODE = QueryParameter(name="ma", max_length=16)
 ANSWERS = ("overall", *CRITERIA, "comment")
 # Where a problem with an answer points: the first choice of its question.
 TARGETS = {
@@ -41,12 +42,13 @@ TARGETS = {
     **{name: f"{name}-1" for name in CRITERIA},
     "comment": "comment",
     "stated_code": "stated_code",
+    "visit_code": "visit_code",
 }
 
 
 def answers_of(form: Any, *, counter: bool) -> dict[str, str]:
     """The survey's answers as sent (to show again)."""
-    names = (*ANSWERS, "stated_code") if counter else ANSWERS
+    names = (*ANSWERS, "visit_code", "stated_code") if counter else ANSWERS
     return {name: text(form, name, 10_000) for name in names}
 
 
@@ -156,6 +158,7 @@ class CounterRatingPages(Controller):
         request: Request[Any, Any, Any],
         token: Annotated[str, COUNTER_TOKEN],
         done: Annotated[str, DONE] = "",
+        code: Annotated[str, VISIT_CODE] = "",
     ) -> Template:
         try:
             counter = await counter_of(request, token)
@@ -168,7 +171,9 @@ class CounterRatingPages(Controller):
             "feedback/rate_counter.html",
             counter=counter,
             token=token,
-            values={},
+            # The counter's screen shows a QR code of this page with its code filled in.
+            values={"visit_code": code},
+            visit_minutes=runtime.visit_code_minutes,
             done=done,
             # Said before the survey, not after the person has filled it in.
             already=not done and await service.counter_rated_today(runtime, token, device),
@@ -181,43 +186,34 @@ class CounterRatingPages(Controller):
     async def rate(
         self, request: Request[Any, Any, Any], token: Annotated[str, COUNTER_TOKEN]
     ) -> Template | Redirect:
-        lang = language(request)
         runtime = runtime_of(request)
         form = await request.form()
         try:
-            await check_rate(request, COUNTER_BUCKET)
             counter = await counter_of(request, token)
-        except TooManyRequests as error:
-            limited = show(
-                request,
-                "feedback/rate_counter.html",
-                error.status_code,
-                counter=None,
-                token=token,
-                values={},
-                errors=errors_of(error, lang, {}),
-            )
-            return with_retry_after(limited, error)
         except AppError as error:
             return _refused_code(request, error)
         answers = answers_of(form, counter=True)
         device, cookie = device_of(request)
         try:
             data = rating_of(answers, CounterRatingIn)
-            await service.rate_counter(runtime, token, device, data)
+            rating = await rate_counter(request, token, device, data)
         except AppError as error:
-            response: Template | Redirect = show(
+            refused = show(
                 request,
                 "feedback/rate_counter.html",
                 error.status_code,
                 counter=counter,
                 token=token,
                 values=answers,
-                errors=errors_of(error, lang, TARGETS),
+                visit_minutes=runtime.visit_code_minutes,
+                errors=errors_of(error, language(request), TARGETS),
                 already=isinstance(error, Conflict),
             )
+            response: Template | Redirect = with_retry_after(refused, error)
         else:
-            response = Redirect(f"/c/{token}/danh-gia?xong=1", status_code=303)
+            # Held (one of a burst at this counter): thanked, and told it is checked first.
+            outcome = "1" if rating.status == "counted" else "cho"
+            response = Redirect(f"/c/{token}/danh-gia?xong={outcome}", status_code=303)
         if cookie:
             keep_device(response, runtime, cookie)
         return response

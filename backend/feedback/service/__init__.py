@@ -7,6 +7,9 @@
   its signed tracking link, its answer rated; the answers published.
 - ``handling``: the officials' queue, answers and forwards.
 - ``signing``: the device cookie and the tracking key.
+- ``visits``: the code a counter shows, which proves a visit to whoever rates it.
+- ``bursts`` and ``review``: ratings and feedback held for review when too many come
+  for one counter or target in a short time, and a leader's release or rejection.
 """
 
 from __future__ import annotations
@@ -48,7 +51,14 @@ from backend.feedback.service.ratings import (
     rate_counter,
     rate_dossier,
 )
+from backend.feedback.service.review import (
+    held_ratings,
+    review_feedback,
+    review_rating,
+)
 from backend.feedback.service.signing import device_of, new_device, tracking_token
+from backend.feedback.service.stored import held_photos
+from backend.feedback.service.visits import visit_code
 
 __all__ = [
     "ANSWER_DAYS",
@@ -71,6 +81,8 @@ __all__ = [
     "feedback_received_counts",
     "first_feedback_day",
     "forward",
+    "held_photos",
+    "held_ratings",
     "mine",
     "my_rating",
     "new_device",
@@ -84,9 +96,12 @@ __all__ = [
     "rate_dossier",
     "rating_counts",
     "ratings_changed_since",
+    "review_feedback",
+    "review_rating",
     "submit",
     "token_for",
     "track",
     "tracking_token",
     "unhappy_dossier_ids",
+    "visit_code",
 ]

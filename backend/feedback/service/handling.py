@@ -61,12 +61,15 @@ async def queue(
     page: int = 1,
     page_size: int = 20,
 ) -> FeedbackQueue:
-    """The agency's feedback, the nearest deadline first, and how much is open or late."""
+    """The agency's feedback, the nearest deadline first, and how much is open, late or
+    held for review (``status`` "held": the review list)."""
     agency = _agency_of(principal)
     today = runtime.today()
     where: Combinable = Feedback.agency_code == agency
-    if status in {"open", "answered"}:
+    if status in {"open", "answered", "held"}:
         where = where & (Feedback.status == status)
+    else:  # "all": what the agency handles; held (a burst) and rejected stay apart
+        where = where & Feedback.status.is_in(["open", "answered"])
     rows = (
         await Feedback.select()
         .where(where)
@@ -84,6 +87,7 @@ async def queue(
         open=await Feedback.count().where(held & is_open),
         answered=await Feedback.count().where(held & (Feedback.status == "answered")),
         overdue=await Feedback.count().where(held & is_open & (Feedback.due_date < today)),
+        held=await Feedback.count().where(held & (Feedback.status == "held")),
         page=page,
         page_size=page_size,
     )

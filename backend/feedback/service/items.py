@@ -4,8 +4,9 @@ rating the answer, and the answers published with their senders' consent.
 
 Feedback reaches the agency of what it is about (a dossier, a counter, a procedure, or
 an agency chosen), gets a code and a deadline of ten working days (Decree
-20/2008/NĐ-CP). Everything wrong with it is reported at once, and nothing is stored,
-photos included, while anything is.
+20/2008/NĐ-CP); one of a burst about the same target is held, without a deadline,
+until a leader of the agency releases it (``bursts``, ``review``). Everything wrong
+with it is reported at once, and nothing is stored, photos included, while anything is.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from backend.attachments import CheckedFile
 from backend.catalogue import service as catalogue
 from backend.db import write_transaction
 from backend.dossiers import service as dossiers
-from backend.errors import Conflict, InvalidInput, NotFound, Problems
+from backend.errors import Conflict, InvalidInput, NotFound, Problems, TooManyRequests
 from backend.feedback.runtime import FeedbackRuntime
 from backend.feedback.schemas import (
     FeedbackIn,
@@ -31,6 +32,12 @@ from backend.feedback.schemas import (
     FeedbackSent,
     PublishedAnswer,
     Stars,
+)
+from backend.feedback.service.bursts import (
+    FEEDBACK_REFUSED_AFTER,
+    TARGET_LOCK,
+    feedback_about,
+    lock,
 )
 from backend.feedback.service.rows import FeedbackRow, feedback_by_code, feedback_row
 from backend.feedback.service.signing import tracking_key_matches, tracking_token, tracking_url
@@ -116,6 +123,17 @@ class _Target:
     dossier_id: int | None = None
     counter_number: int | None = None
 
+    @property
+    def key(self) -> str:
+        """What the feedback is about, as the per-target limit counts it."""
+        if self.dossier_id is not None:
+            return f"dossier:{self.dossier_id}"
+        if self.counter_number is not None:
+            return f"counter:{self.agency_code}:{self.counter_number}"
+        if self.procedure_code is not None:
+            return f"procedure:{self.agency_code}:{self.procedure_code}"
+        return f"agency:{self.agency_code}"
+
 
 async def _target(
     runtime: FeedbackRuntime, principal: Principal | None, data: FeedbackIn, problems: Problems
@@ -171,6 +189,21 @@ def _contact(principal: Principal | None, data: FeedbackIn, problems: Problems) 
     return _Contact(False, name, phone, email)
 
 
+def _refused_after(runtime: FeedbackRuntime) -> int:
+    return runtime.feedback_burst * FEEDBACK_REFUSED_AFTER
+
+
+def _flooded(runtime: FeedbackRuntime) -> TooManyRequests:
+    return TooManyRequests(
+        N_(
+            "Đã có quá nhiều phản ánh về cùng nội dung này trong %(minutes)d phút qua. "
+            "Vui lòng gửi lại sau.",
+            minutes=runtime.feedback_burst_minutes,
+        ),
+        retry_after=runtime.feedback_burst_minutes * 60,
+    )
+
+
 def _new_code(today: dt.date) -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     return f"PA-{today:%y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(6))
@@ -193,6 +226,10 @@ async def submit(
     problems.raise_any()
     assert target is not None  # a missing target is a problem
     today, now = runtime.today(), runtime.now()
+    window = (now - dt.timedelta(minutes=runtime.feedback_burst_minutes), now)
+    # A flood is refused before its photos are kept (and again under the lock below).
+    if await feedback_about(target.key, window) >= _refused_after(runtime):
+        raise _flooded(runtime)
     calendar = await workdays.load()
     stored = [
         {
@@ -205,6 +242,10 @@ async def submit(
     code = _new_code(today)
     try:
         async with write_transaction():
+            await lock(TARGET_LOCK, target.key)
+            recent = await feedback_about(target.key, window)
+            if recent >= _refused_after(runtime):
+                raise _flooded(runtime)
             await Feedback.insert(
                 Feedback(
                     code=code,
@@ -215,7 +256,10 @@ async def submit(
                     account_id=principal.account_id
                     if principal and principal.kind == "citizen"
                     else None,
-                    status="open",
+                    # One of a burst about the same target: no deadline runs until a
+                    # leader releases it (``review``); the deadline is counted then.
+                    status="held" if recent >= runtime.feedback_burst else "open",
+                    target_key=target.key,
                     received_day=today,
                     due_date=calendar.add_working_days(today, ANSWER_DAYS),
                     publish_consent=data.publish_consent,

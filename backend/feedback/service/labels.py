@@ -36,6 +36,8 @@ CATEGORIES: Final[dict[str, Text]] = {
 STATUSES: Final[dict[str, Text]] = {
     "open": N_("Đang chờ trả lời"),
     "answered": N_("Đã trả lời"),
+    "held": N_("Đang chờ kiểm tra trước khi tiếp nhận"),
+    "rejected": N_("Không được tiếp nhận"),
 }
 # The fields as people call them, in the messages about them (forms.convert).
 FIELDS: Final[dict[str, Text]] = {
@@ -43,6 +45,7 @@ FIELDS: Final[dict[str, Text]] = {
     **CRITERIA,
     "comment": N_("Ý kiến thêm"),
     "stated_code": N_("Mã hồ sơ"),
+    "visit_code": N_("Mã đánh giá tại quầy"),
     "category": N_("Loại phản ánh"),
     "text": N_("Nội dung phản ánh"),
     "anonymous": N_("Gửi ẩn danh"),

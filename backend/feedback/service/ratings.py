@@ -4,9 +4,11 @@ by anyone holding its QR code.
 A dossier is rated once (``rating_key = "dossier:<id>"`` is unique), by its owner or a
 member of its organisation, and its author may change the rating for seven days; the
 officials who took a step of the dossier are recorded with it and see it among the
-ratings of their work. A counter's token must be genuine and current, and one device
-rates one counter once a day: the device is a signed cookie, and the day is part of
-the unique key, so however often a phone sends, one rating is kept.
+ratings of their work. A counter's token must be genuine and current, the visit proven
+by the code the counter shows (``visits``), and one device rates one counter once a
+day: the device is a signed cookie, and the day is part of the unique key, so however
+often a phone sends, one rating is kept. Only ratings whose status is "counted" enter
+any figure or summary; a burst is held for a leader's review (``bursts``, ``review``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from backend.accounts import service as accounts
 from backend.accounts.schemas import Principal
 from backend.catalogue import service as catalogue
 from backend.db import write_transaction
@@ -30,8 +33,15 @@ from backend.feedback.schemas import (
     RatingRead,
     RatingSummary,
 )
+from backend.feedback.service.bursts import (
+    COUNTER_LOCK,
+    hold_ratings,
+    judge_counter_rating,
+    lock,
+)
 from backend.feedback.service.labels import CRITERIA
 from backend.feedback.service.rows import RatingRow, Scores, rating_by_id, rating_by_key, scores
+from backend.feedback.service.visits import prove_visit
 from backend.feedback.tables import Rating, RatingOfficial
 from backend.i18n import N_
 
@@ -99,6 +109,7 @@ async def rate_dossier(
                     dossier_id=dossier_id,
                     procedure_code=dossier.procedure_code,
                     account_id=principal.account_id,
+                    proof="account",
                     day=runtime.today(),
                     created_at=now,
                     updated_at=now,
@@ -134,15 +145,33 @@ def _counter_key(agency_code: str, number: int, device: str, day: dt.date) -> st
 
 
 async def rate_counter(
-    runtime: FeedbackRuntime, token: str, device: str, data: CounterRatingIn
+    runtime: FeedbackRuntime,
+    limiter: accounts.RateLimiter,
+    token: str,
+    device: str,
+    address: str,
+    data: CounterRatingIn,
 ) -> RatingRead:
-    """Rate today's visit to a counter. The caller has checked the device's cookie and
-    the client address's rate; the token is checked here."""
+    """Rate today's visit to a counter, proven by the code it shows (``visits``); the
+    caller has checked the device's cookie. No limit per client address applies to a
+    proven visit: every phone on a centre's Wi-Fi shares one. A rating that makes a
+    burst at its counter is held for review (``bursts``), with the burst's others."""
     counter = await catalogue.counter_for_token(
         runtime.secret_key, runtime.counter_key_version, token
     )
+    proof = await prove_visit(runtime, limiter, counter, data.visit_code, address)
     today, now = runtime.today(), runtime.now()
+    window = (now - dt.timedelta(minutes=runtime.counter_rating_burst_minutes), now)
+    answers = _answers(data)
     async with write_transaction():
+        await lock(COUNTER_LOCK, f"{counter.agency.code}~{counter.number}")
+        verdict = await judge_counter_rating(
+            counter.agency.code,
+            counter.number,
+            window,
+            tuple(answers.values()),
+            runtime.counter_rating_burst,
+        )
         inserted = (
             await Rating.insert(
                 _new(
@@ -152,6 +181,9 @@ async def rate_counter(
                     agency_code=counter.agency.code,
                     counter_number=counter.number,
                     stated_code=data.stated_code.strip()[:48],
+                    proof=proof,
+                    status=verdict.status,
+                    held_reason=verdict.reason,
                     day=today,
                     created_at=now,
                     updated_at=now,
@@ -160,6 +192,8 @@ async def rate_counter(
             .on_conflict(target=Rating.rating_key, action="DO NOTHING")
             .returning(Rating.id)
         )
+        if inserted:
+            await hold_ratings(verdict.also_hold, verdict.reason, now)
     if not inserted:
         raise Conflict(N_("Hôm nay bạn đã đánh giá quầy này rồi. Cảm ơn bạn!"), field="counter")
     return _read(await rating_by_id(inserted[0]["id"]))
@@ -196,6 +230,7 @@ def _summary(rows: list[Scores]) -> RatingSummary:
 
 
 _SCORES = "SELECT source, overall, info, speed, convenience, attitude FROM feedback_rating"
+_COUNTED = " AND status = 'counted'"
 
 
 async def official_ratings(
@@ -208,18 +243,19 @@ async def official_ratings(
     since = runtime.today() - dt.timedelta(days=days)
     mine = await scores(
         _SCORES + " JOIN feedback_rating_official o ON o.rating = feedback_rating.id"
-        " WHERE o.official_id = {} AND day >= {}",
+        " WHERE o.official_id = {} AND day >= {}" + _COUNTED,
         principal.account_id,
         since,
     )
     agency = await scores(
-        _SCORES + " WHERE agency_code = {} AND day >= {}", principal.agency_code, since
+        _SCORES + " WHERE agency_code = {} AND day >= {}" + _COUNTED, principal.agency_code, since
     )
     recent = (
         await Rating.select()
         .where(
             (Rating.agency_code == principal.agency_code)
             & (Rating.day >= since)
+            & (Rating.status == "counted")
             & (Rating.comment != "")
         )
         .order_by(Rating.id, ascending=False)

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from backend.db import fetch
-from backend.feedback.schemas import Category, FeedbackStatus, Forward, Source
+from backend.feedback.schemas import Category, FeedbackStatus, Forward, RatingStatus, Source
 
 
 class RatingRow(msgspec.Struct, kw_only=True):
@@ -34,6 +34,11 @@ class RatingRow(msgspec.Struct, kw_only=True):
     convenience: int | None
     attitude: int | None
     comment: str
+    proof: str
+    status: RatingStatus
+    held_reason: str
+    reviewed_by: int | None
+    reviewed_at: dt.datetime | None
     day: dt.date
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -85,6 +90,9 @@ class FeedbackRow(msgspec.Struct, kw_only=True):
     published: bool
     answer_rating: int | None
     history: list[Forward]
+    target_key: str
+    reviewed_by: int | None
+    reviewed_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -8,7 +8,13 @@ once, each taking rows with ``FOR UPDATE SKIP LOCKED``; on SQLite writes are
 serialised anyway.
 """
 
-from backend.notifications.service.delivery import Job, Outcome, claim_jobs, record
+from backend.notifications.service.delivery import (
+    Job,
+    Outcome,
+    claim_jobs,
+    leases_kept,
+    record,
+)
 from backend.notifications.service.fanout import fan_out
 from backend.notifications.service.inbox import (
     list_notices,
@@ -37,6 +43,7 @@ __all__ = [
     "claim_jobs",
     "fan_out",
     "get_preferences",
+    "leases_kept",
     "list_notices",
     "mark_all_read",
     "mark_read",

@@ -1,16 +1,22 @@
 """The worker's second step, its bookkeeping: due push jobs are claimed for a lease,
 sent (``push.py``), and every attempt is recorded in one transaction a round.
 
-A job is claimed for 60 s in one ``UPDATE ... RETURNING`` (on PostgreSQL skipping rows
-other workers hold); a worker killed between sending and recording lets the lease run
-out, and the job is sent again with the same Topic, which push services and phones
-collapse to one message. 2xx: sent; 404/410: the subscription is deleted; 429, 5xx and
+A job is claimed for a lease (60 s) in one ``UPDATE ... RETURNING`` (on PostgreSQL
+skipping rows other workers hold), renewed while the push services keep the worker
+waiting (``leases_kept``), so a slow receiver never lets another worker take the job;
+a worker killed between sending and recording lets the lease run out, and the job is
+sent again with the same Topic, which push services and phones collapse to one
+message. 2xx: sent; 404/410: the subscription is deleted; 429, 5xx and
 no answer: retried with exponential backoff and full jitter, never sooner than
 Retry-After; any other answer closes the job."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import random
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import msgspec
@@ -29,8 +35,8 @@ from backend.notifications.service.notices import (
 from backend.notifications.tables import Delivery, Notice, PushJob, PushSubscription
 
 TTL_S = 3 * 24 * 3600  # a phone off for a weekend still gets it
-LEASE_MS = 60_000
 MAX_ATTEMPTS = 8
+logger = logging.getLogger("motcua.worker")
 
 
 class PushPayload(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +60,9 @@ class Job:
     id: int
     attempt: int
     subscription_id: int
+    # The claim's end as written by the claim (and each renewal): it names this
+    # worker's lease, since a later claim by another worker always ends later.
+    claimed_until_ms: int
     endpoint: str
     p256dh: str
     auth: str
@@ -76,6 +85,7 @@ class _Claimed(msgspec.Struct, frozen=True):
     notice_id: int
     subscription_id: int
     attempts: int
+    claimed_until_ms: int
 
 
 class _Device(msgspec.Struct, frozen=True):
@@ -93,8 +103,16 @@ _CLAIM = (
     " WHERE id IN (SELECT id FROM notifications_push_job WHERE status = 'pending'"
     " AND available_ms <= {} AND (claimed_until_ms IS NULL OR claimed_until_ms < {})"
     " ORDER BY available_ms, id LIMIT {}%s)"
-    " RETURNING id, notice_id, subscription_id, attempts"
+    " RETURNING id, notice_id, subscription_id, attempts, claimed_until_ms"
 )
+# A lease renewed only while it is still this worker's (the end it wrote).
+_RENEW = (
+    "UPDATE notifications_push_job SET claimed_until_ms = {} WHERE status = 'pending'"
+    " AND claimed_until_ms = {} AND id IN (SELECT CAST(value AS %s) FROM %s({}))"
+    " RETURNING id"
+)
+_RENEW_POSTGRES = _RENEW % ("bigint", "json_array_elements_text")
+_RENEW_SQLITE = _RENEW % ("integer", "json_each")
 _CLAIM_POSTGRES = _CLAIM % " FOR UPDATE SKIP LOCKED"
 _CLAIM_SQLITE = _CLAIM % ""
 
@@ -105,7 +123,11 @@ async def claim_jobs(runtime: NotificationsRuntime, limit: int = 100) -> list[Jo
     postgres = active_engine().engine_type == "postgres"
     async with write_transaction():
         rows = await fetch(
-            _CLAIM_POSTGRES if postgres else _CLAIM_SQLITE, now_ms + LEASE_MS, now_ms, now_ms, limit
+            _CLAIM_POSTGRES if postgres else _CLAIM_SQLITE,
+            now_ms + runtime.lease_ms,
+            now_ms,
+            now_ms,
+            limit,
         )
     if not rows:
         return []
@@ -158,27 +180,75 @@ def _job(
 ) -> Job:
     """The message for this device: in its language, with no name and no answers."""
     title, body = notice_text(notice, device.lang, agencies)
-    # One topic per dossier: a newer notice replaces an undelivered older one.
-    topic = f"dossier-{notice.dossier_id or f'n{notice.id}'}"
+    # One topic per dossier: a newer notice replaces an undelivered older one. Not an
+    # urgent one (a supplement asked for, say): it has a Topic of its own, so a later
+    # "received" cannot replace it at the push service while the phone is off.
+    tag = f"dossier-{notice.dossier_id or f'n{notice.id}'}"
+    urgent = notice.kind in URGENT
     return Job(
         id=row.id,
         attempt=row.attempts,
         subscription_id=device.id,
+        claimed_until_ms=row.claimed_until_ms,
         endpoint=device.endpoint,
         p256dh=device.p256dh,
         auth=device.auth,
-        topic=topic,
-        urgency="high" if notice.kind in URGENT else "normal",
+        topic=f"urgent-{notice.id}" if urgent else tag,
+        urgency="high" if urgent else "normal",
         payload=PushPayload(
             notice_id=notice.id,
             kind=notice.kind,
             title=title,
             body=body,
             url=notice_url(notice),
-            tag=topic,
+            tag=tag,
             unread=unread,
         ),
     )
+
+
+@contextlib.asynccontextmanager
+async def leases_kept(runtime: NotificationsRuntime, jobs: Sequence[Job]) -> AsyncIterator[None]:
+    """Renew the lease of ``jobs`` every third of it while the block runs (sending to
+    push services that may take their time), so that no other worker sends them again."""
+    if not jobs:
+        yield
+        return
+    stop = asyncio.Event()
+    renewing = asyncio.create_task(_renew(runtime, jobs, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await renewing
+
+
+async def _renew(runtime: NotificationsRuntime, jobs: Sequence[Job], stop: asyncio.Event) -> None:
+    held: dict[int, list[int]] = {}
+    for job in jobs:
+        held.setdefault(job.claimed_until_ms, []).append(job.id)
+    postgres = active_engine().engine_type == "postgres"
+    while held:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), runtime.lease_ms / 3000)
+        if stop.is_set():
+            return
+        until = runtime.now_ms() + runtime.lease_ms
+        try:
+            async with write_transaction():
+                for old, ids in list(held.items()):
+                    rows = await fetch(
+                        _RENEW_POSTGRES if postgres else _RENEW_SQLITE,
+                        until,
+                        old,
+                        msgspec.json.encode(ids).decode(),
+                    )
+                    del held[old]
+                    if rows:
+                        held.setdefault(until, []).extend(row["id"] for row in rows)
+        except Exception:
+            # A database hiccup: the lease still runs; the next renewal tries again.
+            logger.exception("push lease not renewed")
 
 
 def backoff_ms(attempt: int, retry_after_s: int | None) -> int:

@@ -44,6 +44,9 @@ SECURITY: dict[str, Text] = {
     accounts.ORGANISATION_CLAIMED: N_("Tổ chức của bạn có thêm người đại diện"),
     accounts.CLAIM_CONFIRMED: N_("Yêu cầu đại diện tổ chức được xác nhận"),
     accounts.CLAIM_REJECTED: N_("Yêu cầu đại diện tổ chức bị từ chối"),
+    # Someone tried to sign up with the person's number: the sign-up page does not say
+    # the number has an account (it would tell anyone), so its owner is told here.
+    accounts.SIGN_UP_ATTEMPTED: N_("Có người định đăng ký bằng số điện thoại của bạn"),
 }
 # What the worker turns into notices.
 TOLD = frozenset(KINDS) | frozenset(SECURITY)
@@ -163,6 +166,12 @@ def notice_body(kind: str, code: str, due: str | None) -> Translatable:
             )
         case accounts.CLAIM_REJECTED:
             return N_("Yêu cầu đại diện tổ chức của bạn không được chấp nhận. Bấm để xem lý do.")
+        case accounts.SIGN_UP_ATTEMPTED:
+            return N_(
+                "Ai đó vừa định tạo tài khoản mới bằng số điện thoại của bạn; không có gì "
+                "thay đổi. Nếu là bạn: hãy đăng nhập bằng khóa truy cập, hoặc dùng mã khôi "
+                "phục nếu mất điện thoại."
+            )
         case accounts.ORGANISATION_CLAIMED:
             return N_(
                 "Theo giấy chứng nhận đăng ký kinh doanh, cơ quan đã xác nhận thêm một người "

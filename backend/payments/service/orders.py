@@ -194,7 +194,10 @@ async def start(
 
 
 async def may_see(principal: Principal, payment: PaymentRow) -> None:
-    if principal.account_id == payment.account_id:
+    """Whoever may see one of its dossiers; and whoever paid it in their own name (their
+    receipt), but an order paid in an organisation's name only while they may see its
+    dossiers: a member removed from the organisation loses it at once."""
+    if principal.account_id == payment.account_id and payment.organisation_id is None:
         return
     for line in payment.lines:
         try:

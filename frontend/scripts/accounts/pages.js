@@ -118,7 +118,18 @@ function onSubmit(form, action) {
 async function register(optionsUrl, optionsBody, finishUrl, finishBody) {
   const options = await postJSON(optionsUrl, optionsBody, text("failed"));
   const credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
-  return postJSON(finishUrl, { ...finishBody, credential: credentialJSON(credential) }, text("failed"));
+  try {
+    return await postJSON(finishUrl, { ...finishBody, credential: credentialJSON(credential) }, text("failed"));
+  } catch (error) {
+    // A number that already has an account is told only once the passkey is made (the
+    // options do not tell anyone); the server kept nothing of it, so ask the
+    // authenticator to forget it rather than offer it at every sign-in (WebAuthn Signal API).
+    const signal = window.PublicKeyCredential && PublicKeyCredential.signalUnknownCredential;
+    if (error instanceof ApiError && error.field === "phone" && typeof signal === "function") {
+      signal.call(PublicKeyCredential, { rpId: options.rp.id, credentialId: credential.id }).catch(() => {});
+    }
+    throw error;
+  }
 }
 
 function setUpSignUp(form) {

@@ -83,7 +83,11 @@ export function credentialJSON(credential) {
 }
 
 function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  // On https the cookie is "__Host-csrftoken" (no other site can set it); prefer it
+  // over a plain "csrftoken", which only plain http uses.
+  const match =
+    document.cookie.match(/(?:^|;\s*)__Host-csrftoken=([^;]+)/) ||
+    document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
 }
 

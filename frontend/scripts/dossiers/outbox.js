@@ -4,13 +4,14 @@
 // A classic script (no import/export) so that both run the same code: the pages load
 // it as a module for its side effect, and public/sw.js loads it with importScripts()
 // to send the queue on a Background Sync "sync" event while no page is open.
-// Everything it sends is idempotent or checked first: a draft is created with the
-// client's draft_key (a replay finds the same draft), a save (PATCH) sets values,
-// and an upload is skipped when the dossier already holds that file.
+// Everything it sends is idempotent: a draft is created with the client's draft_key
+// (a replay finds the same draft), a save (PATCH) sets values, and an upload carries
+// the Idempotency-Key its file was given when chosen (the server keeps it once and
+// answers a retry with the first answer).
 //
 // An item: { id, kind: "create" | "patch" | "upload", method, url, csrf, queuedAt,
-//   body (JSON, create and patch), dossier, component, name, type, data (ArrayBuffer,
-//   upload), refused: { message, field } once the server said no }.
+//   body (JSON, create and patch), dossier, component, key, name, type, data
+//   (ArrayBuffer, upload), refused: { message, field } once the server said no }.
 (function (scope) {
   "use strict";
   const DB_NAME = "motcua-outbox";
@@ -18,7 +19,16 @@
   const SYNC_TAG = "motcua-outbox";
   // What the server refuses for good: the item is dropped (and the person told).
   const REFUSED = new Set([400, 404, 409, 410, 413, 415, 422]);
-  const RECENT_MS = 10 * 60 * 1000;
+
+  // A random UUID (crypto.randomUUID where the browser has it).
+  function newKey() {
+    if (scope.crypto.randomUUID) return scope.crypto.randomUUID();
+    const bytes = scope.crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
 
   function request(req) {
     return new Promise((resolve, reject) => {
@@ -81,30 +91,24 @@
     return put(item);
   }
 
-  async function alreadyUploaded(item, headers) {
-    try {
-      const response = await fetch(`/api/dossiers/${item.dossier}`, { headers, credentials: "same-origin" });
-      if (!response.ok) return false;
-      const dossier = await response.json();
-      return (dossier.files || []).some((file) => file.component_id === item.component
-        && file.display_name === item.name
-        && Date.parse(file.created_at) >= item.queuedAt - RECENT_MS);
-    } catch {
-      return false;
-    }
-  }
-
   // One item to the server: { outcome: "done" | "refused" | "later" | "offline", data }.
   async function send(item, token) {
     const headers = { "x-csrftoken": token || item.csrf || "", accept: "application/json" };
     let response;
     try {
       if (item.kind === "upload") {
-        if (await alreadyUploaded(item, headers)) return { outcome: "done", data: null };
+        if (!item.key) {
+          // Queued by an earlier version of this script: keyed now, before its first
+          // try from the queue, so that every later try is the same request.
+          item.key = newKey();
+          await put(item);
+        }
         const form = new FormData();
         form.append("component_id", String(item.component));
         form.append("file", new Blob([item.data], { type: item.type }), item.name);
-        response = await fetch(item.url, { method: "POST", body: form, headers, credentials: "same-origin" });
+        response = await fetch(item.url, {
+          method: "POST", body: form, headers: { ...headers, "Idempotency-Key": item.key }, credentials: "same-origin",
+        });
       } else {
         response = await fetch(item.url, {
           method: item.method,
@@ -123,6 +127,8 @@
       data = null;
     }
     if (response.ok) return { outcome: "done", data };
+    // The same upload's earlier try is still being taken in: not a refusal.
+    if (response.status === 409 && item.kind === "upload") return { outcome: "later", data };
     if (REFUSED.has(response.status)) {
       const error = (data && data.error) || {};
       return { outcome: "refused", data, error: { message: error.message || "", field: error.field || null } };
@@ -178,5 +184,5 @@
     return running;
   }
 
-  scope.MotcuaOutbox = { add, list, remove, flush, send, strip, SYNC_TAG };
+  scope.MotcuaOutbox = { add, list, remove, flush, send, strip, newKey, SYNC_TAG };
 })(self);

@@ -1,6 +1,8 @@
 // A document's photos and files: each chosen file is made smaller, checked against
 // the limits, then sent with its own progress bar; a failure offers "Thử lại"; with
 // no network the file waits on the phone (queue.js) and goes when the network returns.
+// Each chosen file gets an Idempotency-Key, sent again with every retry (here or from
+// the queue): the server keeps the file once and answers a retry as it did the first.
 import { NetworkError, csrfToken, errorOf, sendJSON } from "./api.js";
 import { prepare } from "./image.js";
 import { forget, onOutbox, queue, waiting } from "./queue.js";
@@ -19,8 +21,9 @@ function sizeText(size) {
   return size >= 1024 * 1024 ? `${(size / 1048576).toFixed(1).replace(".", ",")} MB` : `${Math.max(1, Math.round(size / 1024))} KB`;
 }
 
-// The name the server will show (it collapses spaces), so a replay can be recognised.
+// The name the server will show (it collapses spaces).
 const normalName = (name) => name.normalize("NFC").split(/\s+/).filter(Boolean).join(" ") || "anh.jpg";
+const newKey = () => self.MotcuaOutbox.newKey();
 
 function setUpBlock(block, state, ui) {
   const dossier = Number(block.dataset.dossier);
@@ -77,20 +80,20 @@ function setUpBlock(block, state, ui) {
     row.state.textContent = ui.text("waiting");
   }
 
-  async function keep(row, file) {
+  async function keep(row, file, key) {
     try {
       const id = await queue({
-        kind: "upload", method: "POST", url, dossier, component,
+        kind: "upload", method: "POST", url, dossier, component, key,
         name: normalName(file.name), type: file.type || "application/octet-stream", data: await file.arrayBuffer(),
       });
       waitForNetwork(row, id);
       ui.status(ui.text("queued"), "queued");
     } catch {
-      fail(row, ui.text("failed"), () => send(row, file));
+      fail(row, ui.text("failed"), () => send(row, file, key));
     }
   }
 
-  function send(row, file) {
+  function send(row, file, key) {
     state.busy += 1;
     state.used += file.size;
     row.item.className = "upload-item";
@@ -102,6 +105,7 @@ function setUpBlock(block, state, ui) {
     xhr.open("POST", url);
     xhr.setRequestHeader("x-csrftoken", csrfToken());
     xhr.setRequestHeader("accept", "application/json");
+    xhr.setRequestHeader("Idempotency-Key", key);
     xhr.responseType = "json";
     xhr.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) row.bar.value = Math.round((event.loaded * 100) / event.total);
@@ -118,12 +122,13 @@ function setUpBlock(block, state, ui) {
         addFile(xhr.response);
         return;
       }
-      const again = xhr.status >= 500 || xhr.status === 429 || xhr.status === 403;
-      fail(row, errorOf(xhr.response).message || ui.text("failed"), again ? () => send(row, file) : null);
+      // 409: the same file's earlier try is still being taken in; ask again shortly.
+      const again = xhr.status >= 500 || xhr.status === 429 || xhr.status === 403 || xhr.status === 409;
+      fail(row, errorOf(xhr.response).message || ui.text("failed"), again ? () => send(row, file, key) : null);
     });
     const lost = () => {
       finish();
-      keep(row, file);
+      keep(row, file, key);
     };
     xhr.addEventListener("error", lost);
     xhr.addEventListener("timeout", lost);
@@ -139,7 +144,7 @@ function setUpBlock(block, state, ui) {
     if (!prepared) return fail(row, ui.text("wrongType"));
     if (prepared.size > MAX_FILE) return fail(row, ui.text("tooBig"));
     if (state.used + prepared.size > MAX_TOTAL) return fail(row, ui.text("tooMuch"));
-    return send(row, prepared);
+    return send(row, prepared, newKey());
   }
 
   for (const input of block.querySelectorAll('input[type="file"]')) {

@@ -43,8 +43,12 @@ export function pushSupported() {
 }
 
 function csrfToken() {
-  const found = document.cookie.split("; ").find((part) => part.startsWith("csrftoken="));
-  return found ? decodeURIComponent(found.slice("csrftoken=".length)) : "";
+  // On https the cookie is "__Host-csrftoken" (no other site can set it); prefer it
+  // over a plain "csrftoken", which only plain http uses.
+  const match =
+    document.cookie.match(/(?:^|;\s*)__Host-csrftoken=([^;]+)/) ||
+    document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
 }
 
 async function send(method, url, body) {
