@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader, State
@@ -36,6 +36,7 @@ from backend.catalogue.agency_pages import register as register_catalogue
 from backend.catalogue.api import ProcedureApi
 from backend.catalogue.pages import CataloguePages, VendorFiles
 from backend.catalogue.service import get_agency
+from backend.catalogue.synonym_pages import SynonymAdminPages
 from backend.clock import epoch_ms, utc_now
 from backend.db import Database
 from backend.dossiers import service as dossiers_service
@@ -55,6 +56,7 @@ from backend.idempotency import Idempotency
 from backend.idempotency import prune as prune_idempotency
 from backend.jobs import Chore, Job, at_start, in_process
 from backend.notifications.api import CHANGE_PATH, NOTIFICATION_API
+from backend.notifications.channel_api import CHANNEL_API, ZNS_WEBHOOK_PATH
 from backend.notifications.pages import NOTIFICATION_PAGES
 from backend.notifications.runtime import NotificationsRuntime
 from backend.notifications.worker import Notifier
@@ -77,6 +79,7 @@ from backend.web.console import Console
 from backend.web.contract import ContractPlugin
 from backend.web.csrf import CsrfMiddleware, CsrfSettings, origin_of
 from backend.web.errors import EXCEPTION_HANDLERS
+from backend.web.head import HeadAsGet
 from backend.web.middleware import EdgeMiddleware, configure_logging
 from backend.web.templates import template_config
 from backend.workdays.api import WORKDAY_HANDLERS
@@ -85,8 +88,8 @@ from backend.workdays.pages import register as register_workdays
 # Requests that authenticate otherwise than by cookie: a bank's signed transfer
 # notification and the demo gateway's signed merchant API (VNPay's IPN is a GET), and
 # the service worker's subscription change, which proves itself with the old
-# subscription's secret.
-CSRF_EXEMPT = frozenset({CHANGE_PATH, WEBHOOK_PATH, SANDBOX_API_PATH})
+# subscription's secret; the Zalo Official Account's webhook, signed with its secret.
+CSRF_EXEMPT = frozenset({CHANGE_PATH, WEBHOOK_PATH, SANDBOX_API_PATH, ZNS_WEBHOOK_PATH})
 
 
 def freeze_start_up_objects() -> None:
@@ -116,14 +119,24 @@ def file_sweep(settings: Settings) -> Chore:
 
 
 def background_jobs(
-    notifications: NotificationsRuntime, payments: PaymentsRuntime, settings: Settings
+    notifications: NotificationsRuntime,
+    payments: PaymentsRuntime,
+    settings: Settings,
+    dossiers: DossiersRuntime | None = None,
 ) -> list[Job]:
     """What the worker does, in the app (embedded) or in ``motcua worker`` processes:
     the outbox's notices and pushes each round, the chores every 30 s, the sweep of
-    files daily (and at the start of each)."""
+    files daily (and at the start of each). ``dossiers``: the app's runtime (a worker
+    process makes its own)."""
+    dossiers = dossiers or DossiersRuntime.from_settings(
+        settings, Attachments.in_folder(settings.data_dir)
+    )
     return [
         Notifier(notifications),
         Chore("payments.reconcile", functools.partial(payments_service.reconcile, payments)),
+        Chore(
+            "dossiers.fee_reminders", functools.partial(dossiers_service.remind_unpaid, dossiers)
+        ),
         Chore("stats.refresh", lambda: stats_service.refresh(utc_now())),
         file_sweep(settings),
         Chore("idempotency.prune", lambda: prune_idempotency(epoch_ms(utc_now)), every_s=3600),
@@ -134,6 +147,26 @@ async def who_asks(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """Whose Idempotency-Keys a request's are: the account signed in, or anyone's."""
     principal = await current_principal(connection)
     return f"account:{principal.account_id}" if principal else "anonymous"
+
+
+def page_hook(
+    idempotency: Idempotency,
+) -> Callable[[Request[Any, Any, Any]], Awaitable[Response[bytes] | None]]:
+    """The app's one before_request hook.
+
+    A page's header shows who is signed in (base.html reads the principal the guards
+    keep on the request's state): a page no guard looked at would show a signed-in
+    person the sign-in link, so a page request carrying the session cookie is looked up
+    here (one fixed-SQL read, kept for the request). Scripts' and assets' requests do
+    not ask for HTML and are left alone. Then Idempotency-Key replays.
+    """
+
+    async def before_request(request: Request[Any, Any, Any]) -> Response[bytes] | None:
+        if request.method in {"GET", "HEAD"} and "text/html" in request.headers.get("accept", ""):
+            await current_principal(request)
+        return await idempotency.before_request(request)
+
+    return before_request
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -182,6 +215,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VendorFiles,
             CatalogueAdminApi,
             CatalogueAdminPages,
+            SynonymAdminPages,
             *AGENCY_ADMIN_HANDLERS,
             *WORKDAY_HANDLERS,
             *ACCOUNT_API,
@@ -190,6 +224,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DOSSIER_PAGES,
             *CONSOLE_PAGES,
             *NOTIFICATION_API,
+            *CHANNEL_API,
             *NOTIFICATION_PAGES,
             *PAYMENT_API,
             *PAYMENT_PAGES,
@@ -222,7 +257,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # Without the worker inside, the app still sweeps the files its own crash
             # may have left, as it starts (the worker processes do it daily).
             (
-                in_process(background_jobs(notifications, payments, settings))
+                in_process(background_jobs(notifications, payments, settings, dossiers))
                 if settings.worker_in_process
                 else at_start([file_sweep(settings)])
             ),
@@ -239,10 +274,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "console": console,
             }
         ),
-        # After the CSRF check and the guards, before the handler: a replay of a
-        # request made under an Idempotency-Key gets the first answer. One hook for
-        # the whole app: a controller's own before_request would replace it.
-        before_request=idempotency.before_request,
+        # After the CSRF check and the guards, before the handler: who is signed in,
+        # for the page's header, then a replay of a request made under an
+        # Idempotency-Key gets the first answer. One hook for the whole app: a
+        # controller's own before_request would replace it.
+        before_request=page_hook(idempotency),
         middleware=[
             DefineMiddleware(
                 CsrfMiddleware,
@@ -277,7 +313,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Our JSON logging (backend.web.middleware) is the only configuration.
         logging_config=None,
     )
+    # HEAD inside the edge: the answer gets the same headers as GET's, the log says HEAD.
     app.asgi_handler = EdgeMiddleware(
-        app.asgi_handler, settings, session_cookie=accounts.cookie_name
+        HeadAsGet(app.asgi_handler), settings, session_cookie=accounts.cookie_name
     )
     return app

@@ -12,7 +12,15 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from backend.accounts.schemas import ROLES
-from backend.settings import Settings, SettingsError
+from backend.settings import SQLITE_FILE, Settings, SettingsError, data_dir_of
+
+# Where the data is (issue 16). A data dir is begun only where one is asked for:
+# ``MOTCUA_DATA_DIR`` names it (``./dev run`` names the checkout's ``./var``), or the
+# default ``./var`` is there already. Only the commands that fill a database may then
+# begin a new SQLite one in it; the others (check, create-staff, qr-posters,
+# catalogue-export, worker) need one with data and say so when there is none, instead
+# of leaving an empty ``./var`` behind and failing on missing tables.
+STARTS_DATA = frozenset({"serve", "migrate", "seed-demo", "catalogue-import", "units-import"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"# public key (applicationServerKey): {public}")
         return 0
     try:
+        where_data_is(args.command, os.environ)
         settings = Settings.from_env()
         handler: Callable[[Settings, argparse.Namespace], int] = {
             "serve": _serve,
@@ -97,6 +106,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def where_data_is(command: str, env: Mapping[str, str]) -> None:
+    """Refuse, before anything is written, a data dir that is not there to be used."""
+    data_dir = data_dir_of(env)
+    if "MOTCUA_DATA_DIR" not in env and not data_dir.is_dir():
+        raise SettingsError(
+            "MOTCUA_DATA_DIR",
+            f"not set, and this folder has no ./var ({data_dir} does not exist). Run motcua "
+            "in the folder that holds the data (in a checkout: ./dev motcua ARGS), or set "
+            "MOTCUA_DATA_DIR to it; a new data dir is begun only where MOTCUA_DATA_DIR "
+            "names one (./dev run names the checkout's ./var)",
+        )
+    database = data_dir / SQLITE_FILE
+    on_sqlite = not env.get("DATABASE_URL", "").strip()
+    if command not in STARTS_DATA and on_sqlite and not database.is_file():
+        raise SettingsError(
+            "MOTCUA_DATA_DIR",
+            f"there is no database here ({database} does not exist). Point "
+            "MOTCUA_DATA_DIR (or DATABASE_URL) at the data to use, or begin it with "
+            "`motcua migrate` or `motcua serve` (./dev run in a checkout)",
+        )
+
+
+async def _no_pending_migrations(database: Any) -> bool:
+    """False (and why, on stderr) when the database lacks migrations: a command that
+    reads the tables would end in a traceback about one that is missing."""
+    if await database.pending_migrations():
+        print("motcua: the database has pending migrations: run `motcua migrate`", file=sys.stderr)
+        return False
+    return True
 
 
 def _with_database(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
@@ -129,10 +169,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     jobs = background_jobs(NotificationsRuntime.from_settings(settings), payments, settings)
 
     async def work(database: Any) -> int:
-        if await database.pending_migrations():
-            print(
-                "motcua: the database has pending migrations: run `motcua migrate`", file=sys.stderr
-            )
+        if not await _no_pending_migrations(database):
             return 1
         async with payments.connected(), Runner(jobs) as runner:
             if args.once:
@@ -314,7 +351,9 @@ def _qr_posters(settings: Settings, args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    async def work(_: Any) -> int:
+    async def work(database: Any) -> int:
+        if not await _no_pending_migrations(database):
+            return 1
         try:
             written = await service.write_agency_posters(
                 args.agency,
@@ -411,7 +450,9 @@ def _catalogue_export(settings: Settings, args: argparse.Namespace) -> int:
 
     from backend.catalogue import service
 
-    async def work(_: Any) -> int:
+    async def work(database: Any) -> int:
+        if not await _no_pending_migrations(database):
+            return 1
         catalogue = await service.export_catalogue()
         body = service.to_json(catalogue) if args.format == "json" else service.to_csv(catalogue)
         if args.out:

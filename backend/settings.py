@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -42,6 +43,32 @@ DEV_VAPID_SUBJECT = "mailto:motcua-dev@example.gov.vn"
 # VNPay's test environment: a merchant's own sandbox account works against these.
 VNPAY_SANDBOX_PAY_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
 VNPAY_SANDBOX_API_URL = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
+ESMS_API_URL = "https://rest.esms.vn/MainService.svc/json/"
+ZNS_API_URL = "https://business.openapi.zalo.me/message/template"
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    """E-mail (SMTP), SMS (eSMS.vn) and Zalo ZNS: a provider whose settings are unset
+    is not offered."""
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_from: str = ""
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    esms_api_key: str = ""
+    esms_secret_key: str = ""
+    esms_brandname: str = ""
+    esms_api_url: str = ESMS_API_URL
+    zns_access_token: str = ""
+    zns_app_id: str = ""
+    zns_oa_secret: str = ""
+    # (notice kind, template id) pairs: the kinds ZNS can carry.
+    zns_templates: tuple[tuple[str, str], ...] = ()
+    zns_api_url: str = ZNS_API_URL
+    channel_timeout_s: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +126,8 @@ class Settings:
     push_hosts: tuple[str, ...] = PUSH_HOSTS
     push_allow_http_loopback: bool = False
     push_timeout_s: float = 10.0
+    # Channels beside push (issue 16): each offered only when configured.
+    channels: ChannelSettings = field(default_factory=lambda: ChannelSettings())
     # Payments (issue 7): VNPay and VietQR are offered only when configured; the
     # sandbox gateway only in demo mode.
     vnpay_tmn_code: str = ""
@@ -118,6 +147,9 @@ class Settings:
     # Kept files no row holds (a crash between the bytes and the row) are removed once
     # this old: longer than any upload can take between the two (issue 15).
     orphan_grace_s: int = 3600
+    # A dossier waiting for its fees before reception is reminded this many working
+    # days after submission, once each (issue 16).
+    fee_reminder_days: tuple[int, ...] = (1, 5)
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -125,7 +157,7 @@ class Settings:
 
     @property
     def sqlite_path(self) -> Path:
-        return self.data_dir / "motcua.sqlite3"
+        return self.data_dir / SQLITE_FILE
 
     @property
     def is_https(self) -> bool:
@@ -139,7 +171,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         environment = _choice(env, "MOTCUA_ENV", ("development", "production"), "development")
-        data_dir = Path(env.get("MOTCUA_DATA_DIR", "./var")).expanduser().resolve()
+        data_dir = data_dir_of(env)
         database_url = _database_url(env)
         public_url = _public_url(env, environment)
         demo = _boolean(env, "MOTCUA_DEMO", default=environment == "development")
@@ -215,6 +247,7 @@ class Settings:
             push_hosts=_push_hosts(env),
             push_allow_http_loopback=_push_http_loopback(env, environment),
             push_timeout_s=_integer(env, "MOTCUA_PUSH_TIMEOUT_S", 10, low=1, high=120),
+            channels=_channels(env, environment),
             **vnpay,
             **vietqr,
             sandbox_payments=demo
@@ -232,6 +265,7 @@ class Settings:
                 low=300 if environment == "production" else 1,
                 high=7 * 86400,
             ),
+            fee_reminder_days=_fee_reminder_days(env),
         )
 
 
@@ -308,6 +342,15 @@ def _public_url(env: Mapping[str, str], environment: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+SQLITE_FILE = "motcua.sqlite3"  # in the data dir, without DATABASE_URL
+
+
+def data_dir_of(env: Mapping[str, str]) -> Path:
+    """``MOTCUA_DATA_DIR``, else ``./var`` of the current folder (the CLI first checks
+    that such a folder is there: ``backend.cli``)."""
+    return Path(env.get("MOTCUA_DATA_DIR", "./var")).expanduser().resolve()
+
+
 def _secret_key(env: Mapping[str, str], environment: str, data_dir: Path) -> str:
     raw = env.get("MOTCUA_SECRET_KEY", "")
     if raw:
@@ -382,6 +425,21 @@ def _vapid_subject(env: Mapping[str, str], environment: str) -> str:
     return raw
 
 
+def _fee_reminder_days(env: Mapping[str, str]) -> tuple[int, ...]:
+    """Working days after submission, rising: "1,5"; "" for no reminder."""
+    name = "MOTCUA_FEE_REMINDER_DAYS"
+    raw = env.get(name)
+    if raw is None:
+        return (1, 5)
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not all(part.isdigit() for part in parts):
+        raise SettingsError(name, "must be whole numbers of working days, e.g. 1,5")
+    days = tuple(int(part) for part in parts)
+    if len(days) > 5 or any(not 1 <= day <= 60 for day in days) or list(days) != sorted(set(days)):
+        raise SettingsError(name, "must be at most five rising numbers from 1 to 60, e.g. 1,5")
+    return days
+
+
 def _push_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
     raw = env.get("MOTCUA_PUSH_HOSTS", "")
     hosts = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
@@ -454,6 +512,62 @@ def _vietqr(env: Mapping[str, str]) -> dict[str, str]:
         "vietqr_webhook_secret": secret,
         "vietqr_account_name": holder,
     }
+
+
+def _channels(env: Mapping[str, str], environment: str) -> ChannelSettings:
+    """E-mail, SMS and ZNS settings: each provider's come together or not at all."""
+    host, sender = _all_or_none(env, ("MOTCUA_SMTP_HOST", "MOTCUA_SMTP_FROM"))
+    if sender and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]+", sender):
+        raise SettingsError("MOTCUA_SMTP_FROM", "must be an e-mail address (name@domain)")
+    username, password = _all_or_none(env, ("MOTCUA_SMTP_USERNAME", "MOTCUA_SMTP_PASSWORD"))
+    security = _choice(env, "MOTCUA_SMTP_SECURITY", ("starttls", "tls", "none"), "starttls")
+    if security == "none" and environment == "production":
+        raise SettingsError("MOTCUA_SMTP_SECURITY", "must be starttls or tls in production")
+    api_key, secret, brandname = _all_or_none(
+        env, ("MOTCUA_ESMS_API_KEY", "MOTCUA_ESMS_SECRET_KEY", "MOTCUA_ESMS_BRANDNAME")
+    )
+    if brandname and not (len(brandname) <= 11 and brandname.isascii()):
+        raise SettingsError("MOTCUA_ESMS_BRANDNAME", "must be the registered brand name (ASCII)")
+    token, app_id, oa_secret, templates = _all_or_none(
+        env,
+        (
+            "MOTCUA_ZNS_ACCESS_TOKEN",
+            "MOTCUA_ZNS_APP_ID",
+            "MOTCUA_ZNS_OA_SECRET",
+            "MOTCUA_ZNS_TEMPLATES",
+        ),
+    )
+    return ChannelSettings(
+        smtp_host=host,
+        smtp_from=sender,
+        smtp_port=_integer(env, "MOTCUA_SMTP_PORT", 587, low=1, high=65535),
+        smtp_username=username,
+        smtp_password=password,
+        smtp_security=security,  # type: ignore[arg-type]
+        esms_api_key=api_key,
+        esms_secret_key=secret,
+        esms_brandname=brandname,
+        esms_api_url=_gateway_url(env, "MOTCUA_ESMS_API_URL", ESMS_API_URL, environment),
+        zns_access_token=token,
+        zns_app_id=app_id,
+        zns_oa_secret=oa_secret,
+        zns_templates=_zns_templates(templates),
+        zns_api_url=_gateway_url(env, "MOTCUA_ZNS_API_URL", ZNS_API_URL, environment),
+        channel_timeout_s=_integer(env, "MOTCUA_CHANNEL_TIMEOUT_S", 10, low=1, high=30),
+    )
+
+
+def _zns_templates(raw: str) -> tuple[tuple[str, str], ...]:
+    """``dossier.received=231234,feedback.answered=231235``: the template of each kind."""
+    pairs: list[tuple[str, str]] = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        kind, _, template = item.partition("=")
+        if not re.fullmatch(r"[a-z_]+\.[a-z_]+", kind.strip()) or not template.strip().isdigit():
+            raise SettingsError(
+                "MOTCUA_ZNS_TEMPLATES", f"must be kind=template_id pairs (got {item!r})"
+            )
+        pairs.append((kind.strip(), template.strip()))
+    return tuple(pairs)
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:

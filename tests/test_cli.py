@@ -116,6 +116,10 @@ async def test_more_workers_need_postgresql(tmp_path: Path) -> None:
 
 async def test_migrate_seed_and_check(tmp_path: Path) -> None:
     env = await cli_env(tmp_path, "cli_tools", MOTCUA_DEMO="false")
+    if not POSTGRES_URL:
+        # An old database after an update: there, but without the new migrations.
+        (tmp_path / "data").mkdir()
+        (tmp_path / "data" / "motcua.sqlite3").touch()
     before = run(["check"], env)
     assert before.returncode == 1, "pending migrations make check fail"
     folder = Path(__file__).parents[1] / "migrations"
@@ -219,3 +223,113 @@ def test_the_warning_is_only_for_an_unsaid_environment_beyond_loopback(tmp_path:
     assert lines == [
         "motcua: the demo payment gateway is off: a real gateway (VNPay or VietQR) is configured."
     ]
+
+
+def bare_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without any Một Cửa setting: a shell in some folder."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MOTCUA_") and key != "DATABASE_URL"
+    }
+    return env | extra
+
+
+ELSEWHERE = [
+    ["check"],
+    ["serve", "--port", "1"],
+    ["migrate"],
+    ["qr-posters", "--agency", "000.00.01.H56", "--out", "posters"],
+    ["catalogue-export"],
+    ["create-staff", "--name", "Lê Thị Hoa", "--agency", "000.00.12.H56", "--role", "reception"],
+    ["worker", "--once"],
+]
+
+
+@pytest.mark.parametrize("args", ELSEWHERE, ids=lambda args: args[0])
+def test_a_folder_without_data_is_named_and_left_alone(tmp_path: Path, args: list[str]) -> None:
+    """Issue 16: ``cd /tmp && motcua check`` made an empty ./var and ended in a
+    traceback (qr-posters, catalogue-export) or a page of pending migrations."""
+    result = subprocess.run(
+        [MOTCUA, *args],
+        cwd=tmp_path,
+        env=bare_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith("motcua: configuration error: MOTCUA_DATA_DIR: not set")
+    assert f"{tmp_path / 'var'} does not exist" in lines[0]
+    assert "./dev motcua" in lines[0]
+    assert list(tmp_path.iterdir()) == [], "nothing is written here"
+
+
+READERS = [
+    ["check"],
+    ["qr-posters", "--agency", "000.00.01.H56", "--out", "posters"],
+    ["catalogue-export"],
+    ["create-staff", "--name", "Lê Thị Hoa", "--agency", "000.00.12.H56", "--role", "reception"],
+    ["worker", "--once"],
+]
+
+
+@pytest.mark.parametrize("args", READERS, ids=lambda args: args[0])
+def test_a_named_data_dir_without_a_database_is_said(tmp_path: Path, args: list[str]) -> None:
+    """A mistyped MOTCUA_DATA_DIR: a command that needs data says there is none there
+    and begins nothing (only serve, migrate, seed-demo and the imports begin one)."""
+    data = tmp_path / "typo"
+    result = subprocess.run(
+        [MOTCUA, *args],
+        cwd=tmp_path,
+        env=bare_env(MOTCUA_DATA_DIR=str(data)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"there is no database here ({data / 'motcua.sqlite3'} does not exist)" in result.stderr
+    assert "motcua migrate" in result.stderr
+    assert not data.exists()
+
+
+def test_the_data_of_this_folder_is_used_without_naming_it(tmp_path: Path) -> None:
+    """A checkout where ./dev run made ./var: motcua there needs no MOTCUA_DATA_DIR."""
+    (tmp_path / "var").mkdir()
+
+    def motcua(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [MOTCUA, *args],
+            cwd=tmp_path,
+            env=bare_env(MOTCUA_DEMO="false"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert motcua("migrate").returncode == 0
+    assert (tmp_path / "var" / "motcua.sqlite3").is_file()
+    check = motcua("check")
+    assert check.returncode == 0, check.stderr
+    assert "pending migrations: 0" in check.stdout
+    # An empty database (no catalogue yet): the posters' agency is simply not found.
+    posters = motcua("qr-posters", "--agency", "000.00.01.H56", "--out", "posters")
+    assert posters.returncode == 1 and "Traceback" not in posters.stderr
+
+
+def test_commands_that_read_refuse_a_database_without_its_migrations(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "motcua.sqlite3").touch()
+    env = bare_env(MOTCUA_DATA_DIR=str(tmp_path / "data"))
+    for args in (["qr-posters", "--agency", "000.00.01.H56", "--out", "p"], ["catalogue-export"]):
+        result = run(args, env)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.strip() == (
+            "motcua: the database has pending migrations: run `motcua migrate`"
+        )

@@ -56,7 +56,7 @@ from backend.accounts.schemas import (
     StaffUpdate,
 )
 from backend.idempotency import IDEMPOTENT
-from backend.web.paths import local_path
+from backend.web.paths import local_path, with_next
 
 NO_STORE = CacheControlHeader(no_store=True)
 
@@ -113,7 +113,7 @@ class AuthApi(Controller):
         runtime = runtime_of(request)
         account, codes, token = await service.finish_sign_up(runtime, data, client_of(request))
         response = Response(
-            SignedUp(account=account, recovery_codes=codes, next="/tai-khoan/thiet-bi"),
+            SignedUp(account=account, recovery_codes=codes, next=local_path(data.next)),
             status_code=HTTP_201_CREATED,
         )
         set_session_cookie(runtime, response, token, account.kind)
@@ -142,7 +142,7 @@ class AuthApi(Controller):
         account, token = await service.finish_sign_in(
             runtime, data, client_of(request), session_token(request)
         )
-        next_path = local_path(data.next, "/tai-khoan/thiet-bi")
+        next_path = local_path(data.next)
         response = Response(SignedIn(account=account, next=next_path))
         set_session_cookie(runtime, response, token, account.kind)
         return response
@@ -160,7 +160,9 @@ class AuthApi(Controller):
         account, token = await service.recover(
             runtime, data, client_of(request), session_token(request)
         )
-        response = Response(SignedIn(account=account, next=service.AFTER_RECOVERY))
+        # A passkey for this phone first, then on to where the person was going.
+        after = with_next(service.AFTER_RECOVERY, local_path(data.next))
+        response = Response(SignedIn(account=account, next=after))
         set_session_cookie(runtime, response, token, account.kind)
         return response
 

@@ -9,7 +9,7 @@ form comes back with the service's problems next to their inputs.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -32,10 +32,12 @@ from backend.errors import AppError
 from backend.i18n import N_, Text
 from backend.web import forms
 from backend.web.forms import FormErrors
-from backend.web.paths import local_path
+from backend.web.paths import local_path, with_next
 from backend.web.templates import language
 
 ACCOUNT_HOME = "/tai-khoan/thiet-bi"
+# Where the person was going (``?next=``): kept through every sign-in, sign-up and
+# recovery step; anything but a path of this site leads home.
 NextPath = Annotated[str, QueryParameter(name="next", max_length=2000)]
 ORGANISATION_FIELDS = ("name", "tax_code", "address")
 # The fields as the forms call them, for the messages of forms.convert.
@@ -53,27 +55,33 @@ class AccountPages(Controller):
 
     @get("/dang-ky", name="sign-up")
     async def sign_up(
-        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal | None]
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal | None],
+        next_path: NextPath = "/",
     ) -> Template | Redirect:
+        target = local_path(next_path)
         if principal is not None:
-            return Redirect(ACCOUNT_HOME, status_code=303)
-        return forms.render(request, "accounts/sign_up.html")
+            return Redirect(target, status_code=303)
+        return forms.render(request, "accounts/sign_up.html", **journey(target))
 
     @get("/dang-nhap", name="sign-in")
     async def sign_in(
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal | None],
-        next_path: NextPath = ACCOUNT_HOME,
+        next_path: NextPath = "/",
     ) -> Template | Redirect:
-        target = local_path(next_path, ACCOUNT_HOME)
+        target = local_path(next_path)
         if principal is not None:
             return Redirect(target, status_code=303)
-        return forms.render(request, "accounts/sign_in.html", next_path=target)
+        return forms.render(request, "accounts/sign_in.html", **journey(target))
 
     @get("/khoi-phuc", name="recovery")
-    async def recovery(self, request: Request[Any, Any, Any]) -> Template:
-        return forms.render(request, "accounts/recovery.html")
+    async def recovery(
+        self, request: Request[Any, Any, Any], next_path: NextPath = "/"
+    ) -> Template:
+        return forms.render(request, "accounts/recovery.html", **journey(local_path(next_path)))
 
     @get("/kich-hoat/{token:str}", name="enrolment")
     async def enrolment(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
@@ -107,8 +115,11 @@ class AccountPages(Controller):
         principal: NamedDependency[Principal],
         done: Annotated[str, QueryParameter(name="xong", max_length=20)] = "",
         add: Annotated[str, QueryParameter(name="them-khoa", max_length=4)] = "",
+        next_path: NextPath = "/",
     ) -> Template:
-        return await _devices(request, principal, done=done, add=bool(add))
+        return await _devices(
+            request, principal, done=done, add=bool(add), next_path=local_path(next_path)
+        )
 
     @post(ACCOUNT_HOME + "/khoa/{passkey_id:int}/doi-ten", guards=[require_signed_in])
     async def rename_passkey(
@@ -185,12 +196,31 @@ class AccountPages(Controller):
         return response
 
 
+class Journey(TypedDict):
+    next_path: str
+    sign_in_href: str
+    sign_up_href: str
+    recovery_href: str
+
+
+def journey(target: str) -> Journey:
+    """The links between the sign-in, sign-up and recovery pages, each carrying
+    ``target``: a person who chose "sign up" on the way to a form still gets there."""
+    return Journey(
+        next_path=target,
+        sign_in_href=with_next("/dang-nhap", target),
+        sign_up_href=with_next("/dang-ky", target),
+        recovery_href=with_next("/khoi-phuc", target),
+    )
+
+
 async def _devices(
     request: Request[Any, Any, Any],
     principal: Principal,
     *,
     done: str = "",
     add: bool = False,
+    next_path: str = "/",
     errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Template:
@@ -217,6 +247,8 @@ async def _devices(
         handles_claims=service.handles_claims(principal),
         done=done,
         add=add,
+        # After a recovery code: where the person was going, once a passkey is added.
+        next_path=next_path,
     )
 
 

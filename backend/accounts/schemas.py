@@ -105,6 +105,8 @@ class RecoveryCodes(msgspec.Struct, kw_only=True):
 class RecoveryIn(msgspec.Struct, kw_only=True):
     phone: Annotated[str, msgspec.Meta(max_length=24)]
     code: Annotated[str, msgspec.Meta(max_length=40)]
+    # Where the person was going: after the new passkey, the page leads there.
+    next: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
 class OrganisationCreate(msgspec.Struct, kw_only=True):

@@ -1,5 +1,5 @@
-"""The catalogue administrator's API: import, export, editing one procedure, and a
-procedure's fee rules one at a time.
+"""The catalogue administrator's API: import, export, editing one procedure, a
+procedure's fee rules one at a time, and search's synonyms and abbreviations.
 
 The province's catalogue administrators only (role "catalogue"): an agency's
 administrator edits their own agency's data (``agency_api.py``), never a procedure.
@@ -18,10 +18,13 @@ from backend.catalogue import service
 from backend.catalogue.schemas import (
     DemoFeeRule,
     DemoProcedure,
+    DemoSynonym,
     FeeRuleIdParam,
     FeeRuleRead,
     ProcedureCodeParam,
     ProcedureRead,
+    SynonymIdParam,
+    SynonymRead,
 )
 from backend.errors import InvalidInput
 from backend.i18n import N_
@@ -147,3 +150,26 @@ class CatalogueAdminApi(Controller):
     )
     async def delete_fee_rule(self, code: ProcedureCodeParam, rule_id: FeeRuleIdParam) -> None:
         await service.remove_fee_rule(code, rule_id)
+
+    @get("/synonyms", operation_id="listSynonyms", summary="Search's synonyms and abbreviations")
+    async def synonyms(self) -> list[SynonymRead]:
+        return await service.list_synonyms()
+
+    @post(
+        "/synonyms",
+        operation_id="addSynonym",
+        summary="Add a word or abbreviation people type, and the catalogue's words for it",
+        status_code=HTTP_201_CREATED,
+    )
+    async def add_synonym(self, data: JSONBody[DemoSynonym]) -> SynonymRead:
+        return await service.add_synonym(data)
+
+    @put("/synonyms/{synonym_id:int}", operation_id="saveSynonym", summary="Replace one synonym")
+    async def save_synonym(
+        self, synonym_id: SynonymIdParam, data: JSONBody[DemoSynonym]
+    ) -> SynonymRead:
+        return await service.save_synonym(synonym_id, data)
+
+    @delete("/synonyms/{synonym_id:int}", operation_id="deleteSynonym", summary="Remove one")
+    async def delete_synonym(self, synonym_id: SynonymIdParam) -> None:
+        await service.remove_synonym(synonym_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
+from babel.lists import format_list
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
@@ -16,6 +17,8 @@ from backend.catalogue import service
 from backend.catalogue.place_pages import AgencyQuery, where_to_file
 from backend.catalogue.schemas import Level, OnlineLevel, ProcedureCodeParam
 from backend.errors import InvalidInput
+from backend.i18n import N_, Text, Translatable
+from backend.i18n.formats import locale_of
 from backend.settings import Settings
 from backend.web.assets import PUBLIC_DIR
 from backend.web.middleware import content_security_policy
@@ -24,6 +27,72 @@ from backend.web.templates import page
 VENDOR_DIR = PUBLIC_DIR / "vendor"
 ZXING = "zxing-wasm-3.1.4"
 VENDOR_MEDIA_TYPES = {".js": "text/javascript", ".wasm": "application/wasm"}
+# A procedure's facts not yet checked against the national database, in the words a
+# citizen reads (the data names them by their field: ``processing_days``).
+UNCONFIRMED_FACTS: dict[str, Text] = {
+    "code": N_("mã thủ tục"),
+    "name": N_("tên thủ tục"),
+    "field": N_("lĩnh vực"),
+    "level": N_("cấp thực hiện"),
+    "agencies": N_("cơ quan thực hiện"),
+    "anywhere": N_("việc nộp không phụ thuộc nơi cư trú"),
+    "purpose": N_("mục đích của thủ tục"),
+    "online_level": N_("mức độ nộp trực tuyến"),
+    "processing_days": N_("thời hạn giải quyết"),
+    "components": N_("thành phần hồ sơ"),
+    "steps": N_("các bước thực hiện"),
+    "fees": N_("số tiền phải nộp"),
+    "fee_rules": N_("các trường hợp được miễn hoặc giảm tiền nộp"),
+    "payment_stage": N_("thời điểm nộp phí"),
+    "legal_basis": N_("căn cứ pháp lý"),
+    "result": N_("kết quả giải quyết"),
+    "form_fields": N_("các câu hỏi của tờ khai"),
+    "source": N_("nguồn thông tin"),
+}
+_OTHER_FACTS = N_("một số thông tin khác")
+
+
+class _Facts:
+    """Facts named in words, joined as the language joins a list ("A, B và C")."""
+
+    def __init__(self, facts: list[Text]) -> None:
+        self.facts = facts
+
+    def render(self, lang: str) -> str:
+        return format_list([fact.render(lang) for fact in self.facts], locale=locale_of(lang))
+
+
+class _Sentence:
+    """A sentence, its first letter capitalised whatever word opens it."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def render(self, lang: str) -> str:
+        shown = self.text.render(lang)
+        return shown[:1].upper() + shown[1:]
+
+
+def unconfirmed_sentence(fields: list[str]) -> Translatable | None:
+    """The sentence that tells which facts of a procedure are not confirmed yet, or
+    None when all are; a field we have no words for is "other details", never shown
+    by its name."""
+    facts: list[Text] = []
+    for name in fields:
+        fact = UNCONFIRMED_FACTS.get(name.removesuffix("_vi").removesuffix("_en"), _OTHER_FACTS)
+        if fact not in facts:
+            facts.append(fact)
+    if not facts:
+        return None
+    # "Other details" last, after the facts named.
+    facts.sort(key=lambda fact: fact == _OTHER_FACTS)
+    return _Sentence(
+        N_(
+            "%(facts)s chưa được đối chiếu với Cơ sở dữ liệu quốc gia về thủ tục hành chính; "
+            "hãy hỏi lại cơ quan khi nộp hồ sơ.",
+            facts=_Facts(facts),
+        )
+    )
 
 
 class CataloguePages(Controller):
@@ -82,6 +151,7 @@ class CataloguePages(Controller):
             reductions=service.reductions(
                 procedure.fee_rules, where.chosen.agency.code if where.chosen else ""
             ),
+            unconfirmed=unconfirmed_sentence(procedure.unconfirmed),
         )
 
     @get("/p/{code:str}/poster", name="procedure-poster")

@@ -10,6 +10,7 @@ from backend.catalogue.tables import (
     ProcedureComponent,
     ProcedureFee,
     Provision,
+    Synonym,
     Unit,
 )
 
@@ -25,5 +26,6 @@ APP_CONFIG = AppConfig(
         ProcedureFee,
         FeeRule,
         Counter,
+        Synonym,
     ],
 )

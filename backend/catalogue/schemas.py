@@ -166,6 +166,24 @@ class FeeRuleRead(DemoFeeRule, kw_only=True):
     id: int = 0
 
 
+# A synonym's id as an address carries it.
+SynonymIdParam = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
+
+
+class DemoSynonym(msgspec.Struct, kw_only=True):
+    """A word or abbreviation people type (``term``: "bằng lái", "LLTP") and the
+    catalogue's words for it (``replacement``: "giấy phép lái xe"): search looks for
+    either. Their lengths and words are checked by catalogue.synonyms, with a message
+    naming the field; the decoder only bounds what it reads."""
+
+    term: Annotated[str, msgspec.Meta(max_length=2000)]
+    replacement: Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class SynonymRead(DemoSynonym, kw_only=True):
+    id: int
+
+
 class ApplicantGroup(msgspec.Struct, kw_only=True, frozen=True):
     """A group of applicants the law exempts from some fees, with what proves it."""
 
@@ -335,6 +353,9 @@ class DemoCatalogue(msgspec.Struct, kw_only=True):
     counters: list[DemoCounter] = msgspec.field(default_factory=list)
     counters_note: str = ""
     agencies_note: str = ""
+    # Search's synonyms and abbreviations (catalogue.synonyms).
+    synonyms: list[DemoSynonym] = msgspec.field(default_factory=list)
+    synonyms_note: str = ""
 
 
 class FeeLine(msgspec.Struct, kw_only=True):

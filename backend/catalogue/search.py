@@ -9,11 +9,19 @@ go through the same three steps, stopping at the first that finds something:
    word similarity on the folded name);
 3. any of the words (people add words the catalogue does not use, "hộ cá thể").
 
+Before that, the words typed are planned into slots: a run of words that is a synonym's
+term ("bang lai", "gplx", the longest first) becomes one slot matched by either the
+words typed or the synonym's replacement ("giay phep lai xe"); every other word is a
+slot of its own. Synonyms are rows of ``catalogue_synonym`` (catalogue.synonyms),
+read again only when the catalogue's version changes.
+
 The engine returns up to ``MAX_RESULTS`` candidates in its own relevance order
 (FTS5 bm25 and ts_rank, both weighting the name far above the rest); they are then
-re-ranked so that names holding the words typed, whole and in order, come first.
-Candidates are converted to ``ProcedureSummary`` once, as they come from the engine;
-a ranked list is cached and shared.
+re-ranked so that names holding the words typed (or a synonym's), whole and in order,
+come first, and, when the query was typed with diacritics, names holding its words
+exactly as typed ("đổi" above "đối"). Candidates are converted to
+``ProcedureSummary`` once, as they come from the engine; a ranked list is cached and
+shared.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ MAX_WORD_LENGTH = 32
 MAX_RESULTS = 200
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_WRITTEN_WORD = re.compile(r"[^\W_]+")
 _CODE = re.compile(r"^\d{1,2}\.\d{6}$")
 
 
@@ -61,6 +70,21 @@ class _Name:
 def _name(name: str) -> _Name:
     words = fold(name).split()
     return _Name(frozenset(words), f" {' '.join(words)} ", len(words))
+
+
+@functools.lru_cache(maxsize=16384)
+def _written(name: str) -> frozenset[str]:
+    """A name's words as written, lower case (diacritics kept)."""
+    return frozenset(_WRITTEN_WORD.findall(unicodedata.normalize("NFC", name.lower())))
+
+
+def written_words(q: str) -> tuple[str, ...]:
+    """The query's words with their diacritics when it was typed with any, else ():
+    a query typed without them says nothing about which accented word was meant."""
+    words = _WRITTEN_WORD.findall(unicodedata.normalize("NFC", q[:MAX_QUERY_LENGTH].lower()))
+    if all(word.isascii() for word in words):
+        return ()
+    return tuple(dict.fromkeys(word[:MAX_WORD_LENGTH] for word in words[:MAX_WORDS]))
 
 
 def query_words(q: str) -> list[str]:
@@ -92,26 +116,134 @@ def _candidates(rows: list[dict[str, Any]]) -> list[ProcedureSummary]:
     return msgspec.convert(rows, list[ProcedureSummary])
 
 
+# ---- Synonyms ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Synonyms:
+    """Folded term -> the folded words of its replacement, as of one catalogue version."""
+
+    signature: tuple[Any, ...]
+    replacements: dict[str, tuple[str, ...]]
+    longest: int  # words in the longest term
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One part of a query: the words typed, and what else may stand for them (a
+    synonym's replacement), each a tuple of folded words."""
+
+    typed: tuple[str, ...]
+    alternatives: tuple[tuple[str, ...], ...]  # the words typed first
+
+    @property
+    def plain(self) -> bool:
+        return len(self.alternatives) == 1
+
+
+def typed_words(q: str) -> tuple[str, ...]:
+    """The folded words of a query in the order typed, repeats kept ("cap lai bang lai"
+    holds the term "bang lai"), bounded in number and length."""
+    words = fold(q[:MAX_QUERY_LENGTH]).split()[: MAX_WORDS * 2]
+    return tuple(word[:MAX_WORD_LENGTH] for word in words)
+
+
+def plan(words: Sequence[str], synonyms: Synonyms) -> list[Slot]:
+    """The query's slots, left to right, the longest synonym term first; a word or term
+    typed again is one slot, and there are at most MAX_WORDS slots."""
+    slots: list[Slot] = []
+    start = 0
+    while start < len(words) and len(slots) < MAX_WORDS:
+        for size in range(min(synonyms.longest, len(words) - start), 0, -1):
+            typed = tuple(words[start : start + size])
+            replacement = synonyms.replacements.get(" ".join(typed))
+            if replacement is not None:
+                slot = Slot(typed, (typed, replacement))
+                start += size
+                break
+        else:
+            slot = Slot((words[start],), ((words[start],),))
+            start += 1
+        if slot not in slots:
+            slots.append(slot)
+    return slots
+
+
+_synonyms: dict[int, Synonyms] = {}
+
+
+async def _load_synonyms(engine: Engine[Any], signature: tuple[Any, ...]) -> Synonyms:
+    """The synonyms, read again only when the catalogue's version has changed."""
+    cached = _synonyms.get(id(engine))
+    if cached is not None and cached.signature == signature:
+        return cached
+    rows = await engine.run_querystring(
+        QueryString("SELECT folded, replacement FROM catalogue_synonym")
+    )
+    replacements = {
+        row["folded"]: words
+        for row in rows
+        if (words := tuple(fold(row["replacement"]).split()[:MAX_WORDS]))
+    }
+    loaded = Synonyms(
+        signature, replacements, max((len(term.split()) for term in replacements), default=0)
+    )
+    _synonyms[id(engine)] = loaded
+    return loaded
+
+
+# ---- Ranking ------------------------------------------------------------------------
+
+
+def _alternative_score(words: tuple[str, ...], name: _Name) -> float:
+    total = 0.0
+    for word in words:
+        if word in name.words:
+            total += 3
+        elif f" {word}" in name.spaced:
+            total += 2
+    if len(words) > 1 and f" {' '.join(words)} " in name.spaced:
+        total += 2
+    return total
+
+
 def rerank(
-    words: Sequence[str], raw_query: str, candidates: Sequence[ProcedureSummary]
+    slots: Sequence[Slot],
+    raw_query: str,
+    candidates: Sequence[ProcedureSummary],
+    written: Sequence[str] = (),
 ) -> list[ProcedureSummary]:
     """Summaries in final order: the exact code, then names holding more of the words
-    (whole words above prefixes, the words in the order typed above any order),
-    then the engine's own order."""
-    phrase = " ".join(words)
+    (whole words above prefixes, the words in the order typed above any order; a
+    synonym's replacement counts as the words it stands for, in the same place),
+    then, for a query typed with diacritics, names with its words as written, then the
+    engine's own order."""
+    words = [word for slot in slots for word in slot.typed]
+    # The words in the order typed, as typed or with each synonym's replacement.
+    phrases = {
+        f" {' '.join(words)} ",
+        f" {' '.join(word for slot in slots for word in slot.alternatives[-1])} ",
+    }
     code = raw_query.strip()
 
     def score(item: tuple[int, ProcedureSummary]) -> tuple[float, int]:
         position, candidate = item
         name = _name(candidate.name_vi)
         total = 0.0
-        for word in words:
-            if word in name.words:
-                total += 3
-            elif f" {word}" in name.spaced:
-                total += 2
-        if len(words) > 1 and f" {phrase} " in name.spaced:
+        for slot in slots:
+            if slot.plain:
+                total += _alternative_score(slot.typed, name)
+                continue
+            # Each slot is worth its words typed, whichever alternative the name holds.
+            total += max(
+                _alternative_score(alternative, name) * len(slot.typed) / len(alternative)
+                for alternative in slot.alternatives
+            )
+        if len(words) > 1 and any(phrase in name.spaced for phrase in phrases):
             total += 2
+        if written:
+            as_written = _written(candidate.name_vi)
+            total += sum(1 for word in written if word in as_written)
         if candidate.code == code:
             total += 100
         return (-total + 0.01 * name.length, position)
@@ -125,6 +257,17 @@ def rerank(
 def _fts_group(alternatives: Sequence[str]) -> str:
     # Words are [a-z0-9] only (fold() guarantees it), so quoting is safe.
     return "(" + " OR ".join(f'"{word}" *' for word in alternatives) + ")"
+
+
+def _fts_slot(slot: Slot) -> str:
+    """Any alternative of the slot, each with all its words (as prefixes)."""
+    return (
+        "("
+        + " OR ".join(
+            "(" + " AND ".join(f'"{word}" *' for word in words) + ")" for words in slot.alternatives
+        )
+        + ")"
+    )
 
 
 class _Vocabulary:
@@ -238,26 +381,39 @@ async def _sqlite_candidates(
 
 
 async def _sqlite_search(
-    engine: Engine[Any], words: list[str], filters: Filters, signature: tuple[Any, ...]
+    engine: Engine[Any], slots: list[Slot], filters: Filters, signature: tuple[Any, ...]
 ) -> list[ProcedureSummary]:
-    found = await _sqlite_candidates(
-        engine, " AND ".join(_fts_group([word]) for word in words), filters
-    )
+    found = await _sqlite_candidates(engine, " AND ".join(map(_fts_slot, slots)), filters)
     if found:
         return found
+    # Typing mistakes are looked for in the words that are no synonym's term.
     vocabulary = await _sqlite_vocabulary(engine, signature)
-    widened = [[word, *vocabulary.near(word)] for word in words]
-    if any(len(group) > 1 for group in widened):
+    widened = [
+        [slot.typed[0], *vocabulary.near(slot.typed[0])] if slot.plain else None for slot in slots
+    ]
+    if any(group is not None and len(group) > 1 for group in widened):
         found = await _sqlite_candidates(
-            engine, " AND ".join(_fts_group(group) for group in widened), filters
+            engine,
+            " AND ".join(
+                _fts_group(group) if group is not None else _fts_slot(slot)
+                for slot, group in zip(slots, widened, strict=True)
+            ),
+            filters,
         )
         if found:
             return found
-    if len(words) == 1:
+    if len(slots) == 1:
         return []
-    return await _sqlite_candidates(
-        engine, _fts_group([w for group in widened for w in group]), filters
-    )
+    anything = [
+        word
+        for slot, group in zip(slots, widened, strict=True)
+        for word in (group if group is not None else _words_of(slot))
+    ]
+    return await _sqlite_candidates(engine, _fts_group(anything), filters)
+
+
+def _words_of(slot: Slot) -> list[str]:
+    return list(dict.fromkeys(word for words in slot.alternatives for word in words))
 
 
 # ---- PostgreSQL ---------------------------------------------------------------------
@@ -291,13 +447,25 @@ async def _pg_text(engine: Engine[Any], tsquery: str, filters: Filters) -> list[
     )
 
 
+def _ts_slot(slot: Slot) -> str:
+    # Words are [a-z0-9] only (fold() guarantees it): no tsquery operator gets in.
+    return (
+        "("
+        + " | ".join(
+            "(" + " & ".join(f"{word}:*" for word in words) + ")" for words in slot.alternatives
+        )
+        + ")"
+    )
+
+
 async def _pg_search(
-    engine: Engine[Any], words: list[str], filters: Filters
+    engine: Engine[Any], slots: list[Slot], filters: Filters
 ) -> list[ProcedureSummary]:
-    found = await _pg_text(engine, " & ".join(f"{word}:*" for word in words), filters)
+    found = await _pg_text(engine, " & ".join(map(_ts_slot, slots)), filters)
     if found:
         return found
-    phrase = " ".join(words)
+    # Typing mistakes: the query with each synonym's replacement, as close as can be.
+    phrase = " ".join(word for slot in slots for word in slot.alternatives[-1])
     found = await _pg_candidates(
         engine,
         "{} <% p.search_name",
@@ -305,9 +473,10 @@ async def _pg_search(
         phrase,
         filters,
     )
-    if found or len(words) == 1:
+    if found or len(slots) == 1:
         return found
-    return await _pg_text(engine, " | ".join(f"{word}:*" for word in words), filters)
+    anything = dict.fromkeys(word for slot in slots for word in _words_of(slot))
+    return await _pg_text(engine, " | ".join(f"{word}:*" for word in anything), filters)
 
 
 # Ranked results of recent searches, kept while the catalogue is unchanged: people
@@ -323,21 +492,23 @@ async def search(engine: Engine[Any], q: str, filters: Filters) -> list[Procedur
     """The procedures matching ``q``, best first (at most MAX_RESULTS).
 
     The list and its items may be shared with other callers: read them, never change them."""
-    words = query_words(q)
+    words = typed_words(q)
     if not words:
         return []
     code = q if _CODE.match(q.strip()) else ""
+    written = written_words(q)
     signature = await _catalogue_signature(engine)
-    key = (id(engine), tuple(words), code, filters)
+    key = (id(engine), words, written, code, filters)
     cached = _results.get(key)
     if cached is not None and cached[0] == signature:
         _results.move_to_end(key)
         return cached[1]
+    slots = plan(words, await _load_synonyms(engine, signature))
     if engine.engine_type == "sqlite":
-        candidates = await _sqlite_search(engine, words, filters, signature)
+        candidates = await _sqlite_search(engine, slots, filters, signature)
     else:
-        candidates = await _pg_search(engine, words, filters)
-    ranked = rerank(words, code, candidates)
+        candidates = await _pg_search(engine, slots, filters)
+    ranked = rerank(slots, code, candidates, written)
     _results[key] = (signature, ranked)
     _results.move_to_end(key)
     while len(_results) > RESULTS_CACHE_SIZE:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import msgspec
 
-from backend.catalogue import tokens
+from backend.catalogue import synonyms, tokens
 from backend.catalogue.agency_admin import (
     AgencyDetails,
     AgencyProcedure,
@@ -85,6 +85,7 @@ from backend.catalogue.schemas import (
     CounterRead,
     DemoCatalogue,
     DemoFeeRule,
+    DemoSynonym,
     FeeLine,
     FeeRead,
     FeeRuleRead,
@@ -92,9 +93,18 @@ from backend.catalogue.schemas import (
     PaymentStage,
     Place,
     ProvisionRead,
+    SynonymRead,
     UnitRead,
 )
 from backend.catalogue.search import MAX_QUERY_LENGTH, fold
+from backend.catalogue.synonyms import (
+    SYNONYM_LABELS,
+    add_synonym,
+    list_synonyms,
+    remove_synonym,
+    save_synonym,
+    synonym,
+)
 from backend.catalogue.tables import Agency, Counter, Procedure, Unit
 from backend.catalogue.tokens import InvalidCounterToken, RevokedCounterToken
 from backend.catalogue.transfer import (
@@ -124,6 +134,7 @@ class SeedResult:
     procedures_added: int
     counters_added: int = 0
     units_added: int = 0
+    synonyms_added: int = 0
 
 
 async def seed_demo(path: Path = DEMO_CATALOGUE) -> SeedResult:
@@ -175,7 +186,8 @@ async def seed_demo(path: Path = DEMO_CATALOGUE) -> SeedResult:
                 )
             )
             counters_added += 1
-    return SeedResult(agencies_added, procedures_added, counters_added, units_added)
+        synonyms_added = await synonyms.add_missing(catalogue.synonyms)
+    return SeedResult(agencies_added, procedures_added, counters_added, units_added, synonyms_added)
 
 
 # ---- Counter tokens and posters ------------------------------------------------------
@@ -235,6 +247,7 @@ __all__ = [
     "APPLICANT_GROUPS",
     "DEMO_CATALOGUE",
     "MAX_QUERY_LENGTH",
+    "SYNONYM_LABELS",
     "AgencyDetails",
     "AgencyProcedure",
     "AgencyRead",
@@ -244,6 +257,7 @@ __all__ = [
     "CounterRead",
     "CounterWrite",
     "DemoFeeRule",
+    "DemoSynonym",
     "FeeLine",
     "FeeRead",
     "FeeRuleRead",
@@ -262,9 +276,11 @@ __all__ = [
     "RowError",
     "ScanOutcome",
     "SeedResult",
+    "SynonymRead",
     "UnitRead",
     "add_counter",
     "add_fee_rule",
+    "add_synonym",
     "administered_agencies",
     "administered_agency",
     "agencies_of",
@@ -298,6 +314,7 @@ __all__ = [
     "list_agencies",
     "list_fields",
     "list_procedures",
+    "list_synonyms",
     "list_units",
     "matching",
     "places_for",
@@ -314,14 +331,17 @@ __all__ = [
     "remove_counter",
     "remove_fee_rule",
     "remove_provision",
+    "remove_synonym",
     "render_poster_pdf",
     "resolve_scanned",
     "save_counter",
     "save_fee_rule",
     "save_procedure",
     "save_provision",
+    "save_synonym",
     "seed_demo",
     "suggested",
+    "synonym",
     "to_csv",
     "to_json",
     "update_agency",

@@ -161,3 +161,14 @@ class Counter(Table, tablename="catalogue_counter"):
     name_en = Text()
     # National codes of the procedures received at this counter.
     procedure_codes = JSON(default=[])
+
+
+class Synonym(Table, tablename="catalogue_synonym"):
+    """A word or abbreviation people type for what the catalogue calls otherwise ("bằng
+    lái" for "giấy phép lái xe", "LLTP" for "lý lịch tư pháp"): search looks for either.
+    ``folded`` (the term as search folds it) is unique: a raw index in the migration."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    term = Text()  # as the administrator wrote it
+    folded = Varchar(length=200)
+    replacement = Text()  # the catalogue's words, as written

@@ -37,6 +37,7 @@ from backend.dossiers.schemas import (
     DraftUpdate,
     FileRead,
     OfficialRead,
+    OfflineDossiers,
     Queue,
     TrackIn,
     TrackingRead,
@@ -45,6 +46,7 @@ from backend.dossiers.service import runtime_of
 from backend.errors import InvalidInput
 from backend.i18n import N_
 from backend.idempotency import IDEMPOTENT
+from backend.web.templates import language
 
 # An upload's body: the file (at most 10 MB) and the multipart framing around it.
 UPLOAD_BODY_LIMIT = MAX_FILE_BYTES + 64 * 1024
@@ -87,7 +89,7 @@ class DossierApi(Controller):
     @post(
         "/",
         operation_id="createDraft",
-        summary="Start a draft (idempotent by draft_key)",
+        summary="Start a draft, or get back (200) the one there is (idempotent by draft_key)",
         opt=IDEMPOTENT,
     )
     async def create(
@@ -104,6 +106,18 @@ class DossierApi(Controller):
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
     ) -> list[DossierSummary]:
         return await service.my_dossiers(runtime_of(request), principal)
+
+    @get(
+        "/offline",
+        operation_id="myDossiersOffline",
+        summary="My dossiers' codes and statuses, for the phone to show without a network",
+    )
+    async def offline(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Response[OfflineDossiers]:
+        # The service worker keeps it on the phone until sign-out; no shared cache may.
+        copy = await service.offline_copy(runtime_of(request), principal, language(request))
+        return Response(copy, headers={"Cache-Control": "no-store"})
 
     @post("/claim", operation_id="claimDossier", summary="Take a dossier entered at a counter")
     async def claim(

@@ -23,6 +23,9 @@ class DossiersRuntime:
     secret_key: str
     public_url: str
     province_name: str = "Tỉnh Thanh Hóa"
+    # Working days after submission at which unpaid fees due before reception are
+    # reminded (``service.reminders``).
+    fee_reminder_days: tuple[int, ...] = (1, 5)
     now: Callable[[], dt.datetime] = field(default=utc_now)
 
     @classmethod
@@ -32,6 +35,7 @@ class DossiersRuntime:
             secret_key=settings.secret_key,
             public_url=settings.public_url,
             province_name=settings.province_name,
+            fee_reminder_days=settings.fee_reminder_days,
         )
 
     def today(self) -> dt.date:

@@ -40,6 +40,10 @@ class DraftCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Where to file: an agency carrying out the procedure; may be left out only when
     # there is one.
     agency_code: AgencyCode | None = None
+    # A person has one draft of a procedure at an agency for one payer: without this,
+    # the one they have is given back (200) instead of a new one. True: a further
+    # draft all the same ("Tạo hồ sơ mới", e.g. for a second child).
+    another: bool = False
 
 
 class DraftUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -176,6 +180,24 @@ class DossierBrief(msgspec.Struct, kw_only=True):
     payment_stage: PaymentStage
     payment_status: PaymentStatus
     may_act: bool = False
+
+
+class OfflineDossier(msgspec.Struct, kw_only=True):
+    """What a person shows at a counter without a network: the code and where the
+    dossier stands, already in their language (the phone keeps it until sign-out)."""
+
+    id: int
+    code: str
+    procedure_name: str
+    status: Status
+    status_text: str
+    due_text: str  # the day the result is due, "" when none
+    unpaid: bool  # a fee is still to be paid
+
+
+class OfflineDossiers(msgspec.Struct, kw_only=True):
+    lang: str
+    items: list[OfflineDossier]
 
 
 class DossierPage(msgspec.Struct, kw_only=True):

@@ -9,6 +9,7 @@ triggers refuse UPDATE and DELETE, as for the audit log.
 from piccolo.columns import (
     JSON,
     BigInt,
+    Boolean,
     Date,
     ForeignKey,
     Integer,
@@ -28,6 +29,12 @@ class Dossier(Table, tablename="dossiers_dossier"):
     code = Varchar(length=48, null=True, default=None, unique=True)
     # The client's idempotency key for creating the draft: a replayed request finds it.
     draft_key = Varchar(length=64, unique=True)
+    # A person has one draft per procedure, agency and payer (themselves or an
+    # organisation): a unique index over the drafts not marked here (migration
+    # 2026-12-07T12:34:30:000001). Marked: a further draft asked for ("Tạo hồ sơ mới",
+    # a parent filing for two children), one moved here from another agency, or an
+    # older duplicate kept by that migration.
+    another_draft = Boolean(default=False)
     procedure_code = Varchar(length=32, index=True)
     procedure_name_vi = Text()
     procedure_name_en = Text()
@@ -83,6 +90,9 @@ class Dossier(Table, tablename="dossiers_dossier"):
     payment_stage = Varchar(length=16, default="reception")  # "reception" | "result"
     # "none" (nothing to pay) | "unpaid" | "paid" | "refunded"; only payments change it.
     payment_status = Varchar(length=16, default="none", index=True)
+    # How many reminders of fees still unpaid before reception were sent (issue 16,
+    # ``service.reminders``): each is taken by a conditional update, so once only.
+    fee_reminders = Integer(default=0)
 
 
 class DossierEvent(Table, tablename="dossiers_event"):

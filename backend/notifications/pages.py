@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from backend.accounts.guards import require_signed_in
@@ -33,6 +33,7 @@ SETTINGS = "/tai-khoan/thong-bao"
 # Deep pages of an inbox are not worth a query each: a bound keeps OFFSET cheap.
 MAX_PAGE = 1000
 Done = Annotated[str, QueryParameter(name="xong", max_length=20)]
+StopToken = Annotated[str, Parameter(max_length=60)]
 
 
 class NotificationPages(Controller):
@@ -89,21 +90,46 @@ class NotificationPages(Controller):
         done: Done = "",
     ) -> Template:
         preferences = await service.get_preferences(principal)
-        return await _settings(request, principal, muted=preferences.muted, done=done)
+        return await _settings(
+            request,
+            principal,
+            muted=preferences.muted,
+            chosen=preferences.channels,
+            email=preferences.email,
+            done=done,
+        )
 
     @post(SETTINGS, name="notification-settings-save")
     async def save_settings(
         self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
     ) -> Template | Redirect:
-        """The form lists the kinds the person wants (ticked); the others are muted."""
-        wanted = forms.texts(await request.form(), "kind", limit=len(service.KINDS) + 1)
+        """The form lists the kinds the person wants pushed (ticked; the others are
+        muted) and, per channel on offer, the kinds they want by it."""
+        form = await request.form()
+        wanted = forms.texts(form, "kind", limit=len(service.KINDS) + 1)
+        runtime = runtime_of(request)
+        chosen = {
+            name: forms.texts(form, f"channel-{name}", limit=len(service.KINDS) + 1)
+            for name in runtime.channels
+        }
+        email = forms.text(form, "email", limit=300, strip=True)
         try:
+            if runtime.channels:
+                await service.choose_channels(
+                    principal,
+                    service.kinds_offered(runtime),
+                    chosen,
+                    email,
+                    language(request),
+                )
             await service.choose_kinds(principal, wanted)
         except InvalidInput as error:
             return await _settings(
                 request,
                 principal,
                 muted=[kind for kind in service.KINDS if kind not in wanted],
+                chosen=_by_kind(chosen),
+                email=email,
                 errors=FormErrors.of_error(error, language(request)),
             )
         return Redirect(f"{SETTINGS}?xong=luu", status_code=303)
@@ -114,9 +140,25 @@ async def _settings(
     principal: Principal,
     *,
     muted: list[str],
+    chosen: dict[str, list[str]],
+    email: str,
     done: str = "",
     errors: FormErrors | None = None,
 ) -> Template:
+    offered = service.kinds_offered(runtime_of(request))
+    # One list of boxes a channel on offer: the kinds it can carry, ticked as chosen.
+    channels = [
+        (
+            name,
+            service.CHANNEL_NAMES[name],
+            [
+                (kind, label, name in chosen.get(kind, []))
+                for kind, label in service.KINDS.items()
+                if name in offered[kind]
+            ],
+        )
+        for name in runtime_of(request).channels
+    ]
     return forms.render(
         request,
         "notifications/settings.html",
@@ -124,6 +166,8 @@ async def _settings(
         errors=errors or (),
         kinds=service.KINDS.items(),
         muted=set(muted),
+        channels=channels,
+        email=email,
         unread=await service.unread_count(principal.account_id),
         # The public id of this sign-in session (the devices page shows it too): the
         # script tells "push is on for this session" from "on for a session since ended"
@@ -133,4 +177,30 @@ async def _settings(
     )
 
 
-NOTIFICATION_PAGES = [NotificationPages]
+def _by_kind(chosen: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The form's boxes (channel -> kinds) as the preferences keep them (kind -> channels)."""
+    by_kind: dict[str, list[str]] = {}
+    for name, kinds in chosen.items():
+        for kind in kinds:
+            by_kind.setdefault(kind, []).append(name)
+    return by_kind
+
+
+class StopPages(Controller):
+    """Someone without an account stops our e-mails to their address from the link in
+    each one: the link shows a button (a mail scanner that opens links stops nothing)."""
+
+    include_in_schema = False
+
+    @get(service.STOP_PATH + "/{token:str}", name="notifications-stop")
+    async def ask(self, request: Request[Any, Any, Any], token: StopToken) -> Template:
+        service.check_stop(runtime_of(request), token)
+        return forms.render(request, "notifications/stop.html", token=token, stopped=False)
+
+    @post(service.STOP_PATH + "/{token:str}", name="notifications-stop-confirm")
+    async def stop(self, request: Request[Any, Any, Any], token: StopToken) -> Template:
+        await service.opt_out(runtime_of(request), token)
+        return forms.render(request, "notifications/stop.html", token=token, stopped=True)
+
+
+NOTIFICATION_PAGES = [NotificationPages, StopPages]

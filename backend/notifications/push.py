@@ -13,6 +13,7 @@ from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush_async
 
 from backend import vapid
+from backend.notifications.channels.base import retry_after
 from backend.notifications.runtime import NotificationsRuntime
 from backend.notifications.service.delivery import TTL_S, Job, Outcome
 
@@ -66,20 +67,10 @@ class PushSender:
                     return Outcome(None, detail=str(error)[:200])
                 status = getattr(answer, "status", None) or getattr(answer, "status_code", None)
                 return Outcome(
-                    status, _retry_after(answer.headers.get("Retry-After")), f"HTTP {status}"
+                    status, retry_after(answer.headers.get("Retry-After")), f"HTTP {status}"
                 )
             except (TimeoutError, aiohttp.ClientError, OSError) as error:
                 return Outcome(None, detail=f"{type(error).__name__}: {error}"[:200])
             if isinstance(response, str):  # only with curl=True
                 return Outcome(None, detail="no request made")
             return Outcome(response.status)
-
-
-def _retry_after(value: str | None) -> int | None:
-    """Retry-After in seconds (push services send seconds, not dates)."""
-    if value is None:
-        return None
-    try:
-        return max(0, min(86_400, int(value.strip())))
-    except ValueError:
-        return None

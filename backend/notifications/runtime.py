@@ -11,6 +11,8 @@ from litestar.connection import ASGIConnection
 
 from backend import vapid
 from backend.clock import epoch_ms, utc_now
+from backend.notifications.channels.base import Channel
+from backend.notifications.channels.registry import channels_of
 from backend.settings import Settings
 
 
@@ -26,6 +28,11 @@ class NotificationsRuntime:
     # push services keep it waiting, so only a dead worker's jobs are taken again.
     lease_ms: int = 60_000
     now: Callable[[], dt.datetime] = field(default=utc_now)
+    # Issue 16: e-mail, SMS and ZNS, those configured; the secret signs the status
+    # callback addresses given to providers that sign nothing themselves.
+    channels: dict[str, Channel] = field(default_factory=dict)
+    secret_key: str = ""
+    channel_timeout_s: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> NotificationsRuntime:
@@ -36,6 +43,9 @@ class NotificationsRuntime:
             push_hosts=settings.push_hosts,
             allow_http_loopback=settings.push_allow_http_loopback,
             timeout_s=settings.push_timeout_s,
+            channels=channels_of(settings),
+            secret_key=settings.secret_key,
+            channel_timeout_s=settings.channels.channel_timeout_s,
         )
 
     @property

@@ -78,3 +78,8 @@ class UnreadCount(msgspec.Struct, kw_only=True):
 
 class Preferences(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     muted: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=20)]
+    # Issue 16, read only here (the settings page changes them): the channels beside
+    # push each kind goes by ({"dossier.received": ["sms", "email"]}), and the address
+    # e-mails go to when it is not the account's.
+    channels: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    email: str = ""

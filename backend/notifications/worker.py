@@ -1,6 +1,6 @@
 """The notifications' background job: drains the outbox into notices, then delivers
-push jobs. ``backend.jobs`` runs it with the other domains' jobs (``motcua worker``,
-or in-process when embedded)."""
+push jobs and channel jobs (e-mail, SMS, ZNS). ``backend.jobs`` runs it with the other
+domains' jobs (``motcua worker``, or in-process when embedded)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import logging
 from backend.notifications import service
 from backend.notifications.push import PushSender
 from backend.notifications.runtime import NotificationsRuntime
+from backend.notifications.service import channel_jobs
 
 logger = logging.getLogger("motcua.worker")
 
@@ -56,4 +57,33 @@ class Notifier:
                         }
                     },
                 )
-        return fanned + len(jobs)
+        return fanned + len(jobs) + await self._channels()
+
+    async def _channels(self) -> int:
+        """Due e-mails, SMS and ZNS messages, sent concurrently, each bounded (a little
+        past the channels' own timeout, well inside the lease)."""
+        claims = await channel_jobs.claim(self.runtime, self.batch)
+        bound = min(self.runtime.lease_ms / 2000, self.runtime.channel_timeout_s + 5)
+        sent = await asyncio.gather(
+            *(
+                channel_jobs.send(self.runtime.channels[claim.channel], claim, bound)
+                for claim in claims
+            )
+        )
+        await channel_jobs.record(self.runtime, list(zip(claims, sent, strict=True)))
+        for claim, outcome in zip(claims, sent, strict=True):
+            if outcome.result != "sent":
+                # The job and the provider's answer; never the address.
+                logger.info(
+                    "channel message not sent",
+                    extra={
+                        "fields": {
+                            "job": claim.id,
+                            "channel": claim.channel,
+                            "attempt": claim.attempt,
+                            "outcome": outcome.result,
+                            "detail": outcome.detail,
+                        }
+                    },
+                )
+        return len(claims)

@@ -38,13 +38,25 @@ LEFT, TOP, RIGHT, BOTTOM = 20.0, 15.0, 15.0, 18.0
 QR_SIDE = 32.0
 
 
+# What a reduction's row says when its line names no rule (a dossier's fees fixed
+# before fee rules, whose only reduction was the online rate).
+ONLINE_REDUCTION = "Giảm khi nộp trực tuyến"
+PAID_BEFORE = "Đã nộp trước đó"
+
+
 @dataclass(frozen=True, slots=True)
 class ReceiptLine:
     dossier_code: str
     label: str  # the fee or charge, e.g. "Lệ phí cấp bản sao trích lục hộ tịch"
-    amount_vnd: int
+    amount_vnd: int  # what it costs after any reduction
     # Why the amount is not the base fee (a waiver online, an exemption), if it is not.
     rule: str = ""
+    # The base fee, when a reduction lowered it to ``amount_vnd`` (None: not lowered).
+    full_vnd: int | None = None
+
+    @property
+    def reduction_vnd(self) -> int:
+        return max(0, (self.full_vnd or self.amount_vnd) - self.amount_vnd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,9 @@ class ReceiptView:
     transaction_ref: str
     verify_url: str  # the public page that confirms the receipt, for the QR code
     refunded_vnd: int = 0
+    # What earlier payments covered of these items (an order paying the rest of fees
+    # short-paid before): the total is the items less this.
+    paid_before_vnd: int = 0
 
 
 def render_receipt(view: ReceiptView) -> bytes:
@@ -85,12 +100,21 @@ def check(view: ReceiptView) -> None:
     and the refund no more than what was collected."""
     if not view.items:
         raise ValueError("a receipt lists at least one item")
-    if view.total_vnd != sum(item.amount_vnd for item in view.items):
+    if any(item.full_vnd is not None and item.full_vnd < item.amount_vnd for item in view.items):
+        raise ValueError("a reduction cannot raise an item's amount")
+    if view.paid_before_vnd < 0:
+        raise ValueError("what was paid before cannot be negative")
+    if view.total_vnd != sum(item.amount_vnd for item in view.items) - view.paid_before_vnd:
         raise ValueError("the receipt's total is not the sum of its items")
     if not 0 <= view.collected_vnd <= view.total_vnd:
         raise ValueError("what was collected must be between nothing and the total")
     if not 0 <= view.refunded_vnd <= view.collected_vnd:
         raise ValueError("the refund must be between nothing and what was collected")
+
+
+def minus(amount_vnd: int) -> str:
+    """An amount taken off: "-20.000" (Noto Sans as embedded has no U+2212 minus)."""
+    return "-" + format_number(amount_vnd, "vi")
 
 
 def numbered(view: ReceiptView) -> str:
@@ -201,13 +225,28 @@ class _Receipt:
             heading = table.row()
             for title in ("STT", "Mã hồ sơ", "Tên loại phí, lệ phí", "Số tiền (đồng)"):
                 heading.cell(title, align="C")
+            # Each fee at its base, and what lowered it as a row of its own, so that
+            # the amounts printed add up to the total (issue 16).
             for number, item in enumerate(self.view.items, start=1):
                 row = table.row()
                 row.cell(str(number))
                 row.cell(one_line(item.dossier_code))
                 rule = one_line(item.rule)
-                row.cell(one_line(item.label) + (f"\n({rule})" if rule else ""))
-                row.cell(format_number(item.amount_vnd, "vi"))
+                # A rule with no amount taken off here (its base not given) is named
+                # under the label, as before.
+                named = f"\n({rule})" if rule and not item.reduction_vnd else ""
+                row.cell(one_line(item.label) + named)
+                row.cell(format_number(item.amount_vnd + item.reduction_vnd, "vi"))
+                if item.reduction_vnd:
+                    reduction = table.row()
+                    reduction.cell("")
+                    reduction.cell("")
+                    reduction.cell(f"Giảm: {rule or ONLINE_REDUCTION}")
+                    reduction.cell(minus(item.reduction_vnd))
+            if self.view.paid_before_vnd:
+                paid = table.row()
+                paid.cell(PAID_BEFORE, colspan=3, align="R")
+                paid.cell(minus(self.view.paid_before_vnd))
             total = table.row()
             total.cell("Tổng cộng", colspan=3, align="R", style=bold)
             total.cell(format_number(self.view.total_vnd, "vi"), style=bold)

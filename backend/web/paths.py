@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 
 def local_path(target: str | None, default: str = "/") -> str:
@@ -17,7 +17,17 @@ def local_path(target: str | None, default: str = "/") -> str:
         or target.startswith("//")
         # Browsers read a backslash as a slash: "/\\evil.example" leaves the site.
         or "\\" in target
-        or any(ord(char) < 32 for char in target)
+        # Control characters (DEL too): some browsers drop them, "/\t/evil" is "//evil".
+        or any(ord(char) < 32 or ord(char) == 127 for char in target)
     ):
         return default
     return target
+
+
+def with_next(path: str, target: str) -> str:
+    """``path`` carrying ``target`` as its ``next`` (a link between the sign-in, sign-up
+    and recovery pages keeps where the person was going); the home page needs none."""
+    if target == "/":
+        return path
+    joiner = "&" if "?" in path else "?"
+    return f"{path}{joiner}next={quote(target, safe='/')}"

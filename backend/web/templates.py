@@ -94,13 +94,21 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
     return value
 
 
+# The language switch's ``next`` is at most this long (``/ngon-ngu`` refuses more).
+LANGUAGE_NEXT_MAX = 2000
+
+
 def page(
     request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any
 ) -> Template:
-    """Render a page in the request's language; pages vary by the language cookie."""
+    """Render a page in the request's language; pages vary by the language cookie.
+    ``here`` (the path with its query) is where the language switch comes back to: a
+    sign-in page keeps its ``?next=``, a search its words."""
+    path, query = request.url.path, request.url.query
+    here = f"{path}?{query}" if query and len(path) + len(query) < LANGUAGE_NEXT_MAX else path
     return Template(
         template_name=name,
-        context={"lang": language(request), "path": request.url.path, **context},
+        context={"lang": language(request), "path": path, "here": here, **context},
         status_code=status_code,
         headers={"Vary": "Cookie, Accept-Language"},
     )

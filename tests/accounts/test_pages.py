@@ -24,6 +24,12 @@ async def test_public_pages(browser: Browser, path: str) -> None:
     html = response.text
     assert response.headers["cache-control"] == "no-store"
     assert "<noscript>" in html  # passkeys need JavaScript: said plainly
+    # The form is laid out from the first paint (nothing moves when the script comes),
+    # its button disabled until the script takes over: never a plain GET of the fields.
+    form = re.search(r'<form [^>]*data-passkey="[^"]+"[^>]*>.*?</form>', html, re.S)
+    assert form and " hidden" not in form.group(0).split(">")[0]
+    assert 'class="js-only"' in form.group(0)  # hidden by the no-script sheet
+    assert '<button type="submit" disabled' in form.group(0)
     assert not re.search(r"<script(?![^>]*\bsrc=)", html), "inline script"
     assert " style=" not in html and not re.search(r"\son[a-z]+=", html)
     assert 'type="module" src="/static/' in html
@@ -37,14 +43,14 @@ async def test_sign_in_page_offers_passkey_autofill(browser: Browser) -> None:
     assert 'autocomplete="username webauthn"' in html
     assert 'data-next="/to-chuc"' in html
     assert "khoi-phuc" in html and "/dang-ky" in html
-    assert (
-        'data-next="/tai-khoan/thiet-bi"'
-        in (await browser.get("/dang-nhap?next=//evil.example")).text
-    )
+    # Anywhere else leads home (tests/accounts/test_destination.py tries the tricks).
+    assert 'data-next="/"' in (await browser.get("/dang-nhap?next=//evil.example")).text
 
 
 async def test_the_header_links_to_the_account(browser: Browser) -> None:
-    assert 'href="/tai-khoan"' in (await browser.get("/")).text
+    # Signed out, the header offers signing in, not an account (issue 16).
+    home = (await browser.get("/")).text
+    assert 'href="/tai-khoan"' not in home and 'href="/dang-nhap?next=/"' in home
     response = await browser.get("/tai-khoan")
     assert response.headers["location"] == "/tai-khoan/thiet-bi"
     response = await browser.get("/tai-khoan/thiet-bi?xong=1")
@@ -55,7 +61,8 @@ async def test_the_header_links_to_the_account(browser: Browser) -> None:
 async def test_signed_in_people_skip_the_sign_in_and_sign_up_pages(citizen: CitizenFactory) -> None:
     person, _ = await citizen()
     assert (await person.get("/dang-nhap?next=/to-chuc")).headers["location"] == "/to-chuc"
-    assert (await person.get("/dang-ky")).headers["location"] == "/tai-khoan/thiet-bi"
+    assert (await person.get("/dang-ky?next=/to-chuc")).headers["location"] == "/to-chuc"
+    assert (await person.get("/dang-ky")).headers["location"] == "/"
 
 
 async def test_devices_page_forms_work_without_javascript(

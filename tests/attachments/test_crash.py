@@ -101,7 +101,12 @@ async def new_draft(client: httpx.AsyncClient, number: int) -> tuple[int, int]:
     """A draft and the id of a component it takes files for."""
     created = await client.post(
         "/api/dossiers",
-        json={"procedure_code": PROCEDURE, "draft_key": f"crash-{number:04d}-{uuid.uuid4().hex}"},
+        # A further draft each round ("another"): one person, one procedure, one agency.
+        json={
+            "procedure_code": PROCEDURE,
+            "draft_key": f"crash-{number:04d}-{uuid.uuid4().hex}",
+            "another": True,
+        },
         headers={"x-csrftoken": client.cookies["csrftoken"]},
     )
     assert created.status_code == 201, created.text

@@ -410,7 +410,12 @@ async def journey(
     base = "/api/dossiers"
     created = await timed(
         "create",
-        client.post(base, json={"procedure_code": PROCEDURE, "draft_key": key}, headers=headers),
+        # Each journey a dossier of its own ("another"): a citizen may run several at once.
+        client.post(
+            base,
+            json={"procedure_code": PROCEDURE, "draft_key": key, "another": True},
+            headers=headers,
+        ),
     )
     dossier = created.json()
     dossier_id = int(dossier["id"])

@@ -182,7 +182,8 @@ class Preparer:
         draft, _ = await dossiers.create_draft(
             self.dossiers,
             citizen,
-            DraftCreate(procedure_code=LICENCE, draft_key=f"bench-pay-{number:06d}"),
+            # A dossier of its own each time, even for a citizen whose last is unfinished.
+            DraftCreate(procedure_code=LICENCE, draft_key=f"bench-pay-{number:06d}", another=True),
         )
         await dossiers.update_draft(
             self.dossiers, citizen, draft.id, DraftUpdate(form_data=LICENCE_ANSWERS)

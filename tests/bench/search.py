@@ -16,6 +16,13 @@ and the ceiling app of tests/bench/ceiling.py. Then three phases run on each tar
 
 Searches cycle through the queries of the relevance set (with and without
 diacritics, misspelled, partial). Nothing here asserts on time: it prints figures.
+
+Before the load, the public set of everyday queries (tests/catalogue/everyday_queries.json)
+is searched once, one query at a time: its top-3 hit rate on the demo catalogue and on
+the grown one (the quality figure, asserted at a floor by
+tests/catalogue/test_everyday_queries.py), and on the grown one the latency of those
+first, uncached searches (the cost of the synonym layer, typo widening and ranking; the
+load phases after the warm-up measure mostly cached ones).
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ for folder in (str(REPO), str(BENCH_DIR)):
 
 from load import CeilingServer  # noqa: E402
 
+from tests.catalogue import everyday  # noqa: E402
 from tests.e2e.server import MotcuaServer  # noqa: E402
 from tests.support.databases import POSTGRES_URL, fresh_postgres  # noqa: E402
 
@@ -90,8 +98,9 @@ VARIANTS = [
 ]
 
 
-async def grow_catalogue(server: MotcuaServer, total: int) -> int:
-    """Add variants of the demo procedures until the catalogue holds ``total``."""
+async def grow_catalogue(server: MotcuaServer, total: int) -> tuple[int, dict[str, str]]:
+    """Add variants of the demo procedures until the catalogue holds ``total``; the
+    count, and the code of the demo procedure each variant copies."""
     from backend.catalogue import service
     from backend.catalogue.schemas import DemoCatalogue
     from backend.catalogue.tables import Agency
@@ -107,6 +116,7 @@ async def grow_catalogue(server: MotcuaServer, total: int) -> int:
         have = await service.count_procedures()
         now = dt.datetime.now(dt.UTC)
         number = 0
+        copies: dict[str, str] = {}
         async with write_transaction():
             while have < total:
                 base = catalogue.procedures[number % len(catalogue.procedures)]
@@ -119,9 +129,10 @@ async def grow_catalogue(server: MotcuaServer, total: int) -> int:
                     name_en=f"{base.name_en} – {place}",
                 )
                 await service.insert_procedure(item, agencies, now)
+                copies[item.code] = base.code
                 have += 1
                 number += 1
-        return have
+        return have, copies
     finally:
         await database.close()
 
@@ -135,6 +146,37 @@ def warm_up(url: str) -> None:
     with httpx.Client(base_url=url, timeout=30) as client:
         for query in QUERIES:
             client.get(SEARCH_PATH, params={"q": query}).raise_for_status()
+
+
+def quality(url: str, label: str, copies: dict[str, str] | None = None) -> None:
+    """The everyday queries once each, in order: the top-3 hit rate and, as they are
+    the first searches of a changed catalogue, the latency of uncached searches.
+    ``copies``: a grown procedure's demo original, which it stands for (a variant of
+    "Đổi giấy phép lái xe" found for "doi bang lai xe" is the procedure sought)."""
+    import time
+
+    import httpx
+
+    outcomes = []
+    latencies = []
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for query in everyday.load():
+            started = time.perf_counter()
+            response = client.get(SEARCH_PATH, params={"q": query.q})
+            latencies.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+            codes = tuple(
+                (copies or {}).get(item["code"], item["code"]) for item in response.json()["items"]
+            )
+            outcomes.append(everyday.Outcome(query, codes))
+    print(f"  {label}:", flush=True)
+    everyday.report(outcomes, lambda line: print(f"    {line}", flush=True))
+    latencies.sort()
+    print(
+        f"    uncached searches: median {latencies[len(latencies) // 2]:.1f} ms,"
+        f" p90 {latencies[int(len(latencies) * 0.9)]:.1f} ms, max {latencies[-1]:.1f} ms",
+        flush=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -244,8 +286,14 @@ def main(argv: list[str] | None = None) -> int:
         ceiling = CeilingServer(work / "ceiling")
         try:
             app.start()
-            grown = asyncio.run(grow_catalogue(app, args.procedures))
+            quality(app.url, "demo catalogue (30 procedures)")
+            grown, copies = asyncio.run(grow_catalogue(app, args.procedures))
             print(f"  catalogue grown to {grown} procedures", flush=True)
+            quality(
+                app.url,
+                f"grown catalogue ({grown} procedures, a variant counting as its original)",
+                copies,
+            )
             warm_up(app.url)
             ceiling.start()
             per_user = args.rate / args.users

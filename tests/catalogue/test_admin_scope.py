@@ -1,9 +1,9 @@
 """The authorisation matrix of administration: every administration endpoint and page
-(the catalogue's procedures, the working-day calendar, an agency's details, counters,
-procedures carried out and officials) × every kind of person (nobody, a resident, the
-counter's officials, the administrator of agency A, of agency B, the province's
-catalogue administrator) × the agency (their own, another): the status, and nothing
-changed in the database by a refused request.
+(the catalogue's procedures and search synonyms, the working-day calendar, an agency's
+details, counters, procedures carried out and officials) × every kind of person
+(nobody, a resident, the counter's officials, the administrator of agency A, of agency
+B, the province's catalogue administrator) × the agency (their own, another): the
+status, and nothing changed in the database by a refused request.
 
 Before roles were scoped, ``require_staff()`` let any "admin" through: the police
 administrator of B changed a procedure's fee (``PUT /api/admin/catalogue/procedures``)
@@ -37,6 +37,7 @@ from backend.catalogue.tables import (
     ProcedureComponent,
     ProcedureFee,
     Provision,
+    Synonym,
 )
 from backend.db import Database
 from backend.workdays import service as workdays
@@ -54,6 +55,8 @@ NOT_CARRIED = {A: "1.004222", B: "1.001193"}
 COUNTER, NEW_COUNTER = 77, 78
 # A fee rule of the edited procedure, by a fixed id so that its address is known.
 RULE = 9001
+# A search synonym, by a fixed id too, and a term that is not one yet.
+SYNONYM, NEW_TERM = 9001, "zz phạm vi"
 EDITED, CREATED, DELETED = "9.500002", "9.500001", "9.500003"
 ROLES = [
     "anonymous",
@@ -222,6 +225,18 @@ async def _has_rule() -> None:
     )
 
 
+async def _has_synonym() -> None:
+    await _no_new_term()
+    await Synonym.delete().where(Synonym.id == SYNONYM)
+    await Synonym.insert(
+        Synonym(id=SYNONYM, term="zz thử", folded="zz thu", replacement="khai sinh")
+    )
+
+
+async def _no_new_term() -> None:
+    await Synonym.delete().where(Synonym.folded == service.fold(NEW_TERM))
+
+
 async def _enabled(account_id: int) -> None:
     await Account.update({Account.disabled_at: None, Account.role: "reception"}).where(
         Account.id == account_id
@@ -244,6 +259,7 @@ async def snapshot() -> list[Any]:
         await ProcedureComponent.select().order_by(ProcedureComponent.id),
         await ProcedureFee.select().order_by(ProcedureFee.id),
         await FeeRule.select().order_by(FeeRule.id),
+        await Synonym.select().order_by(Synonym.id),
         await Provision.select().order_by(Provision.id),
         await Counter.select().order_by(Counter.id),
         await WorkdayException.select(
@@ -293,6 +309,8 @@ def catalogue_rows() -> list[Row]:
     rules_page = f"/quan-tri/thu-tuc/{EDITED}/phi"
     rule = {"percent": 50, "agency_code": A, "label_vi": "Giảm", "label_en": "Cut"}
     rule_form = {"percent": "50", "agency_code": A, "label_vi": "Giảm", "label_en": "Cut"}
+    synonyms_api, synonyms_page = "/api/admin/catalogue/synonyms", "/quan-tri/tu-dong-nghia"
+    new_synonym = {"term": NEW_TERM, "replacement": "kết hôn"}
     return [
         Row("GET", "/api/admin/catalogue/export", only),
         Row("POST", "/api/admin/catalogue/import?format=json", only, upload, edited),
@@ -365,6 +383,16 @@ def catalogue_rows() -> list[Row]:
         Row("POST", rules_page, {"catalogue": 303}, rule_form, edited),
         Row("POST", f"{rules_page}/{RULE}", {"catalogue": 303}, rule_form, _has_rule),
         Row("POST", f"{rules_page}/{RULE}/xoa", {"catalogue": 303}, {}, _has_rule),
+        # Search's synonyms: the province's, like the procedures' names they stand for.
+        Row("GET", synonyms_api, only),
+        Row("POST", synonyms_api, {"catalogue": 201}, new_synonym, _no_new_term),
+        Row("PUT", f"{synonyms_api}/{SYNONYM}", only, new_synonym, _has_synonym),
+        Row("DELETE", f"{synonyms_api}/{SYNONYM}", {"catalogue": 204}, setup=_has_synonym),
+        Row("GET", synonyms_page, only),
+        Row("GET", f"{synonyms_page}/{SYNONYM}", only, setup=_has_synonym),
+        Row("POST", synonyms_page, {"catalogue": 303}, new_synonym, _no_new_term),
+        Row("POST", f"{synonyms_page}/{SYNONYM}", {"catalogue": 303}, new_synonym, _has_synonym),
+        Row("POST", f"{synonyms_page}/{SYNONYM}/xoa", {"catalogue": 303}, {}, _has_synonym),
         Row("GET", "/quan-tri/ngay-nghi", only),
         Row(
             "POST",

@@ -22,8 +22,8 @@ async def test_the_procedure_page_holds_everything_to_prepare(client: httpx.Asyn
         assert f'<label for="doc-{index}">' in html
     assert "Mẫu:" in html, "the template form is named"
     assert "ngày làm việc" in html
-    # The fee and its lower online amount.
-    assert "135.000\u00a0₫" in html and "nộp trực tuyến chỉ 115.000\u00a0₫" in html
+    # The fee, and its online amount as the counter amount less the discount (issue 16).
+    assert "nộp trực tuyến: 135.000\u00a0₫ − 20.000\u00a0₫ = 115.000\u00a0₫" in html
     assert api["legal_basis"][0] in html
     # One agency carries it out (the provincial police): the page is for it at once.
     [agency] = api["agency_codes"]
@@ -210,10 +210,13 @@ async def test_the_procedure_page_tells_the_waivers_and_exemptions_in_force(
     html = unescape((await client.get("/p/1.004873?co-quan=000.01.40.H56")).text)
     listed = re.search(r'<ul class="plain" id="fee-reductions">(.*?)</ul>', html, re.S)
     assert listed, "the reductions are listed under the fees"
-    items = re.findall(r"<li>(.*?)</li>", listed.group(1))
+    items = [
+        re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", listed.group(1))
+    ]
     assert "Miễn 100% khi nộp hồ sơ trực tuyến (Nghị quyết số 12/2025/NQ-HĐND" in items[0]
     assert any("hộ nghèo" in item and "Luật Hộ tịch" in item for item in items)
     english = unescape((await client.get("/p/1.004873", headers={"accept-language": "en"})).text)
-    assert "Waived in full when filed online (Nghị quyết số 12/2025" in english
+    # The Vietnamese title of the resolution marked as Vietnamese.
+    assert 'Waived in full when filed online (<span lang="vi">Nghị quyết số 12/2025' in english
     # A procedure whose fee no rule lowers lists nothing.
     assert 'id="fee-reductions"' not in (await client.get("/p/1.002809")).text

@@ -392,7 +392,7 @@ async def test_a_draft_is_listed_and_continued(
     dossier_id = int(created.headers["location"].split("/")[2])
     mine = await hoa.browser.get("/ho-so")
     assert "Đang soạn, chưa nộp" in mine.text
-    assert f'href="/ho-so/{dossier_id}/buoc/1"' in mine.text and "Tiếp tục" in mine.text
+    assert f'href="/ho-so/{dossier_id}/tiep-tuc"' in mine.text and "Tiếp tục" in mine.text
     # Submitting too early says what is missing, with links to the steps.
     review_url = f"/ho-so/{dossier_id}/buoc/6"
     review = await hoa.browser.get(review_url)

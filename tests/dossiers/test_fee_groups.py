@@ -339,8 +339,11 @@ async def test_the_pages_show_the_group_the_rule_and_the_evidence(
     assert submitted.status_code == 303
 
     box = visible((await person.browser.get(f"/ho-so/{dossier.id}")).text)
-    assert "Mức thu đầy đủ 15.000 ₫ Phải nộp 0 ₫" in box
-    assert "Miễn lệ phí cho người thuộc hộ nghèo – Thông tư số 75/2022/TT-BTC, Điều 4" in box
+    # The base, what the exemption takes off, and the total (issue 16).
+    assert (
+        "15.000 ₫ Miễn lệ phí cho người thuộc hộ nghèo – Thông tư số 75/2022/TT-BTC, Điều 4"
+        " −15.000 ₫ Tổng cộng 0 ₫"
+    ) in box
     receipt = visible((await person.browser.get(f"/ho-so/{dossier.id}/bien-nhan")).text)
     assert "Miễn lệ phí cho người thuộc hộ nghèo" in receipt
 
@@ -362,5 +365,4 @@ async def test_the_pages_show_the_group_the_rule_and_the_evidence(
         runtime, person.principal, (await draft(runtime, person.principal, RESIDENCE, POLICE)).id
     )
     pay = visible((await person.browser.get(f"/ho-so/{owing.id}/thanh-toan")).text)
-    assert "Mức thu đầy đủ 15.000 ₫ Phải nộp 7.000 ₫" in pay
-    assert "Mức thu khi nộp hồ sơ trực tuyến" in pay
+    assert "15.000 ₫ Mức thu khi nộp hồ sơ trực tuyến −8.000 ₫ Tổng cộng 7.000 ₫" in pay

@@ -5,15 +5,31 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 
 from tests.e2e.server import REPO
 
-PAGES_CACHE = "motcua-pages-v1"
+PAGES_CACHE = "motcua-pages-v2"  # public/sw.js
 CACHE_POLLS = 100  # every 0.1 s: 10 s
+
+
+async def attach_to_every_document(page: Page, photo: Path) -> None:
+    """A photo for each document step, from the current step to the review. Each
+    click's navigation is awaited before the next step is looked at: read too early,
+    the page between two steps has no upload, and a step (an exemption's evidence)
+    would be skipped."""
+    while await page.locator(".upload").count():
+        component = await page.locator(".upload").first.get_attribute("data-component")
+        await page.locator(f"#file-{component}").set_input_files(str(photo))
+        await expect(page.locator(f"#files-{component} li")).to_have_count(1, timeout=30_000)
+        step = page.url
+        await page.locator(".next-button").click()
+        await expect(page).not_to_have_url(step)
+        await page.wait_for_load_state()
 
 
 @dataclass(frozen=True)

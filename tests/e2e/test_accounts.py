@@ -70,6 +70,10 @@ async def sign_up_and_out(
     await expect(codes, "ten recovery codes are shown").to_have_count(10)
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", await codes.first.inner_text())
     await page.get_by_role("link", name="Tôi đã cất mã, tiếp tục").click()
+    # Signed up with nowhere in particular to go: the home page (test_destination.py
+    # goes from a procedure's form and back).
+    await expect(page).to_have_url(f"{server.url}/")
+    await page.goto("/tai-khoan/thiet-bi")
     await expect(page.get_by_role("heading", name="Thiết bị đăng nhập")).to_be_visible()
     await expect(page.get_by_text("Nguyễn Văn Khánh")).to_be_visible()
     cookies = {c["name"]: c for c in await context.cookies()}

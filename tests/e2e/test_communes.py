@@ -16,7 +16,7 @@ import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import NewContext, watch_errors
-from tests.e2e.helpers import csp_violations
+from tests.e2e.helpers import attach_to_every_document, csp_violations
 from tests.e2e.server import MotcuaServer
 from tests.e2e.test_accounts import NO_AUTOFILL, LocalhostServer, virtual_authenticator
 from tests.e2e.test_dossiers import enrolled_official, photo_of_a_document
@@ -64,12 +64,7 @@ async def file_it(page: Page, photo: Path) -> str:
     await page.locator("#applicant_address").fill("Thôn 3, tỉnh Thanh Hóa")
     await page.get_by_role("button", name="Lưu và tiếp tục").click()
     await expect(page.locator("#step-title")).not_to_have_text("Người nộp hồ sơ")
-    while await page.locator(".upload").count():
-        upload = page.locator(".upload").first
-        component = await upload.get_attribute("data-component")
-        await page.locator(f"#file-{component}").set_input_files(str(photo))
-        await expect(page.locator(f"#files-{component} li")).to_have_count(1, timeout=30_000)
-        await page.locator(".next-button").click()
+    await attach_to_every_document(page, photo)
     await expect(page.locator("#step-title")).to_have_text("Kiểm tra lại và nộp hồ sơ")
     await page.locator("#submit-button").click()
     return (await page.locator("#dossier-code").inner_text()).strip()

@@ -20,7 +20,7 @@ from PIL import Image
 from playwright.async_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import NewContext, watch_errors
-from tests.e2e.helpers import csp_violations
+from tests.e2e.helpers import attach_to_every_document, csp_violations
 from tests.e2e.server import MotcuaServer, motcua_command
 from tests.e2e.test_accounts import NO_AUTOFILL, LocalhostServer, virtual_authenticator
 from tests.support.databases import POSTGRES_URL, fresh_postgres
@@ -149,12 +149,7 @@ async def test_a_dossier_from_submission_to_result(
     # Documents: a large photo of the first one, downscaled in the page before upload.
     photo = photo_of_a_document(tmp_path / "giay-to.jpg")
     await expect(page.locator("#step-title")).not_to_have_text("Thông tin cần khai")
-    while await page.locator(".upload").count():
-        upload = page.locator(".upload").first
-        component = await upload.get_attribute("data-component")
-        await page.locator(f"#file-{component}").set_input_files(str(photo))
-        await expect(page.locator(f"#files-{component} li")).to_have_count(1, timeout=30_000)
-        await page.locator(".next-button").click()
+    await attach_to_every_document(page, photo)
     await expect(page.locator("#step-title")).to_have_text("Kiểm tra lại và nộp hồ sơ")
     await expect(page.get_by_text("Tranh chấp ranh giới đất với hộ liền kề")).to_be_visible()
     await page.locator("#submit-button").click()

@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import NewContext, watch_errors
-from tests.e2e.helpers import csp_violations
+from tests.e2e.helpers import attach_to_every_document, csp_violations
 from tests.e2e.server import MotcuaServer
 from tests.e2e.test_accounts import NO_AUTOFILL, LocalhostServer, virtual_authenticator
 from tests.e2e.test_dossiers import enrolled_official, photo_of_a_document
@@ -48,11 +48,7 @@ async def documents(page: Page, photo: Path) -> None:
     await page.locator("#applicant_address").fill("Phố Mới, phường Hạc Thành")
     await page.get_by_role("button", name="Lưu và tiếp tục").click()
     await expect(page.locator("#step-title")).not_to_have_text("Người nộp hồ sơ")
-    while await page.locator(".upload").count():
-        component = await page.locator(".upload").first.get_attribute("data-component")
-        await page.locator(f"#file-{component}").set_input_files(str(photo))
-        await expect(page.locator(f"#files-{component} li")).to_have_count(1, timeout=30_000)
-        await page.locator(".next-button").click()
+    await attach_to_every_document(page, photo)
 
 
 async def test_a_waiver_and_an_exemption_with_its_evidence(
@@ -77,12 +73,15 @@ async def test_a_waiver_and_an_exemption_with_its_evidence(
     await expect(page.locator("#step-title")).to_have_text("Kiểm tra lại và nộp hồ sơ")
     await page.locator("#submit-button").click()
     fees = page.locator("#phi-le-phi")
-    await expect(fees.locator(".fee-full")).to_have_text("Mức thu đầy đủ 100.000 ₫")
-    await expect(fees.locator(".fees-line")).to_contain_text("Phải nộp 0 ₫")
-    await expect(fees.locator("#fee-rules")).to_have_text(
+    # The base, what the rule takes off, and a total that adds up (issue 16).
+    await expect(fees.locator(".fee-base .fee-amount")).to_have_text("100.000 ₫")
+    await expect(fees.locator(".fee-reduction .fee-rule")).to_have_text(
         "Miễn 100% khi nộp hồ sơ trực tuyến – Nghị quyết số 12/2025/NQ-HĐND ngày 24/6/2025"
         " của HĐND tỉnh Thanh Hóa"
     )
+    await expect(fees.locator(".fee-reduction .fee-amount")).to_have_text("−100.000 ₫")
+    await expect(fees.locator(".fee-sum .fee-amount")).to_have_text("0 ₫")
+    await expect(fees.locator(".fees-line")).to_contain_text("Không mất phí")
     await expect(fees.get_by_role("link", name="Thanh toán")).to_have_count(0)
 
     # Temporary residence: 7.000 ₫ online, nothing for a poor household with proof.
@@ -105,11 +104,12 @@ async def test_a_waiver_and_an_exemption_with_its_evidence(
     await expect(page.locator("#declared-group")).to_contain_text("Người thuộc hộ nghèo")
     await expect(page.locator("#declared-group")).to_contain_text("giay-chung-nhan-ho-ngheo.jpg")
     await page.locator("#submit-button").click()
-    await expect(fees.locator(".fee-full")).to_have_text("Mức thu đầy đủ 15.000 ₫")
-    await expect(fees.locator(".fees-line")).to_contain_text("Phải nộp 0 ₫")
-    await expect(fees.locator("#fee-rules")).to_have_text(
+    await expect(fees.locator(".fee-base .fee-amount")).to_have_text("15.000 ₫")
+    await expect(fees.locator(".fee-reduction .fee-rule")).to_have_text(
         "Miễn lệ phí cho người thuộc hộ nghèo – Thông tư số 75/2022/TT-BTC, Điều 4"
     )
+    await expect(fees.locator(".fee-reduction .fee-amount")).to_have_text("−15.000 ₫")
+    await expect(fees.locator(".fee-sum .fee-amount")).to_have_text("0 ₫")
     found = re.search(r"/ho-so/(\d+)/bien-nhan", page.url)
     assert found, page.url
     dossier_id = found.group(1)

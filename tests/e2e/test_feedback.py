@@ -137,6 +137,12 @@ async def enrolled_official(browser: Browser, server: MotcuaServer, name: str) -
     return page
 
 
+def a_camera_photo(path: Path) -> Path:
+    """A phone camera's photo: 4000 × 3000, several megabytes."""
+    Image.effect_noise((4000, 3000), 60).convert("RGB").save(path, "JPEG", quality=92)
+    return path
+
+
 def a_photo(path: Path) -> Path:
     image = Image.new("RGB", (1200, 900), (180, 160, 140))
     image.paste((90, 60, 40), (300, 300, 900, 700))
@@ -211,7 +217,7 @@ async def test_a_counter_visit_rated_and_feedback_answered_and_rated(
     await phone.get_by_label("Nội dung phản ánh, kiến nghị").fill(question)
     await phone.locator("#photos").set_input_files(str(a_photo(tmp_path / "quay.jpg")))
     await phone.get_by_label("Họ và tên").fill("Lê Văn Phản")
-    await phone.get_by_label("Số điện thoại").fill("0903 111 222")
+    await phone.get_by_label("Số điện thoại", exact=True).fill("0903 111 222")
     await phone.locator("#publish_consent").check()
     await phone.get_by_role("button", name="Gửi phản ánh").click()
     await expect(phone.get_by_role("heading", name="Đã gửi phản ánh")).to_be_visible()
@@ -257,4 +263,87 @@ async def test_a_counter_visit_rated_and_feedback_answered_and_rated(
         assert await csp_violations(page) == [], "Content-Security-Policy violations"
     assert errors == [], "errors in the browser console:\n" + "\n".join(errors)
     await official.context.close()
+    await context.close()
+
+
+async def test_a_feedback_photo_travels_small_once_and_a_refused_form_keeps_it(
+    feedback_server: MotcuaServer, browser: Browser, tmp_path: Path
+) -> None:
+    server = feedback_server
+    context = await phone_context(browser, server)
+    phone = await context.new_page()
+    errors = watch_errors(phone)
+    posts: list[int] = []
+    phone.on(
+        "request",
+        lambda r: (
+            posts.append(len(r.post_data_buffer or b""))
+            if r.method == "POST" and r.url.endswith("/phan-anh/gui")
+            else None
+        ),
+    )
+    camera = a_camera_photo(tmp_path / "cua-so.jpg")
+    assert camera.stat().st_size > 3 * 1024 * 1024
+    broken = tmp_path / "hong.jpg"
+    broken.write_bytes(b"not a photo at all, whatever its name says")
+
+    await phone.goto(f"/phan-anh/gui?c={token_of(server)}")
+    await expect(
+        phone.get_by_label("Họ và tên (bắt buộc nếu không gửi ẩn danh)")
+    ).to_have_attribute("aria-required", "true")
+    await phone.get_by_label("Cơ sở vật chất").check()
+    await phone.get_by_label("Nội dung phản ánh, kiến nghị").fill(
+        "Cửa sổ phòng chờ bị vỡ kính, rất nguy hiểm cho trẻ em."
+    )
+    await phone.locator("#photos").set_input_files([str(camera), str(broken)])
+    # No name, no way to answer: said at once, nothing sent.
+    await phone.get_by_role("button", name="Gửi phản ánh").click()
+    summary = phone.locator("#error-summary")
+    await expect(summary).to_be_focused()
+    await expect(summary).to_contain_text("Hãy cho biết họ tên")
+    await expect(summary).to_contain_text("Hãy để lại số điện thoại hoặc thư điện tử")
+    await expect(phone.locator("#contact_name")).to_have_attribute("aria-invalid", "true")
+    assert posts == []
+    # Anonymous: the name is no longer required (and hidden with the contact).
+    await phone.locator("#anonymous").check()
+    await expect(phone.locator("#contact_name")).to_be_hidden()
+    assert await phone.locator("#contact_name").evaluate("input => input.required") is False
+    await phone.locator("#anonymous").uncheck()
+    assert await phone.locator("#contact_name").evaluate("input => input.required") is True
+    await phone.get_by_label("Họ và tên").fill("Lê Văn Kính")
+    await phone.get_by_label("Số điện thoại", exact=True).fill("0903 111 222")
+
+    # Sent: the server refuses the broken photo; the good one, made small by the
+    # browser, is kept and shown, not to be chosen again.
+    await phone.get_by_role("button", name="Gửi phản ánh").click()
+    await expect(phone.locator("#error-summary")).to_contain_text("hong.jpg")
+    refused = [e for e in errors if "status of 422" in e]
+    assert len(refused) == 1, errors
+    errors.remove(refused[0])
+    assert len(posts) == 1 and posts[0] < 1024 * 1024, posts
+    thumbnail = phone.locator("#kept-photos img")
+    await expect(thumbnail).to_have_count(1)
+    await expect(thumbnail).to_have_attribute("alt", "cua-so.jpg")
+    assert await thumbnail.evaluate("img => img.complete && img.naturalWidth") > 0
+    await expect(phone.locator("#kept-note")).to_contain_text("Đã nhận 1 ảnh")
+    await expect(phone.get_by_label("Họ và tên")).to_have_value("Lê Văn Kính")
+
+    # Sent again as it is: received with the kept photo.
+    await phone.get_by_role("button", name="Gửi phản ánh").click()
+    await expect(phone.get_by_role("heading", name="Đã gửi phản ánh")).to_be_visible()
+    await expect(phone.get_by_text("1 ảnh đã gửi")).to_be_visible()
+    assert len(posts) == 2 and posts[1] < 64 * 1024, "the photo did not travel again"
+    # What the server keeps is at most 1600 px (it would keep 2400 of a full-size one).
+    kept = [
+        path
+        for path in (server.data_dir / "files").rglob("*")
+        if path.is_file() and path.read_bytes()[:2] == b"\xff\xd8"
+    ]
+    assert len(kept) == 2  # the kept photo and the feedback's own copy
+    for path in kept:
+        with Image.open(path) as image:
+            assert max(image.size) == 1600, image.size
+
+    assert await csp_violations(phone) == [], "Content-Security-Policy violations"
+    assert errors == [], "errors in the browser console:\n" + "\n".join(errors)
     await context.close()

@@ -20,8 +20,9 @@ async def test_home_page_in_vietnamese_without_errors(
     assert response.status == 200, f"/ answered {response.status}"
     await expect(page.locator("html"), "the page is in Vietnamese").to_have_attribute("lang", "vi")
     await expect(page.get_by_role("searchbox"), "the search box is shown").to_be_visible()
+    main = page.get_by_role("main")
     for label in ("Quét mã QR", "Tra cứu hồ sơ", "Đăng nhập"):
-        await expect(page.get_by_role("link", name=label), f"link {label!r}").to_be_visible()
+        await expect(main.get_by_role("link", name=label), f"link {label!r}").to_be_visible()
 
     # The scripts have run (the worker is registered and active) before errors are counted.
     await wait_for_controller(page)

@@ -78,6 +78,11 @@ def stored_files(feedback: FeedbackRuntime) -> int:
     return sum(1 for path in root.rglob("*") if path.is_file()) if root.exists() else 0
 
 
+def kept_names(response: httpx.Response) -> list[str]:
+    """The photos a refused feedback form shows as already received."""
+    return re.findall(r'<li class="kept-photo"><img src="[^"]+" alt="([^"]*)"', text_of(response))
+
+
 def rating_form(**answers: str) -> dict[str, str]:
     return {"overall": "", "comment": "", **answers}
 
@@ -441,7 +446,7 @@ async def test_mistakes_in_feedback_are_named_and_nothing_is_kept(
     )
     assert not_a_photo.status_code == 422
     assert "giay.pdf" in summary(not_a_photo) and "Chỉ gửi được ảnh" in summary(not_a_photo)
-    assert "chọn lại ảnh" in summary(not_a_photo)
+    assert 'name="kept_photos"' not in not_a_photo.text, "a refused photo is not kept"
 
     four = await send_form(
         phone,
@@ -506,7 +511,14 @@ async def test_every_mistake_in_feedback_shows_at_once(
     for target in ("#text", "#photos", "#contact_phone"):
         assert f'href="{target}"' in errors
     assert "ít nhất 10 ký tự" in errors and "10 chữ số" in errors and "giay.pdf" in errors
-    assert await feedback_count() == before and stored_files(feedback) == files_before
+    # In the form's order, top to bottom.
+    order = [errors.index(f'href="{t}"') for t in ("#text", "#photos", "#contact_phone")]
+    assert order == sorted(order)
+    # No feedback; the good photo of each refused form is kept for it (until sent or
+    # swept), the refused one is not.
+    assert await feedback_count() == before and stored_files(feedback) == files_before + 2
+    for page in (unchosen, ruled):
+        assert kept_names(page) == ["tot.jpg"]
 
 
 async def test_what_the_feedback_is_about_comes_from_the_link(

@@ -298,13 +298,14 @@ async def test_the_header_count_comes_from_a_script_on_other_signed_in_pages(
     assert 'href="/thong-bao"' in page
     assert "scripts/notifications/unread.js" in page, "signed in: the script fills the count"
     assert header_count(page) is None and 'data-known="1"' not in page
-    # Nobody signed in: the link, and no script asking for a count.
+    # Nobody signed in: the sign-in link instead (issue 16), and no script asking for a count.
     anonymous = await new_browser(dossiers_app)
     try:
         home = (await anonymous.get("/")).text
     finally:
         await anonymous.close()
-    assert 'href="/thong-bao"' in home and "notifications/unread.js" not in home
+    assert 'href="/thong-bao"' not in home and "notifications/unread.js" not in home
+    assert 'href="/dang-nhap?next=/"' in home
     devices = (await person.browser.get("/tai-khoan/thiet-bi")).text
     assert 'href="/tai-khoan/thong-bao"' in devices
 

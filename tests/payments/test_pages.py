@@ -150,9 +150,11 @@ async def test_the_pay_step_shows_the_fees_and_sends_to_the_gateway(
     page = text_of(pay)
     assert_no_inline_code(pay.text)
     assert "Lệ phí cấp giấy phép lái xe" in page
-    # The counter amount struck through, and the rule that lowered it (issue 14).
-    assert '<s class="fee-full">' in page and "135.000\u00a0₫</s>" in page
-    assert "Mức thu khi nộp hồ sơ trực tuyến" in page
+    # The counter amount, and what the rule that lowered it takes off (issues 14, 16).
+    assert re.search(r'<td class="fee-amount">135\.000\xa0₫</td>', page)
+    assert re.search(
+        r'Mức thu khi nộp hồ sơ trực tuyến</th>\s*<td class="fee-amount">−20\.000', page
+    )
     assert re.search(r'id="total">115\.000\xa0₫<', page)
     assert "Thanh toán 115.000\u00a0₫" in page
     assert "Cổng thanh toán thử nghiệm (bản trình diễn, không mất tiền)" in page

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from backend.catalogue import synonyms
 from backend.catalogue.schemas import DemoComponent, DemoFee, DemoFeeRule, DemoProcedure
 from backend.catalogue.tables import (
     Agency,
@@ -38,6 +39,8 @@ class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
     procedures_updated: int
     counters_added: int
     counters_updated: int
+    synonyms_added: int = 0
+    synonyms_updated: int = 0
 
 
 async def import_catalogue(data: bytes, fmt: FileFormat) -> ImportResult:
@@ -114,6 +117,8 @@ async def _apply(parsed: Parsed | None, errors: RowErrors, *, new: bool = False)
         }
         units = {row["code"]: row["kind"] for row in await Unit.select(Unit.code, Unit.kind)}
         check_rows(parsed, {code: level for code, (_, level) in agencies.items()}, units, errors)
+        for row, field, text in synonyms.file_problems([entry for _, entry in parsed.synonyms]):
+            errors.add(parsed.synonyms[row][0], "synonyms", field, text)
         if new:
             await _check_new_codes(parsed, errors)
         if errors:
@@ -172,6 +177,9 @@ async def _write(parsed: Parsed, agency_ids: dict[str, int]) -> ImportResult:
         else:
             await Counter.insert(Counter(agency=agency_id, number=counter.number, **values))
             counters_added += 1
+    synonyms_added, synonyms_updated = await synonyms.put_all(
+        [entry for _, entry in parsed.synonyms]
+    )
     return ImportResult(
         units_added=units_added,
         units_updated=units_updated,
@@ -181,6 +189,8 @@ async def _write(parsed: Parsed, agency_ids: dict[str, int]) -> ImportResult:
         procedures_updated=procedures_updated,
         counters_added=counters_added,
         counters_updated=counters_updated,
+        synonyms_added=synonyms_added,
+        synonyms_updated=synonyms_updated,
     )
 
 

@@ -1,5 +1,5 @@
-"""The whole catalogue as a file: JSON (units, agencies, procedures, counters) or CSV
-(procedures, one a row), in the form an import reads back unchanged."""
+"""The whole catalogue as a file: JSON (units, agencies, procedures, counters, search's
+synonyms) or CSV (procedures, one a row), in the form an import reads back unchanged."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from backend.catalogue.tables import (
     ProcedureComponent,
     ProcedureFee,
     Provision,
+    Synonym,
     Unit,
 )
 from backend.catalogue.transfer.columns import CSV_COLUMNS, JSON_COLUMNS, guard
@@ -71,6 +72,9 @@ async def export_catalogue() -> DemoCatalogue:
             "agencies": agencies,
             "procedures": procedures,
             "counters": counters,
+            "synonyms": await Synonym.select(Synonym.term, Synonym.replacement).order_by(
+                Synonym.folded
+            ),
         },
         DemoCatalogue,
         strict=False,

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from backend.catalogue.schemas import DemoAgency, DemoCounter, DemoProcedure, DemoUnit
+from backend.catalogue.schemas import DemoAgency, DemoCounter, DemoProcedure, DemoSynonym, DemoUnit
 from backend.catalogue.transfer.columns import (
     CSV_COLUMNS,
     JSON_COLUMNS,
@@ -101,7 +101,7 @@ def _parse_json(data: bytes, errors: RowErrors) -> Parsed | None:
         errors.add(0, "file", None, N_("Tệp JSON phải là một đối tượng."))
         return None
     rows: dict[str, list[Any]] = {}
-    for section in ("units", "agencies", "procedures", "counters"):
+    for section in ("units", "agencies", "procedures", "counters", "synonyms"):
         found = raw.get(section, [])
         if not isinstance(found, list):
             errors.add(
@@ -117,6 +117,7 @@ def _parse_json(data: bytes, errors: RowErrors) -> Parsed | None:
         procedures=_decode_rows(rows["procedures"], DemoProcedure, "procedures", errors),
         counters=_decode_rows(rows["counters"], DemoCounter, "counters", errors),
         units=_decode_rows(rows["units"], DemoUnit, "units", errors),
+        synonyms=_decode_rows(rows["synonyms"], DemoSynonym, "synonyms", errors),
     )
 
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from backend.catalogue.schemas import DemoAgency, DemoCounter, DemoProcedure, DemoUnit
+from backend.catalogue.schemas import (
+    DemoAgency,
+    DemoCounter,
+    DemoProcedure,
+    DemoSynonym,
+    DemoUnit,
+)
 from backend.errors import AppError, FieldProblem
 from backend.i18n import Translatable, ngettext
 
@@ -97,3 +103,4 @@ class Parsed:
     procedures: list[tuple[int, DemoProcedure]]
     counters: list[tuple[int, DemoCounter]]
     units: list[tuple[int, DemoUnit]] = field(default_factory=list)
+    synonyms: list[tuple[int, DemoSynonym]] = field(default_factory=list)

@@ -1,5 +1,6 @@
-"""Starting a dossier from a procedure's page, "my dossiers" (drafts and submitted
-ones), and claiming a dossier entered for the person at a counter."""
+"""Starting a dossier from a procedure's page (the draft the person has there is
+given back unless they ask for another), "my dossiers" (drafts and submitted ones),
+deleting a draft, and claiming a dossier entered for the person at a counter."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from urllib.parse import quote
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter, URLEncodedBody
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from backend.accounts import service as accounts
@@ -20,7 +21,9 @@ from backend.accounts.schemas import Principal
 from backend.catalogue import service as catalogue
 from backend.catalogue.schemas import ProcedureCodeParam
 from backend.dossiers import service
+from backend.dossiers.lifecycle import TransitionRefused
 from backend.dossiers.pages.render import render, step_url
+from backend.dossiers.pages.steps import resume_url
 from backend.dossiers.schemas import DraftCreate
 from backend.errors import AppError, InvalidInput, NotFound, Problems
 from backend.i18n import N_
@@ -33,6 +36,8 @@ class StartForm(msgspec.Struct, kw_only=True):
     draft_key: str = ""
     organisation_id: str = ""
     agency_code: str = ""
+    # "1" from the button "Tạo hồ sơ mới": a further draft beside the one there is.
+    another: str = ""
 
 
 # The procedure page's choice of where to file.
@@ -73,6 +78,11 @@ async def _start(
     # An information-only procedure says so wherever it would be filed.
     if agency is None and procedure.online_level != "info":
         return _choose_place(code, agency_code)
+    runtime = service.runtime_of(request)
+    drafts = (
+        [] if agency is None else await service.drafts_for(runtime, principal, code, agency.code)
+    )
+    organisations = await accounts.my_organisations(principal)
     return render(
         request,
         "dossiers/start.html",
@@ -81,7 +91,10 @@ async def _start(
         agency=agency,
         # Others carry it out too: the page offers to choose another.
         places=len(procedure.agency_codes),
-        organisations=await accounts.my_organisations(principal),
+        organisations=organisations,
+        # The drafts there already, each named by whom it is for.
+        drafts=drafts,
+        payers={o.id: o.name for o in organisations},
         # Made here, before the first try: pressing twice finds the same draft.
         draft_key=secrets.token_urlsafe(18),
         errors=errors or FormErrors(),
@@ -141,6 +154,7 @@ class StartPages(Controller):
                     "draft_key": data.draft_key,
                     "organisation_id": int(organisation) if organisation.isdigit() else None,
                     "agency_code": data.agency_code.strip() or None,
+                    "another": data.another == "1",
                 },
                 DraftCreate,
             )
@@ -156,7 +170,9 @@ class StartPages(Controller):
                 status_code=422,
             )
         try:
-            dossier, _ = await service.create_draft(service.runtime_of(request), principal, draft)
+            dossier, created = await service.create_draft(
+                service.runtime_of(request), principal, draft
+            )
         except AppError as error:
             if isinstance(error, NotFound) and error.field != "organisation_id":
                 raise
@@ -170,7 +186,9 @@ class StartPages(Controller):
                 errors=FormErrors.of_error(error, lang, lambda _: "start"),
                 status_code=error.status_code,
             )
-        return Redirect(step_url(dossier.id, 1), status_code=303)
+        # A new draft starts with the applicant; the one there was goes on where it stopped.
+        target = step_url(dossier.id, 1) if created else await resume_url(request, dossier)
+        return Redirect(target, status_code=303)
 
     @get("/ho-so", name="my-dossiers")
     async def mine(
@@ -180,6 +198,43 @@ class StartPages(Controller):
         done: Annotated[str, QueryParameter(name="xong", max_length=20)] = "",
     ) -> Template:
         return await _mine(request, principal, done=done)
+
+    @get("/ho-so/{dossier_id:int}/xoa", name="dossier-discard")
+    async def confirm_discard(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+    ) -> Template | Redirect:
+        """Asked first: the answers and files go for good."""
+        dossier = await service.get_dossier(service.runtime_of(request), principal, dossier_id)
+        if dossier.status != "draft":
+            return Redirect(f"/ho-so/{dossier_id}", status_code=303)
+        organisations = await accounts.my_organisations(principal)
+        return render(
+            request,
+            "dossiers/discard.html",
+            dossier=dossier,
+            payers={o.id: o.name for o in organisations},
+        )
+
+    @post("/ho-so/{dossier_id:int}/xoa")
+    async def discard(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+    ) -> Redirect:
+        runtime = service.runtime_of(request)
+        try:
+            await service.delete_draft(principal, dossier_id, runtime.attachments.storage)
+        except TransitionRefused:
+            # Submitted meanwhile (another tab): its page says where it is.
+            return Redirect(f"/ho-so/{dossier_id}", status_code=303)
+        except NotFound:
+            # Already deleted (a second tap) or never the person's: nothing to say.
+            return Redirect("/ho-so", status_code=303)
+        return Redirect("/ho-so?xong=xoa", status_code=303)
 
     @post("/ho-so/nhan")
     async def claim(

@@ -93,8 +93,8 @@ def step_page(
     )
 
 
-def _review_target(dossier: DossierRead, steps: list[Step]) -> Callable[[str | None], str]:
-    """What submission refused, pointed at the step that fixes it: the applicant's, the
+def _step_finder(dossier: DossierRead, steps: list[Step]) -> Callable[[str | None], int | None]:
+    """The number of the step that fixes what a problem names: the applicant's, the
     answers', the first document still without a file, or the applicant group's."""
     present = {f.component_id for f in dossier.files if f.purpose == "component"}
     answers = next((n for n, step in enumerate(steps, 1) if step.kind == "answers"), 1)
@@ -108,19 +108,48 @@ def _review_target(dossier: DossierRead, steps: list[Step]) -> Callable[[str | N
         None,
     )
 
-    def target(field: str | None) -> str:
+    def find(field: str | None) -> int | None:
         name = field or ""
+        # Before the applicant's: the group's field is named "applicant_group".
+        if name in {service.GROUP_FIELD, service.EVIDENCE_FIELD}:
+            return group
         if name.startswith("applicant"):
-            return step_url(dossier.id, 1)
+            return 1
         if name.startswith("form_data"):
-            return step_url(dossier.id, answers)
-        if name == "files" and documents is not None:
-            return step_url(dossier.id, documents)
-        if name in {service.GROUP_FIELD, service.EVIDENCE_FIELD} and group is not None:
-            return step_url(dossier.id, group)
-        return SUMMARY
+            return answers
+        if name == "files":
+            return documents
+        return None
+
+    return find
+
+
+def _review_target(dossier: DossierRead, steps: list[Step]) -> Callable[[str | None], str]:
+    """What submission refused, pointed at the step that fixes it."""
+    find = _step_finder(dossier, steps)
+
+    def target(field: str | None) -> str:
+        number = find(field)
+        return SUMMARY if number is None else step_url(dossier.id, number)
 
     return target
+
+
+def resume_at(dossier: DossierRead, offered: Sequence[ApplicantGroup]) -> int:
+    """Where a draft goes on: the first step with a required answer or file missing,
+    else the review. One never saved since it was made (a second tap on "Bắt đầu",
+    or left at once) is at its first step: the applicant's details, filled in from
+    the account, are not confirmed yet."""
+    if dossier.updated_at == dossier.created_at:
+        return 1
+    steps = steps_of(dossier, groups=bool(offered))
+    find = _step_finder(dossier, steps)
+    numbers = [find(problem.field) for problem in service.submission_problems(dossier, offered)]
+    return min((n for n in numbers if n is not None), default=len(steps))
+
+
+async def resume_url(request: Request[Any, Any, Any], dossier: DossierRead) -> str:
+    return step_url(dossier.id, resume_at(dossier, await offered_to(request, dossier)))
 
 
 class StepPages(Controller):
@@ -140,6 +169,19 @@ class StepPages(Controller):
         if dossier.status != "draft":
             return Redirect(f"/ho-so/{dossier_id}", status_code=303)
         return step_page(request, dossier, number, await offered_to(request, dossier), done=done)
+
+    @get("/ho-so/{dossier_id:int}/tiep-tuc", name="dossier-resume")
+    async def resume(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+    ) -> Redirect:
+        """A draft's "Tiếp tục": to the first step still to do, not back to step 1."""
+        dossier = await service.get_dossier(service.runtime_of(request), principal, dossier_id)
+        if dossier.status != "draft":
+            return Redirect(f"/ho-so/{dossier_id}", status_code=303)
+        return Redirect(await resume_url(request, dossier), status_code=303)
 
     @post("/ho-so/{dossier_id:int}/buoc/{number:int}", request_max_body_size=STEP_BODY_LIMIT)
     async def save_step(

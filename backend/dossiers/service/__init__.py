@@ -33,7 +33,7 @@ from backend.dossiers.service.claims import (
     revoke_claim,
 )
 from backend.dossiers.service.documents import legal_form
-from backend.dossiers.service.drafts import create_draft, delete_draft, update_draft
+from backend.dossiers.service.drafts import create_draft, delete_draft, drafts_for, update_draft
 from backend.dossiers.service.fees import FeeState, fee_states, mark_refunded, settle_fees
 from backend.dossiers.service.files import (
     MAX_DOSSIER_BYTES,
@@ -51,7 +51,15 @@ from backend.dossiers.service.groups import (
     groups_offered,
 )
 from backend.dossiers.service.history import NOTICES, handlers_of, recipients
-from backend.dossiers.service.reads import get_dossier, my_dossiers, officials, queue, queue_counts
+from backend.dossiers.service.reads import (
+    get_dossier,
+    my_dossiers,
+    officials,
+    offline_copy,
+    queue,
+    queue_counts,
+)
+from backend.dossiers.service.reminders import FEE_DUE, FEE_REMINDER, remind_unpaid
 from backend.dossiers.service.steps import act
 from backend.dossiers.service.submission import (
     create_assisted,
@@ -65,6 +73,8 @@ __all__ = [
     "APPLICANT_FIELDS",
     "CLAIM_ROLES",
     "EVIDENCE_FIELD",
+    "FEE_DUE",
+    "FEE_REMINDER",
     "GROUP_FIELD",
     "MAX_CLAIM_FAILURES",
     "MAX_DOSSIER_BYTES",
@@ -89,6 +99,7 @@ __all__ = [
     "delete_draft",
     "dossier_days",
     "dossiers_changed_since",
+    "drafts_for",
     "fee_states",
     "first_dossier_day",
     "get_dossier",
@@ -102,6 +113,7 @@ __all__ = [
     "mark_refunded",
     "my_dossiers",
     "officials",
+    "offline_copy",
     "on_time_among",
     "open_file",
     "overdue_counts",
@@ -109,6 +121,7 @@ __all__ = [
     "queue_counts",
     "received_counts",
     "recipients",
+    "remind_unpaid",
     "remove_file",
     "require_file",
     "resolved_counts",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from piccolo.custom_types import Combinable
 
 from backend.accounts import service as accounts
 from backend.accounts.schemas import Principal
@@ -16,11 +17,18 @@ from backend.catalogue.schemas import ProcedureRead
 from backend.db import write_transaction
 from backend.dossiers import lifecycle
 from backend.dossiers.runtime import DossiersRuntime
-from backend.dossiers.schemas import ComponentSnapshot, DossierRead, DraftCreate, DraftUpdate
+from backend.dossiers.schemas import (
+    ComponentSnapshot,
+    DossierRead,
+    DossierSummary,
+    DraftCreate,
+    DraftUpdate,
+)
 from backend.dossiers.service.access import readable
 from backend.dossiers.service.answers import APPLICANT_FIELDS, check_applicant, sort_answers
 from backend.dossiers.service.groups import GROUP_FIELD, lowering, not_offered, rules_of
-from backend.dossiers.service.reads import get_dossier
+from backend.dossiers.service.reads import _SUMMARY, _summaries, get_dossier
+from backend.dossiers.service.rows import not_found, stale
 from backend.dossiers.tables import Dossier, DossierFile
 from backend.errors import Conflict, Forbidden, InvalidInput, NotFound, Problems
 from backend.i18n import N_
@@ -46,19 +54,55 @@ def components_of(procedure: ProcedureRead) -> list[dict[str, Any]]:
     ]
 
 
+def _payer(organisation_id: int | None) -> Combinable:
+    """Filed for oneself, or for this organisation."""
+    if organisation_id is None:
+        return Dossier.organisation_id.is_null()
+    return Dossier.organisation_id == organisation_id
+
+
+async def _draft_of(
+    owner_id: int, procedure_code: str, agency_code: str, organisation_id: int | None
+) -> int | None:
+    """The person's draft of this procedure at this agency for this payer, the one
+    last worked on when they asked for others."""
+    rows = (
+        await Dossier.select(Dossier.id)
+        .where(
+            (Dossier.owner_id == owner_id)
+            & (Dossier.procedure_code == procedure_code)
+            & (Dossier.receiving_agency == agency_code)
+            & (Dossier.status == "draft")
+            & _payer(organisation_id)
+        )
+        .order_by(Dossier.updated_at, Dossier.id, ascending=False)
+        .limit(1)
+    )
+    return int(rows[0]["id"]) if rows else None
+
+
+async def _by_key(principal: Principal, draft_key: str) -> int | None:
+    existing = await Dossier.select(Dossier.id, Dossier.owner_id).where(
+        Dossier.draft_key == draft_key
+    )
+    if not existing:
+        return None
+    if existing[0]["owner_id"] != principal.account_id:
+        raise Conflict(N_("Mã nháp này đã được dùng. Hãy tải lại trang."), field="draft_key")
+    return int(existing[0]["id"])
+
+
 async def create_draft(
     runtime: DossiersRuntime, principal: Principal, data: DraftCreate
 ) -> tuple[DossierRead, bool]:
-    """A new draft, or the one this key already made (a replay): (dossier, created)."""
+    """A new draft, or (dossier, False) the one this key already made (a replay) or,
+    unless ``another`` is asked, the one the person has of this procedure at this
+    agency for this payer. Two requests at once make one: the unique index of drafts
+    (or of keys) lets one insert through, the other finds it."""
     if principal.kind != "citizen":
         raise Forbidden(N_("Cán bộ nhập hồ sơ cho người dân ở mục “Nhập hồ sơ tại quầy”."))
-    existing = await Dossier.select(Dossier.id, Dossier.owner_id).where(
-        Dossier.draft_key == data.draft_key
-    )
-    if existing:
-        if existing[0]["owner_id"] != principal.account_id:
-            raise Conflict(N_("Mã nháp này đã được dùng. Hãy tải lại trang."), field="draft_key")
-        return await get_dossier(runtime, principal, existing[0]["id"]), False
+    if (replayed := await _by_key(principal, data.draft_key)) is not None:
+        return await get_dossier(runtime, principal, replayed), False
     procedure = await catalogue.get_procedure(data.procedure_code)
     agency = await catalogue.agency_for(procedure, data.agency_code)
     if agency is None:
@@ -75,34 +119,51 @@ async def create_draft(
         principal.account_id, data.organisation_id
     ):
         raise NotFound(N_("Không tìm thấy tổ chức này."), field="organisation_id")
+    slot = (principal.account_id, procedure.code, agency.code, data.organisation_id)
+    if not data.another and (found := await _draft_of(*slot)) is not None:
+        return await get_dossier(runtime, principal, found), False
     account = await accounts.get_account(principal.account_id)
     now = runtime.now()
     async with write_transaction():
-        rows = await Dossier.insert(
-            Dossier(
-                draft_key=data.draft_key,
-                procedure_code=procedure.code,
-                procedure_name_vi=procedure.name_vi,
-                procedure_name_en=procedure.name_en,
-                processing_days=procedure.processing_days,
-                components=components_of(procedure),
-                form_fields=msgspec.to_builtins(procedure.form_fields),
-                fees=msgspec.to_builtins(procedure.fees),
-                payment_stage=procedure.payment_stage,
-                receiving_agency=agency.code,
-                agency_code=agency.code,
-                status="draft",
-                channel="online",
-                owner_id=principal.account_id,
-                organisation_id=data.organisation_id,
-                applicant_name=account.full_name,
-                applicant_phone=account.phone or "",
-                applicant_id_number=account.citizen_id or "",
-                created_at=now,
-                updated_at=now,
+        rows = (
+            await Dossier.insert(
+                Dossier(
+                    draft_key=data.draft_key,
+                    another_draft=data.another,
+                    procedure_code=procedure.code,
+                    procedure_name_vi=procedure.name_vi,
+                    procedure_name_en=procedure.name_en,
+                    processing_days=procedure.processing_days,
+                    components=components_of(procedure),
+                    form_fields=msgspec.to_builtins(procedure.form_fields),
+                    fees=msgspec.to_builtins(procedure.fees),
+                    payment_stage=procedure.payment_stage,
+                    receiving_agency=agency.code,
+                    agency_code=agency.code,
+                    status="draft",
+                    channel="online",
+                    owner_id=principal.account_id,
+                    organisation_id=data.organisation_id,
+                    applicant_name=account.full_name,
+                    applicant_phone=account.phone or "",
+                    applicant_id_number=account.citizen_id or "",
+                    created_at=now,
+                    updated_at=now,
+                )
             )
-        ).returning(Dossier.id)
-    return await get_dossier(runtime, principal, rows[0]["id"]), True
+            # Either index may refuse it: this key's draft, or this slot's.
+            .on_conflict(action="DO NOTHING")
+            .returning(Dossier.id)
+        )
+    if rows:
+        return await get_dossier(runtime, principal, rows[0]["id"]), True
+    # The other request of the pair made it: by this key, or the person's draft here.
+    found = await _by_key(principal, data.draft_key)
+    if found is None:
+        found = await _draft_of(*slot)
+    if found is None:  # made and deleted between the two statements
+        raise stale()
+    return await get_dossier(runtime, principal, found), False
 
 
 async def update_draft(
@@ -164,8 +225,11 @@ async def update_draft(
             raise InvalidInput(N_("Hồ sơ đã nộp thì không đổi được nơi nộp."), field="agency_code")
         procedure = await catalogue.get_procedure(row.procedure_code)
         agency = await catalogue.agency_for(procedure, data.agency_code)
-        if agency is not None:
+        if agency is not None and agency.code != row.receiving_agency:
             changes[Dossier.receiving_agency] = changes[Dossier.agency_code] = agency.code
+            # The person may have a draft there already: this one joins it as a
+            # further draft rather than being refused (or refusing theirs).
+            changes[Dossier.another_draft] = True
             agency_code = agency.code
     # Evidence proves one group: a new choice drops what was attached for the old one.
     dropped: list[str] = []
@@ -212,17 +276,59 @@ async def update_draft(
     return await get_dossier(runtime, principal, dossier_id)
 
 
+async def drafts_for(
+    runtime: DossiersRuntime, principal: Principal, procedure_code: str, agency_code: str
+) -> list[DossierSummary]:
+    """The drafts the person started of this procedure at this agency, for themselves
+    or for an organisation they are a member of now, the one last worked on first."""
+    organisations = await accounts.organisation_ids_of(principal.account_id)
+    payer: Combinable = Dossier.organisation_id.is_null()
+    if organisations:
+        payer = payer | Dossier.organisation_id.is_in(organisations)
+    rows = (
+        await Dossier.select(*_SUMMARY)
+        .where(
+            (Dossier.owner_id == principal.account_id)
+            & (Dossier.procedure_code == procedure_code)
+            & (Dossier.receiving_agency == agency_code)
+            & (Dossier.status == "draft")
+            & payer
+        )
+        .order_by(Dossier.updated_at, Dossier.id, ascending=False)
+        .limit(50)
+    )
+    return _summaries(rows, runtime.today())
+
+
+def _not_a_draft() -> lifecycle.TransitionRefused:
+    return lifecycle.TransitionRefused(N_("Chỉ xóa được bản nháp."))
+
+
 async def delete_draft(principal: Principal, dossier_id: int, storage: Storage) -> None:
+    """A draft and its files go; anyone else's dossier is "not found", a submitted
+    one cannot be (409). The rows go first: a crash before the files are removed
+    leaves files no row holds, which the orphan sweep removes (as it does the file of
+    an upload that lands on PostgreSQL while the draft is being deleted)."""
     row, access = await readable(principal, dossier_id)
     if access.actor != "citizen" or row.status != "draft":
-        raise lifecycle.TransitionRefused(N_("Chỉ xóa được bản nháp."))
-    keys = [
-        r["storage_key"]
-        for r in await DossierFile.select(DossierFile.storage_key).where(
-            DossierFile.dossier == dossier_id
-        )
-    ]
+        raise _not_a_draft()
     async with write_transaction():
-        await Dossier.delete().where((Dossier.id == dossier_id) & (Dossier.status == "draft"))
+        keys = [
+            r["storage_key"]
+            for r in await DossierFile.select(DossierFile.storage_key).where(
+                DossierFile.dossier == dossier_id
+            )
+        ]
+        deleted = (
+            await Dossier.delete()
+            .where((Dossier.id == dossier_id) & (Dossier.status == "draft"))
+            .returning(Dossier.id)
+        )
+    if not deleted:
+        # Submitted, or deleted by another request, since it was read.
+        current = await Dossier.select(Dossier.status).where(Dossier.id == dossier_id)
+        if not current:
+            raise not_found()
+        raise _not_a_draft()
     for key in keys:
         await storage.delete(key)

@@ -13,6 +13,7 @@ from backend.db import fetch
 from backend.dossiers.lifecycle import Action, Status
 from backend.dossiers.runtime import DossiersRuntime
 from backend.dossiers.service.rows import DossierRow, stale
+from backend.dossiers.service.tracking import tracking_token
 from backend.dossiers.tables import Dossier, DossierEvent
 from backend.outbox import service as outbox
 
@@ -60,15 +61,32 @@ async def append_event(
     if kind is None:
         return
     dossier = await Dossier.select(
-        Dossier.code, Dossier.owner_id, Dossier.organisation_id, Dossier.due_date
+        Dossier.code,
+        Dossier.owner_id,
+        Dossier.organisation_id,
+        Dossier.due_date,
+        Dossier.applicant_phone,
     ).where(Dossier.id == dossier_id)
     due = dossier[0]["due_date"]
+    told = await recipients(dossier[0]["owner_id"], dossier[0]["organisation_id"])
     await outbox.enqueue(
         event_key=f"dossier:{dossier_id}:event:{rows[0]['id']}",
         kind=kind,
         subject=f"dossier:{dossier_id}",
-        account_ids=await recipients(dossier[0]["owner_id"], dossier[0]["organisation_id"]),
+        account_ids=told,
         payload={
+            # Filed at the counter for someone without an account (issue 16): their
+            # phone is told by SMS or Zalo, with the tracking link (no sign-in needed).
+            **(
+                {
+                    "contact": {
+                        "phone": dossier[0]["applicant_phone"],
+                        "url": "/tra-cuu/" + tracking_token(runtime.secret_key, dossier[0]["code"]),
+                    }
+                }
+                if not told and dossier[0]["applicant_phone"]
+                else {}
+            ),
             "dossier_id": dossier_id,
             "code": dossier[0]["code"],
             "status": to_status,

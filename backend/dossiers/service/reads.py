@@ -23,12 +23,14 @@ from backend.dossiers.schemas import (
     EventRead,
     FileRead,
     OfficialRead,
+    OfflineDossier,
+    OfflineDossiers,
     Queue,
 )
 from backend.dossiers.service.access import Access, readable
 from backend.dossiers.service.rows import DossierRow, columns
 from backend.dossiers.tables import Dossier
-from backend.i18n import N_
+from backend.i18n import N_, format_date
 from backend.workdays import service as workdays
 
 _FILES = f"SELECT {columns(FileRead)} FROM dossiers_file WHERE dossier = {{}} ORDER BY id"  # noqa: S608
@@ -169,6 +171,31 @@ async def my_dossiers(runtime: DossiersRuntime, principal: Principal) -> list[Do
         .limit(200)
     )
     return _summaries(rows, runtime.today())
+
+
+# A fee left unpaid matters only while the dossier can still go on.
+_NO_LONGER_PAYABLE = frozenset({"refused", "withdrawn"})
+
+
+async def offline_copy(
+    runtime: DossiersRuntime, principal: Principal, lang: str
+) -> OfflineDossiers:
+    """The person's submitted dossiers (those with a code), as the offline page shows
+    them: nothing more than a counter needs, so little is kept on the phone."""
+    items = [
+        OfflineDossier(
+            id=d.id,
+            code=d.code,
+            procedure_name=d.procedure_name_vi if lang == "vi" else d.procedure_name_en,
+            status=d.status,
+            status_text=lifecycle.STATUS_LABELS[d.status].render(lang),
+            due_text=format_date(d.due_date, lang),
+            unpaid=d.payment_status == "unpaid" and d.status not in _NO_LONGER_PAYABLE,
+        )
+        for d in await my_dossiers(runtime, principal)
+        if d.code
+    ]
+    return OfflineDossiers(lang=lang, items=items)
 
 
 async def queue(

@@ -30,6 +30,7 @@ from backend.dossiers.service.groups import (
 )
 from backend.dossiers.service.history import append_event, move
 from backend.dossiers.service.reads import get_dossier, read_of
+from backend.dossiers.service.reminders import tell_fee_due
 from backend.dossiers.tables import Dossier
 from backend.errors import Conflict, FieldProblem, Forbidden, InvalidInput, Problems
 from backend.i18n import N_, Localized
@@ -126,6 +127,8 @@ async def submit(runtime: DossiersRuntime, principal: Principal, dossier_id: int
                 ),
             },
         )
+        # Fees due before reception: the receipt is not the end, paying is next.
+        await tell_fee_due(runtime, dossier_id)
     return await get_dossier(runtime, principal, dossier_id)
 
 

@@ -4,7 +4,9 @@ rating of the answer, the person's own list, and the published answers.
 
 What the feedback is about comes from the link that opened the form (a counter's QR
 code, a procedure, a dossier) and travels in hidden fields. A refused form comes back
-with every problem at once and what was typed kept (photos must be chosen again).
+with every problem at once, what was typed kept, and the photos that passed their
+check kept too (``service.kept``: shown as thumbnails, each can be left out), so a
+photo travels over a slow network once.
 """
 
 from __future__ import annotations
@@ -13,17 +15,25 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from backend.accounts.guards import Principal, SignInRequired, require_citizen
+from backend.attachments import FILE_HEADERS, CheckedFile
 from backend.catalogue import service as catalogue
 from backend.catalogue.schemas import AgencyRead, CounterRead, ProcedureRead
 from backend.dossiers import service as dossiers
 from backend.dossiers.schemas import DossierBrief
-from backend.errors import AppError, InvalidInput, NotFound, Problems, TooManyRequests
+from backend.errors import (
+    AppError,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+    Problems,
+    TooManyRequests,
+)
 from backend.feedback import service
 from backend.feedback.pages.common import agencies, counter_of, errors_of, show
 from backend.feedback.requests import (
@@ -46,6 +56,17 @@ from backend.web.templates import language
 TRACKING_CODE = PathParameter(max_length=24)
 # What was typed, shown again after a refusal.
 TYPED = ("category", "text", "contact_name", "contact_phone", "contact_email", "agency_code")
+# The form's fields from top to bottom.
+FORM_ORDER = (
+    "agency_code",
+    "agency",
+    "category",
+    "text",
+    "photos",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+)
 # Where a problem points on the feedback form.
 TARGETS = {
     "category": "category-thu_tuc",
@@ -57,7 +78,25 @@ TARGETS = {
     "agency_code": "agency_code",
     "agency": "agency_code",
 }
+# Photos sent while the address was over its limit are not taken in (no work is done
+# for such a request); the photos kept before stay.
 _PHOTOS_AGAIN = N_("Ảnh chưa được gửi: hãy chọn lại ảnh sau khi sửa.")
+# The signed list of kept photos: three entries of at most a few hundred characters.
+KEPT_FIELD_LENGTH = 4096
+
+
+def _in_form_order(problem: FieldProblem) -> int:
+    """Where a problem's field is on the form (the summary lists them in that order)."""
+    return FORM_ORDER.index(problem.field) if problem.field in FORM_ORDER else len(FORM_ORDER)
+
+
+class _Refused(Exception):
+    """A refused form, with the photos it now keeps."""
+
+    def __init__(self, error: AppError, kept: list[service.KeptPhoto]) -> None:
+        super().__init__(error)
+        self.error = error
+        self.kept = kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +162,14 @@ async def _about(
 
 
 async def _sent(
-    runtime: FeedbackRuntime, principal: Principal | None, form: Any, about: About
+    runtime: FeedbackRuntime,
+    principal: Principal | None,
+    form: Any,
+    about: About,
+    kept: list[service.KeptPhoto],
 ) -> FeedbackSent:
-    """Send the form's feedback, or raise InvalidInput naming all that is wrong."""
+    """Send the form's feedback with the photos it keeps and those just chosen, or raise
+    _Refused naming all that is wrong, with every photo that passed its check kept."""
     # What it is about is what the page made of the hidden fields (a bad counter code
     # leaves the agency to be chosen).
     fields = {
@@ -138,19 +182,31 @@ async def _sent(
     if about.kind == "agency" and chosen_agency:
         fields["agency_code"] = chosen_agency
     problems = Problems()
-    data: FeedbackIn | None = None
-    with problems.noting():
-        data = convert(fields, FeedbackIn, FIELDS)
-    files: list[service.Upload] = []
-    with problems.noting():
-        files = await read_photos(chosen_photos(form))
-    if data is not None and not problems:
-        return await service.submit(runtime, principal, data, files)
-    # The form itself is wrong: the photos are checked all the same, so that every
-    # problem shows at once.
-    with problems.noting():
-        await service.check_photos(runtime, files)
-    raise InvalidInput(problems=problems.items)
+    photos: list[CheckedFile] = []
+    try:
+        held, gone = await service.read_kept(runtime, kept)
+        for photo in gone:
+            problems.add(
+                "photos", N_("%(name)s: ảnh không còn được giữ, hãy chọn lại ảnh.", name=photo.name)
+            )
+        kept = [photo for photo in kept if photo not in gone]
+        files: list[service.Upload] = []
+        with problems.noting():
+            files = await read_photos(chosen_photos(form))
+        photos = await service.checked_photos(runtime, files, problems, kept=len(kept))
+        data: FeedbackIn | None = None
+        with problems.noting():
+            data = convert(fields, FeedbackIn, FIELDS)
+        if data is not None and not problems:
+            return await service.submit(runtime, principal, data, checked=[*held, *photos])
+        # Something is wrong already: the other fields are checked all the same (without
+        # the photos), so that every problem shows at once.
+        if data is not None:
+            with problems.noting():
+                await service.check_fields(runtime, principal, data)
+        raise InvalidInput(problems=sorted(problems.items, key=_in_form_order))
+    except AppError as error:
+        raise _Refused(error, [*kept, *await service.keep(runtime, photos)]) from error
 
 
 class FeedbackPages(Controller):
@@ -199,29 +255,57 @@ class FeedbackPages(Controller):
             text(form, "dossier_id", 12),
             text(form, "agency_code", 32, strip=True),
         )
+        # The photos a refused form kept, but those the person chose to leave out.
+        left_out = {value for value in form.getall("drop_photo", []) if isinstance(value, str)}
+        kept = [
+            photo
+            for number, photo in enumerate(
+                service.kept_photos(runtime, text(form, "kept_photos", KEPT_FIELD_LENGTH)), 1
+            )
+            if str(number) not in left_out
+        ]
         if limited is not None:
+            errors = errors_of(limited, lang, {})
+            if chosen_photos(form):
+                errors.append(("photos", _PHOTOS_AGAIN.render(lang)))
             page = await _send_page(
                 request,
                 principal,
                 about,
                 typed,
                 flags,
-                errors=errors_of(limited, lang, {}),
+                kept=kept,
+                errors=errors,
                 status_code=limited.status_code,
             )
             return with_retry_after(page, limited)
         try:
-            sent = await _sent(runtime, principal, form, about)
-        except AppError as error:
-            errors = errors_of(error, lang, TARGETS)
-            if chosen_photos(form):
-                errors.append(("photos", _PHOTOS_AGAIN.render(lang)))
+            sent = await _sent(runtime, principal, form, about, kept)
+        except _Refused as refused:
             return await _send_page(
-                request, principal, about, typed, flags, errors=errors, status_code=422
+                request,
+                principal,
+                about,
+                typed,
+                flags,
+                kept=refused.kept,
+                errors=errors_of(refused.error, lang, TARGETS),
+                status_code=422,
             )
         code = sent.feedback.code
         key = service.tracking_token(runtime.secret_key, code)
         return Redirect(f"/phan-anh/{code}?k={key}&moi=1", status_code=303)
+
+    @get("/phan-anh/anh-giu/{number:int}", name="feedback-kept-photo")
+    async def kept_photo(
+        self,
+        request: Request[Any, Any, Any],
+        number: Annotated[int, PathParameter(ge=1, le=service.MAX_PHOTOS)],
+        token: Annotated[str, QueryParameter(name="t", max_length=KEPT_FIELD_LENGTH)],
+    ) -> Response[bytes]:
+        """A small picture of a photo a refused form keeps (the token is the form's)."""
+        data = await service.kept_thumbnail(runtime_of(request), token, number)
+        return Response(data, media_type="image/jpeg", headers=dict(FILE_HEADERS))
 
     @get("/phan-anh", name="my-feedback", guards=[require_citizen])
     async def mine(
@@ -311,10 +395,12 @@ async def _send_page(
     typed: dict[str, str],
     flags: dict[str, bool] | None = None,
     *,
+    kept: list[service.KeptPhoto] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Template:
     choices: list[AgencyRead] = list((await agencies()).values()) if about.kind == "agency" else []
+    kept = kept or []
     return show(
         request,
         "feedback/send.html",
@@ -324,6 +410,10 @@ async def _send_page(
         flags=flags or {"anonymous": False, "publish_consent": False},
         agencies=choices,
         signed_in=principal is not None and principal.kind == "citizen",
+        # Signed in, the person is told of the answer in the app: no contact needed.
+        contact_needed=principal is None,
+        kept=kept,
+        kept_token=service.kept_token(runtime_of(request), kept),
         errors=errors,
     )
 

@@ -7,6 +7,7 @@
   its signed tracking link, its answer rated; the answers published.
 - ``handling``: the officials' queue, answers and forwards.
 - ``signing``: the device cookie and the tracking key.
+- ``kept``: the photos of a refused feedback form, kept for it so they travel once.
 - ``visits``: the code a counter shows, which proves a visit to whoever rates it.
 - ``bursts`` and ``review``: ratings and feedback held for review when too many come
   for one counter or target in a short time, and a leader's release or rejection.
@@ -34,14 +35,25 @@ from backend.feedback.service.items import (
     ANSWER_DAYS,
     MAX_PHOTOS,
     Upload,
+    check_fields,
     check_photo_count,
     check_photos,
+    checked_photos,
     mine,
     published,
     rate_answer,
     submit,
     token_for,
     track,
+)
+from backend.feedback.service.kept import (
+    KEPT_MINUTES,
+    KeptPhoto,
+    keep,
+    kept_photos,
+    kept_thumbnail,
+    kept_token,
+    read_kept,
 )
 from backend.feedback.service.ratings import (
     EDIT_DAYS,
@@ -63,16 +75,20 @@ from backend.feedback.service.visits import visit_code
 __all__ = [
     "ANSWER_DAYS",
     "EDIT_DAYS",
+    "KEPT_MINUTES",
     "MAX_PHOTOS",
     "FeedbackAnswered",
     "FeedbackChange",
     "FeedbackReceived",
+    "KeptPhoto",
     "RatingChange",
     "RatingCount",
     "Upload",
     "answer",
+    "check_fields",
     "check_photo_count",
     "check_photos",
+    "checked_photos",
     "counter_rated_today",
     "detail",
     "device_of",
@@ -83,6 +99,10 @@ __all__ = [
     "forward",
     "held_photos",
     "held_ratings",
+    "keep",
+    "kept_photos",
+    "kept_thumbnail",
+    "kept_token",
     "mine",
     "my_rating",
     "new_device",
@@ -96,6 +116,7 @@ __all__ = [
     "rate_dossier",
     "rating_counts",
     "ratings_changed_since",
+    "read_kept",
     "review_feedback",
     "review_rating",
     "submit",

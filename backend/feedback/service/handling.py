@@ -18,6 +18,7 @@ from backend.feedback.runtime import FeedbackRuntime
 from backend.feedback.schemas import AnswerIn, FeedbackDetail, FeedbackQueue, Forward, ForwardIn
 from backend.feedback.service.items import unknown
 from backend.feedback.service.rows import FeedbackRow, feedback_by_id, feedback_row
+from backend.feedback.service.signing import tracking_token
 from backend.feedback.tables import Feedback
 from backend.i18n import N_
 from backend.outbox import service as outbox
@@ -152,6 +153,26 @@ async def answer(
                 subject=f"feedback:{feedback_id}",
                 account_ids=[row.account_id],
                 payload={"code": row.code, "status": "answered"},
+                now=now,
+            )
+        elif not row.anonymous and (row.contact_phone or row.contact_email):
+            # A sender without an account who left a phone or an e-mail address is
+            # told by SMS, Zalo or e-mail (issue 16), with the signed tracking link.
+            await outbox.enqueue(
+                event_key=f"feedback:{feedback_id}:answered",
+                kind="feedback.answered",
+                subject=f"feedback:{feedback_id}",
+                account_ids=[],
+                payload={
+                    "code": row.code,
+                    "status": "answered",
+                    "contact": {
+                        "phone": row.contact_phone,
+                        "email": row.contact_email,
+                        "url": f"/phan-anh/{row.code}?k="
+                        + tracking_token(runtime.secret_key, row.code),
+                    },
+                },
                 now=now,
             )
     return await detail(runtime, principal, feedback_id)

@@ -77,12 +77,13 @@ def check_photo_count(count: int) -> None:
         raise InvalidInput(N_("Gửi tối đa %(n)d ảnh.", n=MAX_PHOTOS), field="photos")
 
 
-async def _checked(
-    runtime: FeedbackRuntime, files: Sequence[Upload], problems: Problems
+async def checked_photos(
+    runtime: FeedbackRuntime, files: Sequence[Upload], problems: Problems, kept: int = 0
 ) -> list[CheckedFile]:
-    """Each photo checked by content (images only), every refusal named by its file."""
+    """Each photo checked by content (images only), every refusal named by its file;
+    ``kept``: how many photos the form holds already (a refused form's)."""
     try:
-        check_photo_count(len(files))
+        check_photo_count(kept + len(files))
     except InvalidInput as error:
         problems.extend(error)
         return []
@@ -106,7 +107,7 @@ async def _checked(
 async def check_photos(runtime: FeedbackRuntime, files: Sequence[Upload]) -> list[CheckedFile]:
     """The photos checked as ``submit`` checks them, or every refusal at once."""
     problems = Problems()
-    photos = await _checked(runtime, files, problems)
+    photos = await checked_photos(runtime, files, problems)
     problems.raise_any()
     return photos
 
@@ -209,19 +210,42 @@ def _new_code(today: dt.date) -> str:
     return f"PA-{today:%y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(6))
 
 
+async def _about_and_text(
+    runtime: FeedbackRuntime, principal: Principal | None, data: FeedbackIn, problems: Problems
+) -> _Target | None:
+    """What the feedback is about, and its text, checked."""
+    target = await _target(runtime, principal, data, problems)
+    if len(data.text.strip()) < MIN_TEXT:
+        problems.add("text", N_("Hãy viết rõ hơn (ít nhất %(n)d ký tự).", n=MIN_TEXT))
+    return target
+
+
+async def check_fields(
+    runtime: FeedbackRuntime, principal: Principal | None, data: FeedbackIn
+) -> None:
+    """The rules ``submit`` applies to everything but the photos, every problem at once:
+    a form is answered on its fields without waiting for any photo's check."""
+    problems = Problems()
+    await _about_and_text(runtime, principal, data, problems)
+    _contact(principal, data, problems)
+    problems.raise_any()
+
+
 async def submit(
     runtime: FeedbackRuntime,
     principal: Principal | None,
     data: FeedbackIn,
     files: Sequence[Upload] = (),
+    *,
+    checked: Sequence[CheckedFile] = (),
 ) -> FeedbackSent:
-    """Record feedback with its photos. Every problem is reported at once (what it is
-    about, the text, each photo, the contact), and nothing is stored if there is any."""
+    """Record feedback with its photos (``files`` as sent, ``checked`` already checked
+    by content: those a refused form kept). Every problem is reported at once (what it
+    is about, the text, each photo, the contact), and nothing is stored if there is any."""
+    # In the form's order: what it is about, the text, the photos, the contact.
     problems = Problems()
-    target = await _target(runtime, principal, data, problems)
-    if len(data.text.strip()) < MIN_TEXT:
-        problems.add("text", N_("Hãy viết rõ hơn (ít nhất %(n)d ký tự).", n=MIN_TEXT))
-    photos = await _checked(runtime, files, problems)
+    target = await _about_and_text(runtime, principal, data, problems)
+    photos = [*checked, *await checked_photos(runtime, files, problems, kept=len(checked))]
     contact = _contact(principal, data, problems)
     problems.raise_any()
     assert target is not None  # a missing target is a problem

@@ -1,13 +1,22 @@
 """The rules of notifications, one module a part: what a notice says (``notices``),
 Web Push subscriptions (``subscriptions``), the inbox (``inbox``), what a person does
-not want pushed (``preferences``), and the worker's two steps: fan-out, outbox message
-to notices and push jobs (``fanout``), and delivery bookkeeping (``delivery``).
+not want pushed and the channels they chose (``preferences``), and the worker's steps:
+fan-out, outbox message to notices, push jobs and channel jobs (``fanout``), delivery
+bookkeeping (``delivery`` for push, ``channel_jobs`` for e-mail, SMS and ZNS) and the
+providers' delivery reports (``channel_status``).
 
 Both steps are idempotent and claim their work: on PostgreSQL several workers run at
 once, each taking rows with ``FOR UPDATE SKIP LOCKED``; on SQLite writes are
 serialised anyway.
 """
 
+from backend.notifications.service.channel_jobs import (
+    STOP_PATH,
+    check_stop,
+    kinds_offered,
+    opt_out,
+)
+from backend.notifications.service.channel_jobs import claim as claim_channel_jobs
 from backend.notifications.service.delivery import (
     Job,
     Outcome,
@@ -24,6 +33,8 @@ from backend.notifications.service.inbox import (
 )
 from backend.notifications.service.notices import KINDS
 from backend.notifications.service.preferences import (
+    CHANNEL_NAMES,
+    choose_channels,
     choose_kinds,
     get_preferences,
     set_preferences,
@@ -35,18 +46,25 @@ from backend.notifications.service.subscriptions import (
 )
 
 __all__ = [
+    "CHANNEL_NAMES",
     "KINDS",
+    "STOP_PATH",
     "Job",
     "Outcome",
     "change_subscription",
+    "check_stop",
+    "choose_channels",
     "choose_kinds",
+    "claim_channel_jobs",
     "claim_jobs",
     "fan_out",
     "get_preferences",
+    "kinds_offered",
     "leases_kept",
     "list_notices",
     "mark_all_read",
     "mark_read",
+    "opt_out",
     "record",
     "set_preferences",
     "subscribe",

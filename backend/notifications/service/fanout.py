@@ -1,5 +1,6 @@
 """The worker's first step: pending outbox messages become one inbox notice per
-person and one push job per device of theirs, and are marked done, all in one
+person, one push job per device of theirs and one channel job per channel they chose
+(``channel_jobs``), and are marked done, all in one
 transaction (a worker killed half-way leaves all or nothing). Unique keys built from
 the outbox event make a second pass over the same message change nothing."""
 
@@ -12,6 +13,8 @@ import msgspec
 from backend.accounts import service as accounts
 from backend.db import write_transaction
 from backend.notifications.runtime import NotificationsRuntime
+from backend.notifications.service import channel_jobs
+from backend.notifications.service.channel_jobs import Contact
 from backend.notifications.service.notices import TOLD
 from backend.notifications.service.preferences import muted_of
 from backend.notifications.tables import Notice, PushJob, PushSubscription
@@ -28,6 +31,8 @@ class _Payload(msgspec.Struct, frozen=True):
     agency_code: str = ""
     # When it happened, if the event says (a notice dated by a late worker would lie).
     at: dt.datetime | None = None
+    # Someone without an account to tell by SMS, ZNS or e-mail (issue 16).
+    contact: Contact | None = None
 
 
 class _Message(msgspec.Struct, frozen=True):
@@ -56,8 +61,23 @@ async def fan_out(runtime: NotificationsRuntime, limit: int = 200) -> int:
         muted = await muted_of(recipients)
         now = runtime.now()
         await _fan_out(messages, devices, muted, now, runtime.now_ms())
+        await channel_jobs.plan(runtime, [_event(m) for m in messages], now)
         await outbox.mark_done([m.id for m in messages], now)
     return len(messages)
+
+
+def _event(message: _Message) -> channel_jobs.Event:
+    payload = message.payload
+    return channel_jobs.Event(
+        event_key=message.event_key,
+        kind=message.kind,
+        account_ids=message.account_ids,
+        dossier_id=payload.dossier_id,
+        code=payload.code,
+        due_date=payload.due_date,
+        agency_code=payload.agency_code,
+        contact=payload.contact,
+    )
 
 
 async def _devices(account_ids: set[int]) -> dict[int, list[int]]:

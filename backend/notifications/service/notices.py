@@ -27,6 +27,10 @@ KINDS: dict[str, Text] = {
     "dossier.refused": N_("Hồ sơ bị từ chối tiếp nhận"),
     "dossier.returned": N_("Đã trả kết quả"),
     TRANSFERRED: N_("Hồ sơ được chuyển cơ quan giải quyết"),
+    # A dossier waiting for its fees before reception (issue 16): on submission, then
+    # reminders while unpaid; both lead to the pay page.
+    "payment.due": N_("Cần nộp phí, lệ phí"),
+    "payment.reminder": N_("Nhắc nộp phí, lệ phí"),
     "payment.confirmed": N_("Đã thanh toán"),
     "payment.failed": N_("Thanh toán chưa thành công"),
     "payment.refunded": N_("Đã hoàn phí"),
@@ -137,6 +141,17 @@ def notice_body(kind: str, code: str, due: str | None) -> Translatable:
             return N_("Hồ sơ %(code)s không được tiếp nhận. Bấm để xem lý do.", code=code)
         case "dossier.returned":
             return N_("Hồ sơ %(code)s đã trả kết quả. Bấm để đánh giá mức độ hài lòng.", code=code)
+        case "payment.due":
+            return N_(
+                "Đã gửi hồ sơ %(code)s. Cơ quan chỉ tiếp nhận sau khi bạn nộp phí, lệ phí."
+                " Bấm để thanh toán.",
+                code=code,
+            )
+        case "payment.reminder":
+            return N_(
+                "Hồ sơ %(code)s chưa được tiếp nhận vì chưa nộp phí, lệ phí. Bấm để thanh toán.",
+                code=code,
+            )
         case "payment.confirmed":
             return N_("Đã nhận thanh toán cho hồ sơ %(code)s.", code=code)
         case "payment.failed":
@@ -206,4 +221,6 @@ def notice_url(notice: NoticeRow) -> str:
         return f"/phan-anh/{notice.code}"
     if notice.kind == "dossier.returned" and notice.dossier_id:
         return f"/ho-so/{notice.dossier_id}/danh-gia"
+    if notice.kind in {"payment.due", "payment.reminder"} and notice.dossier_id:
+        return f"/ho-so/{notice.dossier_id}/thanh-toan"
     return f"/ho-so/{notice.dossier_id}" if notice.dossier_id else "/thong-bao"

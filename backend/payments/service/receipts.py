@@ -12,9 +12,11 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Sequence
 
 from backend.accounts.schemas import Principal
 from backend.catalogue import service as catalogue
+from backend.catalogue.schemas import FeeLine
 from backend.errors import NotFound
 from backend.i18n import N_
 from backend.payments import receipt_pdf, receipt_xml
@@ -129,6 +131,21 @@ async def verify_receipt(
     return await _receipt(runtime, receipt_id, lang)
 
 
+def items_of(code: str | None, fees: Sequence[FeeLine]) -> list[receipt_pdf.ReceiptLine]:
+    """A dossier's fee lines as the receipt lists them: each at its base where a rule
+    lowered it, the PDF printing the reduction as a row of its own."""
+    return [
+        receipt_pdf.ReceiptLine(
+            dossier_code=code or "",
+            label=fee.label_vi,
+            amount_vnd=fee.amount,
+            rule=fee.rule_vi,
+            full_vnd=fee.full_amount if fee.full_amount > fee.amount else None,
+        )
+        for fee in fees
+    ]
+
+
 def _view(runtime: PaymentsRuntime, receipt: ReceiptRead) -> receipt_pdf.ReceiptView:
     """What the receipt says: a Vietnamese legal document, whatever the reader's
     language."""
@@ -145,16 +162,11 @@ def _view(runtime: PaymentsRuntime, receipt: ReceiptRead) -> receipt_pdf.Receipt
         payer_name=payment.payer_name,
         payer_tax_code=payment.payer_tax_code,
         payer_address=receipt.payer_address,
-        items=[
-            receipt_pdf.ReceiptLine(
-                dossier_code=line.code or "",
-                label=fee.label_vi,
-                amount_vnd=fee.amount,
-                rule=fee.rule_vi,
-            )
-            for line in payment.lines
-            for fee in line.fee_lines
-        ],
+        items=[item for line in payment.lines for item in items_of(line.code, line.fee_lines)],
+        # An order paying the rest of short-paid fees: its lines list the whole fees.
+        paid_before_vnd=sum(
+            sum(fee.amount for fee in line.fee_lines) - line.amount for line in payment.lines
+        ),
         total_vnd=payment.amount,
         collected_vnd=receipt.amount,
         method=provider_label(payment.provider).render("vi"),

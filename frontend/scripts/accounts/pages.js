@@ -1,6 +1,7 @@
 // The accounts pages: sign-up, sign-in (with passkey autofill), recovery, enrolment,
 // adding a passkey and renewing recovery codes. Without this script the pages explain
-// that passkeys need JavaScript.
+// that passkeys need JavaScript. Each form's data-next is where the person was going
+// (the server checked it is a path of this site): every flow ends there.
 import {
   ApiError,
   conditionalMediationAvailable,
@@ -133,11 +134,12 @@ async function register(optionsUrl, optionsBody, finishUrl, finishBody) {
 }
 
 function setUpSignUp(form) {
+  const next = form.dataset.next || "/";
   onSubmit(form, async () => {
     const data = fields(form);
     for (const optional of ["email", "citizen_id", "address"]) if (!data[optional]) delete data[optional];
     const result = await register(
-      "/api/auth/passkeys/register/options", data, "/api/auth/passkeys/register", {},
+      "/api/auth/passkeys/register/options", data, "/api/auth/passkeys/register", { next },
     );
     showCodes(result.recovery_codes, result.next);
   });
@@ -155,19 +157,29 @@ function setUpSignIn(form) {
     window.location.assign(result.next);
   }
 
+  // The background request behind passkey autofill: nobody asked for it, so its own
+  // failures (refused, aborted by the button, no network for the options) stay
+  // silent; the button asks again and says what went wrong. Only once the person has
+  // picked a passkey from the list is a failure theirs to hear about.
   async function autofill() {
     if (!(await conditionalMediationAvailable())) return;
     controller = new AbortController();
+    let credential = null;
     try {
       const options = await postJSON("/api/auth/passkeys/login/options", {}, text("failed"));
-      const credential = await navigator.credentials.get({
+      credential = await navigator.credentials.get({
         mediation: "conditional",
         publicKey: requestOptions(options),
         signal: controller.signal,
       });
-      if (credential) await finish(credential);
+    } catch {
+      return;
+    }
+    if (!credential) return;
+    try {
+      await finish(credential);
     } catch (error) {
-      if (error && error.name !== "AbortError") showError(explain(error));
+      showError(explain(error), form);
     }
   }
 
@@ -182,10 +194,12 @@ function setUpSignIn(form) {
 }
 
 function setUpAdd(form) {
+  // After a recovery code the person was on their way somewhere: go on there.
+  const next = form.dataset.next && form.dataset.next !== "/" ? form.dataset.next : "";
   onSubmit(form, async () => {
     const { name } = fields(form);
     await register("/api/account/passkeys/options", {}, "/api/account/passkeys", name ? { name } : {});
-    window.location.assign("/tai-khoan/thiet-bi?xong=them-khoa");
+    window.location.assign(next || "/tai-khoan/thiet-bi?xong=them-khoa");
   });
 }
 
@@ -198,8 +212,9 @@ function setUpRenewCodes(form) {
 }
 
 function setUpRecovery(form) {
+  const next = form.dataset.next || "/";
   onSubmit(form, async () => {
-    const result = await postJSON("/api/auth/recovery", fields(form), text("failed"));
+    const result = await postJSON("/api/auth/recovery", { ...fields(form), next }, text("failed"));
     window.location.assign(result.next);
   });
 }
@@ -227,10 +242,15 @@ const setUps = {
 for (const form of document.querySelectorAll("form[data-passkey]")) {
   const kind = form.dataset.passkey;
   const needsPasskeys = kind !== "recovery" && kind !== "renew-codes";
+  // The forms are laid out from the first paint (class js-only: only a browser without
+  // JavaScript hides them), so nothing moves when this script runs late; their buttons
+  // are disabled until now so that nothing is sent as a plain GET with the fields in
+  // its address. A browser without passkeys loses them, for the explanation.
   if (needsPasskeys && !passkeysSupported()) {
+    form.hidden = true;
     document.getElementById("no-passkeys")?.removeAttribute("hidden");
     continue;
   }
   setUps[kind]?.(form);
-  form.hidden = false;
+  busy(form, false);
 }

@@ -137,10 +137,12 @@ function newDraftKey() {
 
 function setUpStart(form) {
   const key = newDraftKey();
-  const button = form.querySelector('button[type="submit"]');
-  const go = (dossier) => location.assign(`/ho-so/${dossier.id}/buoc/1`);
+  const buttons = form.querySelectorAll('button[type="submit"]');
+  // A new draft starts at step 1; the one the person had (200) goes on where it stopped.
+  const go = (dossier, created) =>
+    location.assign(created ? `/ho-so/${dossier.id}/buoc/1` : `/ho-so/${dossier.id}/tiep-tuc`);
   onOutbox(({ item, outcome, data }) => {
-    if (item.kind === "create" && item.body.draft_key === key && outcome === "done" && data) go(data);
+    if (item.kind === "create" && item.body.draft_key === key && outcome === "done" && data) go(data, false);
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -149,17 +151,19 @@ function setUpStart(form) {
     const agency = valueOf(form, "agency_code");
     if (agency) body.agency_code = agency;
     if (organisation) body.organisation_id = Number(organisation);
-    button.disabled = true;
+    // "Tạo hồ sơ mới": a further draft beside the one there is.
+    if (event.submitter && event.submitter.name === "another") body.another = true;
+    buttons.forEach((b) => { b.disabled = true; });
     try {
       const { status: code, data } = await sendJSON("POST", "/api/dossiers", body);
-      if (code === 200 || code === 201) return go(data);
+      if (code === 200 || code === 201) return go(data, code === 201);
       form.submit(); // the server explains what is wrong
     } catch (error) {
       if (!(error instanceof NetworkError)) throw error;
       await queue({ kind: "create", method: "POST", url: "/api/dossiers", body });
       status(text("queued"), "queued");
     } finally {
-      button.disabled = false;
+      buttons.forEach((b) => { b.disabled = false; });
     }
     return undefined;
   });

@@ -4,7 +4,7 @@
 // Each chosen file gets an Idempotency-Key, sent again with every retry (here or from
 // the queue): the server keeps the file once and answers a retry as it did the first.
 import { NetworkError, csrfToken, errorOf, sendJSON } from "./api.js";
-import { prepare } from "./image.js";
+import { prepare } from "../image.js";
 import { forget, onOutbox, queue, waiting } from "./queue.js";
 
 const MAX_FILE = 10 * 1024 * 1024;

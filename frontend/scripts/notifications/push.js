@@ -3,15 +3,20 @@
 import "./keep.js";
 
 const keep = self.MotcuaPushKeep;
-const READY_TIMEOUT_MS = 15000;
-const SUBSCRIBE_TIMEOUT_MS = 20000;
+// From the person's "allow" to the page's answer: a browser whose push service cannot
+// be reached (a network that blocks it) never settles subscribe(), and the button used
+// to spin for 35 s and more. Every step after the permission shares this budget, so
+// the page answers within 10 s (the permission prompt itself waits for the person).
+const ANSWER_WITHIN_MS = 9000;
 
 // What went wrong, for the page to say it in the person's language.
 // `said`: the server's own message (in the page's language), when it gave one.
 export class PushError extends Error {
   constructor(reason, detail = "", said = "") {
     super(detail || reason);
-    this.reason = reason; // "blocked" | "dismissed" | "unsupported" | "network" | "server"
+    // "blocked" | "dismissed" | "unsupported" | "network" | "server" | "unreachable" (the
+    // browser's push service did not answer in time)
+    this.reason = reason;
     this.said = said;
   }
 }
@@ -51,17 +56,23 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-async function send(method, url, body) {
+// `ms`: how long to wait for the answer (by default, as long as the browser does).
+async function send(method, url, body, ms = Infinity) {
   let response;
+  const abort = new AbortController();
+  const timer = Number.isFinite(ms) ? setTimeout(() => abort.abort(), Math.max(ms, 0)) : 0;
   try {
     response = await fetch(url, {
       method,
       credentials: "same-origin",
       headers: { "content-type": "application/json", accept: "application/json", "x-csrftoken": csrfToken() },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: abort.signal,
     });
   } catch (error) {
     throw new PushError("network", String(error));
+  } finally {
+    clearTimeout(timer);
   }
   let data = null;
   try { data = await response.json(); } catch { data = null; }
@@ -78,17 +89,13 @@ function serverMessage(data, lang) {
 async function within(promise, ms, reason) {
   let timer = 0;
   const late = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new PushError(reason, "timed out")), ms);
+    timer = setTimeout(() => reject(new PushError(reason, "timed out")), Math.max(ms, 0));
   });
   try {
     return await Promise.race([promise, late]);
   } finally {
     clearTimeout(timer);
   }
-}
-
-function registration() {
-  return within(navigator.serviceWorker.ready, READY_TIMEOUT_MS, "unsupported");
 }
 
 async function existingSubscription() {
@@ -125,23 +132,27 @@ export async function enable(lang, session = "") {
   const permission = await Notification.requestPermission();
   if (permission === "denied") throw new PushError("blocked");
   if (permission !== "granted") throw new PushError("dismissed");
-  const worker = await registration();
-  const key = await send("GET", "/api/push/key");
+  const deadline = Date.now() + ANSWER_WITHIN_MS;
+  const left = () => deadline - Date.now();
+  const worker = await within(navigator.serviceWorker.ready, left(), "unsupported");
+  const key = await send("GET", "/api/push/key", undefined, left());
   if (key.status !== 200 || !key.data || !key.data.public_key) {
     throw new PushError("server", `key: ${key.status}`, serverMessage(key.data, lang));
   }
   const applicationServerKey = keep.bytesOf(key.data.public_key);
   let subscription = await worker.pushManager.getSubscription();
   if (subscription && !sameKey(subscription, applicationServerKey)) {
-    await subscription.unsubscribe();
+    await within(subscription.unsubscribe(), left(), "unreachable");
     subscription = null;
   }
   if (!subscription) {
+    // Given up on, a late subscription stays in the browser: the next try finds it
+    // with getSubscription() above and sends it.
     try {
       subscription = await within(
         worker.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey }),
-        SUBSCRIBE_TIMEOUT_MS,
-        "server",
+        left(),
+        "unreachable",
       );
     } catch (error) {
       if (error instanceof PushError) throw error;
@@ -149,7 +160,7 @@ export async function enable(lang, session = "") {
     }
   }
   const json = subscription.toJSON();
-  const answer = await send("POST", "/api/push/subscriptions", { ...json, lang });
+  const answer = await send("POST", "/api/push/subscriptions", { ...json, lang }, Math.max(left(), 1000));
   if (answer.status !== 201 && answer.status !== 200) {
     throw new PushError("server", `subscribe: ${answer.status}`, serverMessage(answer.data, lang));
   }

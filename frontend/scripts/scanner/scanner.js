@@ -1,7 +1,7 @@
 // The in-app scanner: live camera, a photo, or the code typed in the form (which
 // works without this file). Scanned addresses of this site open; others are shown.
-import { createDetector } from "./decoder.js";
-import { targetFor } from "./target.js";
+// The reader and the address check are fetched on the first scan, not with the page:
+// on a slow network every request before the first paint delays it.
 
 const SCAN_INTERVAL_MS = 250;
 const section = document.getElementById("scanner");
@@ -15,15 +15,24 @@ function setUp() {
   const startButton = document.getElementById("scanner-start");
   const photo = document.getElementById("scanner-photo");
   let detector = null;
+  let targetFor = null;
   let stream = null;
   let timer = null;
 
   async function getDetector() {
     if (!detector) {
       status.textContent = messages.msgLoading;
-      detector = createDetector({
-        moduleUrl: messages.zxingModule,
-        wasmUrl: messages.zxingWasm,
+      detector = Promise.all([import("./decoder.js"), import("./target.js")]).then(
+        ([decoder, target]) => {
+          targetFor = target.targetFor;
+          return decoder.createDetector({
+            moduleUrl: messages.zxingModule,
+            wasmUrl: messages.zxingWasm,
+          });
+        },
+      ).catch((error) => {
+        detector = null; // no network and nothing kept: the next tap tries again
+        throw error;
       });
     }
     return detector;
@@ -73,7 +82,14 @@ function setUp() {
     }
     video.srcObject = stream;
     await video.play().catch(() => {});
-    const read = await getDetector();
+    let read;
+    try {
+      read = await getDetector();
+    } catch {
+      stop();
+      status.textContent = messages.msgNoReader;
+      return;
+    }
     status.textContent = messages.msgScanning;
     scanLoop(read);
   });
@@ -82,8 +98,15 @@ function setUp() {
     const file = photo.files && photo.files[0];
     if (!file) return;
     foreign.hidden = true;
+    let read;
     try {
-      const read = await getDetector();
+      read = await getDetector();
+    } catch {
+      status.textContent = messages.msgNoReader;
+      photo.value = "";
+      return;
+    }
+    try {
       const image = await createImageBitmap(file);
       const text = await read(image);
       if (text) handle(text);
@@ -96,7 +119,8 @@ function setUp() {
 
   window.addEventListener("pagehide", stop);
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) startButton.hidden = true;
-  section.hidden = false;
+  // Shown where it was laid out from the start (invisible): nothing moves.
+  section.removeAttribute("data-waiting");
 }
 
 if (section) setUp();

@@ -1,4 +1,5 @@
-// Photos are made smaller in the browser before they travel over a slow network:
+// Photos are made smaller in the browser before they travel over a slow network
+// (dossier documents, feedback photos):
 // at most 1600 px on the long side, JPEG quality 0.8. PDFs, HEIC photos (most
 // browsers cannot decode them; the server does) and photos already that small are
 // sent as they are.
