@@ -176,6 +176,23 @@ STATUS_LABELS: dict[Status, Text] = {
     "withdrawn": N_("Đã rút hồ sơ"),
 }
 
+# What people read of their own dossier (their pages, the list kept on the phone for
+# offline use); officials read STATUS_LABELS.
+CITIZEN_STATUS_LABELS: dict[Status, Text] = {
+    "draft": N_("Bản nháp, chưa nộp"),
+    "submitted": N_("Đã nộp, chờ cán bộ kiểm tra"),
+    "received": N_("Cơ quan đã nhận hồ sơ"),
+    "supplement_requested": N_("Cần bạn bổ sung"),
+    "refused": N_("Hồ sơ không được nhận"),
+    "processing": N_("Đang giải quyết"),
+    "proposed": N_("Đang chờ ký duyệt"),
+    "approved": N_("Đã được duyệt, đang làm kết quả"),
+    "rejected": N_("Không được chấp thuận, đang làm văn bản trả lời"),
+    "result_ready": N_("Đã có kết quả"),
+    "returned": N_("Đã trả kết quả"),
+    "withdrawn": N_("Đã rút hồ sơ"),
+}
+
 ACTION_LABELS: dict[Action, Text] = {
     "submit": N_("Nộp hồ sơ"),
     "receive": N_("Tiếp nhận hồ sơ"),

@@ -65,7 +65,7 @@ async def test_only_the_persons_submitted_dossiers_with_code_and_status(
     assert [d["code"] for d in copy["items"]] == [filed["code"]]
     item = copy["items"][0]
     assert item["status"] == "submitted"
-    assert item["status_text"] == "Đã nộp, chờ tiếp nhận"
+    assert item["status_text"] == "Đã nộp, chờ cán bộ kiểm tra"  # as their own pages say it
     assert item["procedure_name"] == filed["procedure_name_vi"]
     assert item["due_text"].count("/") == 2, item  # 25/11/2026
     # Nothing a counter does not need: no name, phone or ID number on the phone.
@@ -90,7 +90,7 @@ async def test_in_english_for_an_english_reader(
     filed = await submitted(reader, "offline-copy-english-01")
     copy = (await reader.get(URL)).json()
     assert copy["lang"] == "en"
-    assert copy["items"][0]["status_text"] == "Submitted, awaiting reception"
+    assert copy["items"][0]["status_text"] == "Submitted, waiting to be checked"
     assert copy["items"][0]["procedure_name"] == filed["procedure_name_en"]
     assert any(c.isalpha() for c in copy["items"][0]["due_text"]), copy  # 25 Nov 2026
 

@@ -316,7 +316,7 @@ async def test_own_dossiers_kept_on_the_phone_until_sign_out(
     mine = page.locator("#offline-dossiers")
     await expect(mine).to_be_visible()
     await expect(mine.locator(".code")).to_have_text([code])
-    await expect(mine).to_contain_text("Đã nộp, chờ tiếp nhận")
+    await expect(mine).to_contain_text("Đã nộp, chờ cán bộ kiểm tra")
     await expect(mine).to_contain_text(str(dossier["procedure_name_vi"]))
     await expect(page.locator("#offline-dossiers-at")).to_have_text(re.compile(r"\d\d:\d\d"))
     assert await page.evaluate("window.__cspViolations") == []

@@ -12,6 +12,7 @@ from litestar.response import Template
 
 from backend.catalogue.schemas import FormField
 from backend.dossiers import service
+from backend.dossiers.lifecycle import CITIZEN_STATUS_LABELS
 from backend.dossiers.schemas import ComponentSnapshot, DossierRead
 from backend.i18n import Localized, format_date
 from backend.web.forms import SUMMARY
@@ -80,6 +81,7 @@ def render(
         name,
         status_code,
         answer_text=answer_text,
+        citizen_status=CITIZEN_STATUS_LABELS,
         active=service.active,
         step_url=step_url,
         **context,

@@ -188,7 +188,7 @@ async def offline_copy(
             code=d.code,
             procedure_name=d.procedure_name_vi if lang == "vi" else d.procedure_name_en,
             status=d.status,
-            status_text=lifecycle.STATUS_LABELS[d.status].render(lang),
+            status_text=lifecycle.CITIZEN_STATUS_LABELS[d.status].render(lang),
             due_text=format_date(d.due_date, lang),
             unpaid=d.payment_status == "unpaid" and d.status not in _NO_LONGER_PAYABLE,
         )
