@@ -6,6 +6,7 @@ when it answers again: after the retry interval, not on every request."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import secrets
 import socket
@@ -53,17 +54,18 @@ class FakeRedis:
         task = asyncio.current_task()
         assert task is not None
         self.tasks.add(task)
-        try:
-            if self.mode == "silent":
-                while await reader.read(4096):
-                    pass
-                return
-            upstream_reader, upstream_writer = await asyncio.open_connection(*REDIS)
-            await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
+        # A client gone or the server stopped ends the connection, nothing more.
+        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+            try:
+                if self.mode == "silent":
+                    # Reads what it is sent, answers nothing, until the client goes.
+                    while await reader.read(4096):
+                        continue
+                    return
+                upstream_reader, upstream_writer = await asyncio.open_connection(*REDIS)
+                await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+            finally:
+                writer.close()
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -115,7 +115,7 @@ def retry_after(value: str | None) -> int | None:
         return None
 
 
-def http_result(status: int) -> Result | None:
+def _by_status(status: int) -> Result | None:
     """What an HTTP status alone says: 429 and 5xx mean the provider took nothing and
     may take it later (None: read the body)."""
     if status == 429 or status >= 500:
@@ -126,10 +126,31 @@ def http_result(status: int) -> Result | None:
 
 
 async def post_json(
-    url: str, body: Mapping[str, Any], headers: Mapping[str, str], timeout_s: float
-) -> httpx.Response:
-    """One connection a message: a few thousand messages a day need no pool, and a
-    client a send keeps no socket across event loops. ``timeout_s`` bounds each phase
-    (connect, write, read); the worker bounds the whole send."""
-    async with httpx.AsyncClient(timeout=timeout_s) as client:
-        return await client.post(url, json=dict(body), headers=dict(headers))
+    url: str,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    timeout_s: float,
+    *,
+    unanswered: Result,
+) -> httpx.Response | Sent:
+    """The provider's answer to read, or what the attempt gave without one: a refused
+    connection took nothing (retry), a request that went out unanswered gives
+    ``unanswered`` (retry only where the provider drops repeats), an HTTP error status
+    its result. One connection a message: a few thousand messages a day need no pool,
+    and a client a send keeps no socket across event loops. ``timeout_s`` bounds each
+    phase (connect, write, read); the worker bounds the whole send."""
+    try:
+        async with httpx.AsyncClient(timeout=timeout_s) as client:
+            response = await client.post(url, json=dict(body), headers=dict(headers))
+    except httpx.ConnectError as error:
+        return Sent("retry", detail=f"connect: {type(error).__name__}")
+    except httpx.HTTPError as error:
+        return Sent(unanswered, detail=type(error).__name__)
+    by_status = _by_status(response.status_code)
+    if by_status is not None:
+        return Sent(
+            by_status,
+            detail=f"HTTP {response.status_code}",
+            retry_after_s=retry_after(response.headers.get("Retry-After")),
+        )
+    return response

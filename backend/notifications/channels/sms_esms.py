@@ -23,16 +23,12 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import httpx
-
 from backend.notifications.channels.base import (
     Address,
     Message,
     Sent,
     StatusReport,
-    http_result,
     post_json,
-    retry_after,
     without_diacritics,
 )
 from backend.settings import Settings
@@ -83,20 +79,13 @@ class EsmsChannel:
             "RequestId": message.tracking_id,
             "CallbackUrl": message.callback_url,
         }
-        try:
-            response = await post_json(config.api_url + SEND, body, {}, config.timeout_s)
-        except httpx.ConnectError as error:
-            return Sent("retry", detail=f"connect: {type(error).__name__}")
-        except httpx.HTTPError as error:
-            # The request may have reached eSMS: the same RequestId makes a retry safe.
-            return Sent("retry", detail=type(error).__name__)
-        by_status = http_result(response.status_code)
-        if by_status is not None:
-            return Sent(
-                by_status,
-                detail=f"HTTP {response.status_code}",
-                retry_after_s=retry_after(response.headers.get("Retry-After")),
-            )
+        # Unanswered, the request may have reached eSMS: the same RequestId makes a
+        # retry safe.
+        response = await post_json(
+            config.api_url + SEND, body, {}, config.timeout_s, unanswered="retry"
+        )
+        if isinstance(response, Sent):
+            return response
         try:
             answer = response.json()
             code = str(answer.get("CodeResult", ""))

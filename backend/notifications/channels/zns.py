@@ -25,17 +25,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import httpx
-
 from backend.notifications.channels.base import (
     Address,
     Message,
     Sent,
     StatusReport,
-    http_result,
     phone_84,
     post_json,
-    retry_after,
 )
 from backend.settings import Settings
 
@@ -75,24 +71,15 @@ class ZnsChannel:
             "template_data": dict(message.params),
             "tracking_id": message.tracking_id,
         }
-        try:
-            response = await post_json(
-                self.config.api_url,
-                body,
-                {"access_token": self.config.access_token},
-                self.config.timeout_s,
-            )
-        except httpx.ConnectError as error:
-            return Sent("retry", detail=f"connect: {type(error).__name__}")
-        except httpx.HTTPError as error:
-            return Sent("unknown", detail=type(error).__name__)
-        by_status = http_result(response.status_code)
-        if by_status is not None:
-            return Sent(
-                by_status,
-                detail=f"HTTP {response.status_code}",
-                retry_after_s=retry_after(response.headers.get("Retry-After")),
-            )
+        response = await post_json(
+            self.config.api_url,
+            body,
+            {"access_token": self.config.access_token},
+            self.config.timeout_s,
+            unanswered="unknown",
+        )
+        if isinstance(response, Sent):
+            return response
         try:
             answer = response.json()
             code = int(answer.get("error", -1))
