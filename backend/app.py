@@ -68,6 +68,10 @@ from backend.payments.runtime import PaymentsRuntime
 from backend.payments.sandbox import API_PATH as SANDBOX_API_PATH
 from backend.payments.sandbox import SANDBOX_HANDLERS
 from backend.settings import Settings
+from backend.signing import service as signing_service
+from backend.signing.api import API_PATH as VERIFICATION_API_PATH
+from backend.signing.api import VERIFICATION_API
+from backend.signing.pages import VERIFICATION_PAGES
 from backend.stats import service as stats_service
 from backend.stats.api import STATS_API
 from backend.stats.pages import STATS_PAGES
@@ -88,8 +92,11 @@ from backend.workdays.pages import register as register_workdays
 # Requests that authenticate otherwise than by cookie: a bank's signed transfer
 # notification and the demo gateway's signed merchant API (VNPay's IPN is a GET), and
 # the service worker's subscription change, which proves itself with the old
-# subscription's secret; the Zalo Official Account's webhook, signed with its secret.
-CSRF_EXEMPT = frozenset({CHANGE_PATH, WEBHOOK_PATH, SANDBOX_API_PATH, ZNS_WEBHOOK_PATH})
+# subscription's secret; the Zalo Official Account's webhook, signed with its secret;
+# the check of a signed PDF, which anyone may ask for and which changes nothing.
+CSRF_EXEMPT = frozenset(
+    {CHANGE_PATH, WEBHOOK_PATH, SANDBOX_API_PATH, ZNS_WEBHOOK_PATH, VERIFICATION_API_PATH}
+)
 
 
 def freeze_start_up_objects() -> None:
@@ -109,6 +116,7 @@ def file_sweep(settings: Settings) -> Chore:
         dossiers_service.held_files,
         feedback_service.held_photos,
         accounts_service.held_certificates,
+        signing_service.held_files,
     ]
 
     async def run() -> int:
@@ -128,9 +136,10 @@ def background_jobs(
     the outbox's notices and pushes each round, the chores every 30 s, the sweep of
     files daily (and at the start of each). ``dossiers``: the app's runtime (a worker
     process makes its own)."""
-    dossiers = dossiers or DossiersRuntime.from_settings(
-        settings, Attachments.in_folder(settings.data_dir)
-    )
+    if dossiers is None:
+        attachments = Attachments.in_folder(settings.data_dir)
+        signing = signing_service.SigningRuntime.from_settings(settings, attachments.storage)
+        dossiers = DossiersRuntime.from_settings(settings, attachments, signing)
     return [
         Notifier(notifications),
         Chore("payments.reconcile", functools.partial(payments_service.reconcile, payments)),
@@ -178,9 +187,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     accounts = AccountsRuntime.from_settings(
         settings, find_agency=get_agency, attachments=attachments
     )
-    dossiers = DossiersRuntime.from_settings(settings, attachments)
+    signing = signing_service.SigningRuntime.from_settings(settings, attachments.storage)
+    dossiers = DossiersRuntime.from_settings(settings, attachments, signing)
     notifications = NotificationsRuntime.from_settings(settings)
     payments = PaymentsRuntime.from_settings(settings, province_wide=stats_service.PROVINCE_WIDE)
+    payments.signing = signing
     feedback = FeedbackRuntime.from_settings(settings, attachments)
     # Pages made of other domains' parts, and the officials' console: each domain
     # registers its own below.
@@ -233,6 +244,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *FEEDBACK_PAGES,
             *STATS_PAGES,
             *STATS_API,
+            *VERIFICATION_API,
+            *VERIFICATION_PAGES,
             create_static_files_router(
                 path="/icons",
                 directories=[PUBLIC_DIR / "icons"],
@@ -270,6 +283,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "notifications": notifications,
                 "payments": payments,
                 "feedback": feedback,
+                "signing": signing,
                 "blocks": blocks,
                 "console": console,
             }

@@ -75,6 +75,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--once", action="store_true", help="one pass until nothing is due, then exit"
     )
     commands.add_parser("vapid-keys", help="print a new VAPID key pair for Web Push")
+    test_ca = commands.add_parser(
+        "signing-test-ca",
+        help="make a local test CA and every agency's signing certificate (not for production)",
+    )
+    test_ca.add_argument("--out", help="folder to write (default: the data dir's pki/)")
+    test_ca.add_argument(
+        "--agency",
+        action="append",
+        default=[],
+        metavar="CODE=NAME",
+        help="an agency to certify (repeatable; default: the demo catalogue's agencies)",
+    )
+    test_ca.add_argument("--crl-url", default="", help="address the CRL will be served at")
+    test_ca.add_argument(
+        "--revoke", metavar="CODE", help="revoke this agency's certificate of an existing CA"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "vapid-keys":
@@ -86,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"# public key (applicationServerKey): {public}")
         return 0
     try:
+        if args.command == "signing-test-ca":
+            return _signing_test_ca(args, os.environ)
         where_data_is(args.command, os.environ)
         settings = Settings.from_env()
         handler: Callable[[Settings, argparse.Namespace], int] = {
@@ -462,6 +480,44 @@ def _catalogue_export(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return _with_database(settings, work)
+
+
+def _signing_test_ca(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """A test CA in a folder; outside production the settings use ``<data dir>/pki``
+    without being told (``./dev run`` makes one there on its first run)."""
+    import json
+    from pathlib import Path
+
+    from backend.catalogue.service import DEMO_CATALOGUE
+    from backend.settings import TEST_CA_FOLDER
+    from backend.signing.testca import LocalCa
+
+    if env.get("MOTCUA_ENV") == "production":
+        raise SettingsError("MOTCUA_ENV", "the test CA is refused in production")
+    folder = Path(args.out) if args.out else data_dir_of(env) / TEST_CA_FOLDER
+    if args.revoke:
+        LocalCa(folder).revoke(args.revoke)
+        print(f"revoked the certificate of {args.revoke}; CRL: {folder / 'crl.der'}")
+        return 0
+    agencies = [tuple(item.split("=", 1)) for item in args.agency if "=" in item]
+    if len(agencies) != len(args.agency):
+        raise SettingsError("--agency", "must be CODE=NAME")
+    if not agencies:
+        demo = json.loads(DEMO_CATALOGUE.read_text(encoding="utf-8"))
+        agencies = [(a["code"], a["name_vi"]) for a in demo["agencies"]]
+    try:
+        ca = LocalCa.create(folder, crl_url=args.crl_url)
+    except FileExistsError:
+        print(f"motcua: {folder} already holds files; choose another --out", file=sys.stderr)
+        return 1
+    ca.issue_all(agencies)
+    print(f"test CA in {folder}: root.pem, tsa.p12, keys/ ({len(agencies)} agencies)")
+    if args.out:
+        print(f"MOTCUA_SIGNING_KEYS={folder / 'keys'}")
+        print(f"MOTCUA_SIGNING_PASSPHRASE={ca.passphrase.decode()}")
+        print(f"MOTCUA_SIGNING_TRUST_ROOTS={folder / 'root.pem'}")
+        print(f"MOTCUA_SIGNING_TSA={folder / 'tsa.p12'}")
+    return 0
 
 
 def _pragma(name: str) -> Any:

@@ -117,6 +117,13 @@ class Forbidden(AppError):
     code = "forbidden"
 
 
+class Unavailable(AppError):
+    """A service we depend on (a timestamping authority, say) does not answer now."""
+
+    status_code = 503
+    code = "unavailable"
+
+
 class TooManyRequests(AppError):
     status_code = 429
     code = "too_many_requests"

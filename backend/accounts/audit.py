@@ -57,6 +57,10 @@ EVENTS = frozenset(
         "dossier_claim_failed",
         "dossier_claimed",
         "dossier_claim_revoked",
+        # A result signed with the agency's key, and a signed result taken back before
+        # it was released (issue 17).
+        "result_signed",
+        "signed_result_withdrawn",
     }
 )
 

@@ -21,6 +21,7 @@ APP_REGISTRY = AppRegistry(
         "backend.feedback.piccolo_app",
         "backend.stats.piccolo_app",
         "backend.idempotency.piccolo_app",
+        "backend.signing.piccolo_app",
     ]
 )
 

@@ -39,6 +39,8 @@ from backend.dossiers.schemas import (
     OfficialRead,
     OfflineDossiers,
     Queue,
+    ReuseIn,
+    StoredDocument,
     TrackIn,
     TrackingRead,
 )
@@ -119,6 +121,17 @@ class DossierApi(Controller):
         copy = await service.offline_copy(runtime_of(request), principal, language(request))
         return Response(copy, headers={"Cache-Control": "no-store"})
 
+    @get(
+        "/documents",
+        operation_id="myDocuments",
+        summary="My documents: results released to me, then what I sent (newest first)",
+    )
+    async def documents(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Response[list[StoredDocument]]:
+        documents = await service.my_documents(runtime_of(request), principal)
+        return Response(documents, headers={"Cache-Control": "no-store"})
+
     @post("/claim", operation_id="claimDossier", summary="Take a dossier entered at a counter")
     async def claim(
         self,
@@ -194,6 +207,24 @@ class DossierApi(Controller):
             checked,
             component_id=data.component_id,
             evidence=data.evidence,
+        )
+        return Response(file, status_code=HTTP_201_CREATED)
+
+    @post(
+        "/{dossier_id:int}/files/reuse",
+        operation_id="reuseDocument",
+        summary="Attach a copy of one of my documents to a draft as a component's file",
+        opt=IDEMPOTENT,
+    )
+    async def reuse(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+        data: JSONBody[ReuseIn],
+    ) -> Response[FileRead]:
+        file = await service.reuse_document(
+            runtime_of(request), principal, dossier_id, data.component_id, data.file_id
         )
         return Response(file, status_code=HTTP_201_CREATED)
 

@@ -83,6 +83,8 @@ class FileRead(msgspec.Struct, kw_only=True):
     pages: int
     display_name: str
     created_at: dt.datetime
+    # A result signed by the agency: its verification code (issue 17).
+    signature_code: str | None = None
 
 
 class SupplementItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -295,3 +297,37 @@ class OfficialRead(msgspec.Struct, kw_only=True):
     id: int
     full_name: str
     role: str
+
+
+class StoredDocument(msgspec.Struct, kw_only=True):
+    """One document of the citizen's own store ("Giấy tờ của tôi"): a result released
+    to them, or a document they sent with a submitted dossier."""
+
+    file_id: int
+    dossier_id: int
+    dossier_code: str | None
+    procedure_code: str
+    procedure_name_vi: str
+    procedure_name_en: str
+    kind: Literal["result", "upload"]
+    purpose: FilePurpose
+    component_id: int | None
+    # The component's name in the dossier's snapshot ("Kết quả giải quyết" for a result).
+    name_vi: str
+    name_en: str
+    media_type: str
+    size: int
+    pages: int
+    display_name: str
+    created_at: dt.datetime
+    # The file-download route, which checks access on every call.
+    download_url: str
+    # A result signed by the agency: its verification code (issue 17).
+    signature_code: str | None = None
+
+
+class ReuseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A stored document to attach to a draft as one of its components' files."""
+
+    file_id: int
+    component_id: int

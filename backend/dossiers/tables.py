@@ -129,6 +129,9 @@ class DossierFile(Table, tablename="dossiers_file"):
     sha256 = Varchar(length=64)
     uploaded_by = Integer(null=True, default=None)
     created_at = Timestamptz()
+    # A result signed by the agency (issue 17): the code of its signed document, whose
+    # bytes these now are.
+    signature_code = Varchar(length=16, null=True, default=None)
 
 
 class DossierSequence(Table, tablename="dossiers_sequence"):

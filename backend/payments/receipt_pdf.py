@@ -34,7 +34,8 @@ QR_CAPTION = "Quét mã để kiểm tra biên lai"
 UNSIGNED = "Biên lai chưa được ký số."
 UNREGISTERED = "chưa đăng ký"
 
-LEFT, TOP, RIGHT, BOTTOM = 20.0, 15.0, 15.0, 18.0
+# The top margin holds the agency's signature block (as forms 01-05 do).
+LEFT, TOP, RIGHT, BOTTOM = 20.0, 20.0, 15.0, 18.0
 QR_SIDE = 32.0
 
 

@@ -18,6 +18,7 @@ from backend.clock import epoch_ms, utc_now
 from backend.payments.gateways import Gateway, VietqrConfig, VietqrGateway, VnpayGateway
 from backend.payments.gateways.vnpay import VnpayClient, VnpayConfig
 from backend.settings import Settings
+from backend.signing.service import SigningRuntime
 
 SANDBOX_PATH = "/cong-thanh-toan-thu"
 SANDBOX_TMN_CODE = "MOTCUA01"
@@ -53,6 +54,9 @@ class PaymentsRuntime:
     # The agencies whose officials reconcile every agency's takings (the province's
     # service centre): the statistics' rule, handed over by the composition root.
     province_wide: frozenset[str] = frozenset()
+    # The agencies' keys, which seal the receipts (issue 17); none in a worker process,
+    # which renders no receipt.
+    signing: SigningRuntime | None = None
 
     @classmethod
     def from_settings(

@@ -131,9 +131,12 @@ class Preparer:
         from backend.attachments import Attachments, inspect_upload
         from backend.dossiers.runtime import DossiersRuntime
         from backend.payments.runtime import PaymentsRuntime
+        from backend.signing.service import SigningRuntime
 
         attachments = Attachments.in_folder(settings.data_dir)
-        self.dossiers = DossiersRuntime.from_settings(settings, attachments)
+        self.dossiers = DossiersRuntime.from_settings(
+            settings, attachments, SigningRuntime.from_settings(settings, attachments.storage)
+        )
         self.payments = PaymentsRuntime.from_settings(settings)
         self.citizens: list[Any] = []
         self.document = inspect_upload(small_jpeg(), "giay-to.jpg")

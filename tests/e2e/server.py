@@ -17,6 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.pki import signing_env
+
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
@@ -65,6 +67,8 @@ class MotcuaServer:
             MOTCUA_DEMO="true",
             MOTCUA_LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
+            # Every agency signs its results with the session's test CA (issue 17).
+            **signing_env(),
         )
         if self.database_url:
             env["DATABASE_URL"] = self.database_url

@@ -15,7 +15,9 @@ import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pypdfium2
 import pytest
+import zxingcpp
 from PIL import Image
 from playwright.async_api import BrowserContext, Page, expect
 
@@ -49,6 +51,15 @@ def photo_of_a_document(path: Path) -> Path:
     image.save(buffer, "JPEG", quality=92)
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def qr_of_first_page(pdf: bytes) -> str:
+    """The address of the QR code drawn on a PDF's first page, as a phone reads it."""
+    document = pypdfium2.PdfDocument(pdf)
+    document.init_forms()  # the signature block is a form field's appearance
+    image = document[0].render(scale=4, may_draw_forms=True).to_pil()
+    (found,) = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    return str(found.text)
 
 
 def a_result_pdf(path: Path) -> Path:
@@ -221,6 +232,13 @@ async def test_a_dossier_from_submission_to_result(
     )
     await reception.locator("#upload-result").click()
     await expect(reception.locator("#result-files li")).to_have_count(1)
+    # The agency signs its results: the leader signs it in the console (issue 17).
+    await expect(reception.get_by_text("Chờ lãnh đạo ký số")).to_be_visible()
+    await leader.goto(f"/can-bo/ho-so/{dossier_id}")
+    await leader.locator("[id^=sign-result-]").click()
+    await expect(leader.locator("#thong-bao")).to_contain_text("Đã ký số văn bản kết quả")
+    await expect(leader.locator(".badge-signed")).to_contain_text("Đã ký số")
+    await reception.reload()
     await reception.locator("#action-attach-result").click()
     await expect(reception.locator("#dossier-status")).to_have_text("Có kết quả, chờ trả")
     await reception.locator("#action-return-result").click()
@@ -235,6 +253,21 @@ async def test_a_dossier_from_submission_to_result(
     saved = tmp_path / "downloaded.pdf"
     await download.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF")
+
+    # Anyone handed the PDF scans its QR code and checks it, then checks the file itself.
+    address = qr_of_first_page(saved.read_bytes())
+    assert address.startswith(f"{server.url}/xac-thuc/")
+    clerk_context = await new_context(server.url)
+    clerk = await clerk_context.new_page()
+    await clerk.goto(address)
+    await expect(clerk.locator("#verdict-title")).to_have_text("Văn bản hợp lệ")
+    await expect(clerk.locator("#document-code")).to_have_text(address.rsplit("/", 1)[1])
+    assert "Hà Thị Nguyệt" not in await clerk.content()
+    await clerk.locator("#file").set_input_files(str(saved))
+    await clerk.locator("#check-file").click()
+    await expect(clerk.locator("#verdict-title")).to_have_text("Văn bản hợp lệ")
+    assert await csp_violations(clerk) == [], "Content-Security-Policy violations"
+    await clerk_context.close()
 
     # Public tracking shows the same progress without personal data.
     anonymous = await new_context(server.url)

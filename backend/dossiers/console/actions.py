@@ -183,6 +183,22 @@ class ActionPages(Controller):
             return await _result_refused(request, principal, dossier_id, error)
         return Redirect(f"{_page_url(dossier_id)}?xong=tai-len#form-attach_result", status_code=303)
 
+    @post("/ho-so/{dossier_id:int}/ket-qua/{file_id:int}/ky-so", name="console-result-sign")
+    async def sign_result(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        dossier_id: FromPath[int],
+        file_id: FromPath[int],
+    ) -> Template | Redirect:
+        try:
+            await service.sign_result(service.runtime_of(request), principal, dossier_id, file_id)
+        except NotFound:
+            raise
+        except AppError as error:
+            return await _result_refused(request, principal, dossier_id, error)
+        return Redirect(f"{_page_url(dossier_id)}?xong=ky-so#form-attach_result", status_code=303)
+
     @post("/ho-so/{dossier_id:int}/ket-qua/{file_id:int}/xoa", name="console-result-remove")
     async def remove_result(
         self,

@@ -335,6 +335,7 @@ async def dossier_page(
             if f.purpose == "component" and f.component_id not in {c.id for c in dossier.components}
         ],
         result_files=[f for f in dossier.files if f.purpose == "result"],
+        signs_results=service.signs_results(runtime, dossier.agency_code),
         declared=service.group_of(dossier.applicant_group),
         evidence_files=[f for f in dossier.files if f.purpose == "evidence"],
         paper_evidence=_paper_evidence(dossier),

@@ -30,7 +30,8 @@ BLANK = "…………………………"
 
 BODY = 11.0
 LINE = 5.6
-LEFT, TOP, RIGHT, BOTTOM = 25.0, 15.0, 15.0, 18.0
+# Decree 30/2020's top margin (20-25 mm): it holds the agency's signature block.
+LEFT, TOP, RIGHT, BOTTOM = 25.0, 20.0, 15.0, 18.0
 SIGNATURES = 44.0  # the height of a row of signature blocks
 
 

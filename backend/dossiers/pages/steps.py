@@ -25,8 +25,9 @@ from backend.dossiers.pages.uploads import (
     files_of,
     remove_requested,
     store_uploads,
+    stored_at,
 )
-from backend.dossiers.schemas import DossierRead, DraftUpdate
+from backend.dossiers.schemas import DossierRead, DraftUpdate, StoredDocument
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.i18n import N_
 from backend.web.forms import SUMMARY, FormErrors, status_of, text
@@ -53,6 +54,7 @@ def step_page(
     values: dict[str, str] | None = None,
     errors: FormErrors | None = None,
     done: str = "",
+    stored: Sequence[StoredDocument] = (),
 ) -> Template:
     steps = steps_of(dossier, groups=bool(offered))
     if not 1 <= number <= len(steps):
@@ -90,6 +92,7 @@ def step_page(
         evidence=[f for f in dossier.files if f.purpose == "evidence"],
         missing=missing,
         used_bytes=sum(f.size for f in dossier.files),
+        stored=stored,
     )
 
 
@@ -168,7 +171,9 @@ class StepPages(Controller):
         dossier = await service.get_dossier(service.runtime_of(request), principal, dossier_id)
         if dossier.status != "draft":
             return Redirect(f"/ho-so/{dossier_id}", status_code=303)
-        return step_page(request, dossier, number, await offered_to(request, dossier), done=done)
+        offered = await offered_to(request, dossier)
+        stored = await stored_at(request, principal, dossier, offered, number)
+        return step_page(request, dossier, number, offered, done=done, stored=stored)
 
     @get("/ho-so/{dossier_id:int}/tiep-tuc", name="dossier-resume")
     async def resume(
@@ -246,7 +251,8 @@ class StepPages(Controller):
                 except InvalidInput as error:
                     errors = FormErrors.of_error(error, lang, lambda _: target)
             if errors:
-                return step_page(request, dossier, number, offered, errors=errors)
+                stored = await stored_at(request, principal, dossier, offered, number)
+                return step_page(request, dossier, number, offered, errors=errors, stored=stored)
             if going_on:
                 return Redirect(next_url, status_code=303)
             return Redirect(f"{step_url(dossier_id, number)}?xong=tai-len", status_code=303)

@@ -1,5 +1,6 @@
 """The rules of dossiers: drafts, files, submission, the lifecycle's steps, deadlines,
-access, tracking, the legal forms, and the figures the dashboard counts (``figures``);
+access, tracking, the legal forms, the citizen's own store of documents (``store``),
+and the figures the dashboard counts (``figures``);
 the one way in for the dossiers' pages and API and for other domains.
 
 Access is decided on every call, from the dossier's row (``access``). Every state
@@ -60,7 +61,14 @@ from backend.dossiers.service.reads import (
     queue_counts,
 )
 from backend.dossiers.service.reminders import FEE_DUE, FEE_REMINDER, remind_unpaid
+from backend.dossiers.service.results import sign_result, signs_results, unsigned_results
 from backend.dossiers.service.steps import act
+from backend.dossiers.service.store import (
+    RESULT_NAME,
+    my_documents,
+    offered_for,
+    reuse_document,
+)
 from backend.dossiers.service.submission import (
     create_assisted,
     require_file,
@@ -80,6 +88,7 @@ __all__ = [
     "MAX_DOSSIER_BYTES",
     "MAX_FILES",
     "NOTICES",
+    "RESULT_NAME",
     "ClaimState",
     "DossierDays",
     "DossiersRuntime",
@@ -111,7 +120,9 @@ __all__ = [
     "issue_claim_code",
     "legal_form",
     "mark_refunded",
+    "my_documents",
     "my_dossiers",
+    "offered_for",
     "officials",
     "offline_copy",
     "on_time_among",
@@ -125,14 +136,18 @@ __all__ = [
     "remove_file",
     "require_file",
     "resolved_counts",
+    "reuse_document",
     "revoke_claim",
     "runtime_of",
     "settle_fees",
+    "sign_result",
+    "signs_results",
     "submission_problems",
     "submit",
     "track",
     "track_by_token",
     "tracking_token",
     "tracking_url",
+    "unsigned_results",
     "update_draft",
 ]

@@ -18,6 +18,9 @@ from backend.dossiers.service.tracking import tracking_url
 from backend.dossiers.tables import DossierEvent
 from backend.errors import NotFound
 from backend.i18n import N_
+from backend.signing import service as signing
+
+FORM01_REASON = "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
 
 
 async def legal_form(
@@ -61,5 +64,23 @@ async def legal_form(
         ),
         claim_code=claim_code if kind == "01" else "",
     )
-    pdf = await asyncio.to_thread(forms.render_form, kind, dossier, context, event)
-    return f"{dossier.code}-mau-{kind}.pdf", pdf
+    name = f"{dossier.code}-mau-{kind}.pdf"
+
+    async def render() -> bytes:
+        return await asyncio.to_thread(forms.render_form, kind, dossier, context, event)
+
+    # Form 01 as the agency issued it at reception, sealed with its key, the same copy
+    # each time; one printed with a claim code is for paper only (the code is a secret).
+    if kind == "01" and not claim_code and dossier.received_at is not None:
+        sealed = await signing.signed_copy(
+            runtime.signing,
+            kind="form01",
+            subject=f"form01:{dossier.code}",
+            reference=dossier.code,
+            agency_code=row.receiving_agency,
+            render=render,
+            reason=FORM01_REASON,
+        )
+        if sealed is not None:
+            return name, sealed
+    return name, await render()

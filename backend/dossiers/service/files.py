@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from backend.accounts import service as accounts
 from backend.accounts.schemas import Principal
 from backend.attachments import CheckedFile
 from backend.db import fetch, write_transaction
@@ -24,6 +25,7 @@ from backend.dossiers.service.rows import DossierRow, stale
 from backend.dossiers.tables import Dossier, DossierFile
 from backend.errors import InvalidInput, NotFound
 from backend.i18n import N_, Number
+from backend.signing import service as signing
 
 MAX_DOSSIER_BYTES = 50 * 1024 * 1024
 MAX_FILES = 60
@@ -146,10 +148,10 @@ async def add_file(
     except BaseException:
         await runtime.attachments.storage.delete(key)
         raise
-    return _file_read(rows[0])
+    return file_read(rows[0])
 
 
-def _file_read(row: dict[str, Any]) -> FileRead:
+def file_read(row: dict[str, Any]) -> FileRead:
     return msgspec.convert(row, FileRead, strict=False)
 
 
@@ -183,9 +185,20 @@ async def remove_file(
     )
     if not removable:
         raise lifecycle.TransitionRefused(N_("Tệp này đã được nộp nên không xóa được."))
+    signed = bool(file_row["signature_code"])
     async with write_transaction():
         await DossierFile.delete().where(DossierFile.id == file_id)
-    await runtime.attachments.storage.delete(file_row["storage_key"])
+        if signed:
+            # Its bytes are the signed document's, whose record now says it was withdrawn.
+            await signing.withdraw(runtime.signing, f"result:{file_id}")
+            await accounts.record_audit(
+                runtime.now(),
+                "signed_result_withdrawn",
+                actor_id=principal.account_id,
+                file_id=file_id,
+            )
+    if not signed:
+        await runtime.attachments.storage.delete(file_row["storage_key"])
 
 
 async def open_file(
@@ -199,4 +212,4 @@ async def open_file(
         raise _no_file()
     if access.actor == "citizen" and files[0]["purpose"] == "result" and row.status not in RELEASED:
         raise _no_file()
-    return _file_read(files[0]), await runtime.attachments.storage.get(files[0]["storage_key"])
+    return file_read(files[0]), await runtime.attachments.storage.get(files[0]["storage_key"])

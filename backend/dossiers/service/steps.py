@@ -26,11 +26,12 @@ from backend.dossiers.service.answers import sort_answers
 from backend.dossiers.service.files import round_of
 from backend.dossiers.service.history import move
 from backend.dossiers.service.reads import get_dossier
+from backend.dossiers.service.results import unsigned_results
 from backend.dossiers.service.rows import DossierRow, stale
 from backend.dossiers.service.submission import submit
 from backend.dossiers.tables import Dossier, DossierFile
 from backend.errors import InvalidInput, NotFound, Problems
-from backend.i18n import N_, Localized, Money, Text
+from backend.i18n import N_, Localized, Money, Number, Text
 from backend.vietnam import VIETNAM
 from backend.workdays import service as workdays
 
@@ -286,6 +287,15 @@ async def _attach_result(step: StepContext) -> StepResult:
     )
     if not results:
         raise InvalidInput(N_("Hãy tải lên văn bản kết quả trước."), field="file")
+    unsigned = await unsigned_results(step.runtime, step.row.id, step.row.agency_code)
+    if unsigned:
+        raise InvalidInput(
+            N_(
+                "Cơ quan ký số kết quả: còn %(count)s văn bản chưa được lãnh đạo ký số.",
+                count=Number(unsigned),
+            ),
+            field="file",
+        )
     return {Dossier.result_ready_at: step.runtime.now()}, {}
 
 

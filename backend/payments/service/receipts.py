@@ -28,6 +28,7 @@ from backend.payments.service.dues import agency_named
 from backend.payments.service.orders import get_payment
 from backend.payments.service.records import payment_row, read
 from backend.payments.tables import Payment, Receipt
+from backend.signing import service as signing
 
 
 async def _collector(agency_code: str) -> catalogue.AgencyRead | None:
@@ -177,8 +178,26 @@ def _view(runtime: PaymentsRuntime, receipt: ReceiptRead) -> receipt_pdf.Receipt
 
 
 async def render_receipt(runtime: PaymentsRuntime, receipt: ReceiptRead) -> bytes:
-    """The receipt as a PDF."""
-    return await asyncio.to_thread(receipt_pdf.render_receipt, _view(runtime, receipt))
+    """The receipt as a PDF, sealed with the collecting agency's key where it has one
+    (issue 17): one signed copy per state of its refunds, which the receipt prints."""
+
+    async def render() -> bytes:
+        return await asyncio.to_thread(receipt_pdf.render_receipt, _view(runtime, receipt))
+
+    if runtime.signing is not None:
+        payment = receipt.payment
+        sealed = await signing.signed_copy(
+            runtime.signing,
+            kind="fee_receipt",
+            subject=f"fee_receipt:{receipt.id}:{payment.refunded_amount}",
+            reference="-".join(filter(None, (receipt.symbol, receipt.number))),
+            agency_code=payment.agency_code,
+            render=render,
+            reason="Biên lai thu phí, lệ phí",
+        )
+        if sealed is not None:
+            return sealed
+    return await render()
 
 
 def export_receipt(runtime: PaymentsRuntime, receipt: ReceiptRead) -> bytes:
