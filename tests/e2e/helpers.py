@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.e2e.server import REPO
 
@@ -99,3 +99,12 @@ async def wait_until_cached(page: Page, urls: list[str]) -> None:
 
 async def csp_violations(page: Page) -> list[str]:
     return await page.evaluate("window.__cspViolations || []")
+
+
+async def loaded_width(image: Locator) -> int:
+    """The natural width of an <img> once its picture has loaded and decoded: visible
+    is not loaded, and a busy machine shows the box before the bytes."""
+    width: int = await image.evaluate(
+        "async img => { await img.decode(); return img.naturalWidth; }"
+    )
+    return width

@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import NewContext, watch_errors
-from tests.e2e.helpers import attach_to_every_document, csp_violations
+from tests.e2e.helpers import attach_to_every_document, csp_violations, loaded_width
 from tests.e2e.server import MotcuaServer
 from tests.e2e.test_accounts import NO_AUTOFILL, LocalhostServer, virtual_authenticator
 from tests.e2e.test_dossiers import enrolled_official, photo_of_a_document
@@ -133,6 +133,6 @@ async def test_a_waiver_and_an_exemption_with_its_evidence(
     await group.get_by_role("link", name="Xem giay-chung-nhan-ho-ngheo.jpg").click()
     viewer = official.locator("#xem-tep img")
     await expect(viewer).to_be_visible()
-    assert await viewer.evaluate("(image) => image.naturalWidth") > 0
+    assert await loaded_width(viewer) > 0
     assert await csp_violations(official) == []
     assert official_errors == []

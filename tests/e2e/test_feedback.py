@@ -31,7 +31,7 @@ from tests.e2e.conftest import (
     MOBILE_USER_AGENT,
     watch_errors,
 )
-from tests.e2e.helpers import csp_violations
+from tests.e2e.helpers import csp_violations, loaded_width
 from tests.e2e.server import MotcuaServer, motcua_command
 from tests.e2e.test_accounts import NO_AUTOFILL, LocalhostServer, virtual_authenticator
 from tests.e2e.test_scanner import write_y4m
@@ -234,7 +234,7 @@ async def test_a_counter_visit_rated_and_feedback_answered_and_rated(
     await expect(official.locator("#feedback-text")).to_have_text(question)
     photo = official.locator("#feedback-photos img").first
     await expect(photo).to_be_visible()
-    assert await photo.evaluate("img => img.naturalWidth") > 0
+    assert await loaded_width(photo) > 0
     answer = "Chúng tôi đã nhắc cán bộ: chỉ yêu cầu giấy tờ có trong danh mục."
     await official.get_by_label("Câu trả lời", exact=True).fill(answer)
     await official.get_by_label("Công khai câu trả lời").check()
@@ -324,7 +324,7 @@ async def test_a_feedback_photo_travels_small_once_and_a_refused_form_keeps_it(
     thumbnail = phone.locator("#kept-photos img")
     await expect(thumbnail).to_have_count(1)
     await expect(thumbnail).to_have_attribute("alt", "cua-so.jpg")
-    assert await thumbnail.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert await loaded_width(thumbnail) > 0
     await expect(phone.locator("#kept-note")).to_contain_text("Đã nhận 1 ảnh")
     await expect(phone.get_by_label("Họ và tên")).to_have_value("Lê Văn Kính")
 
