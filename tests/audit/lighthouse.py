@@ -45,6 +45,7 @@ PUBLIC_PAGES = [
     f"/ngon-ngu?lang=en&next=/p/{PROCEDURE}",
     "/thu-tuc?q=khai+sinh",
     "/tra-cuu",
+    "/xac-thuc",
     "/phan-anh/gui",
     "/phan-anh/cong-khai",
     "/thong-ke",
@@ -55,6 +56,7 @@ PUBLIC_PAGES = [
 CITIZEN_PAGES = [
     "/ho-so",
     "/ho-so/{draft}",
+    "/giay-to",
     "/thong-bao",
     "/tai-khoan/thong-bao",
     "/tai-khoan/thiet-bi",
