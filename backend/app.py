@@ -86,6 +86,11 @@ from backend.web.errors import EXCEPTION_HANDLERS
 from backend.web.head import HeadAsGet
 from backend.web.middleware import EdgeMiddleware, configure_logging
 from backend.web.templates import template_config
+from backend.webhooks.api import WEBHOOK_API
+from backend.webhooks.pages import WEBHOOK_PAGES
+from backend.webhooks.pages import register as register_webhooks
+from backend.webhooks.runtime import WebhooksRuntime
+from backend.webhooks.worker import WebhookDeliveries
 from backend.workdays.api import WORKDAY_HANDLERS
 from backend.workdays.pages import register as register_workdays
 
@@ -131,6 +136,7 @@ def background_jobs(
     payments: PaymentsRuntime,
     settings: Settings,
     dossiers: DossiersRuntime | None = None,
+    webhooks: WebhooksRuntime | None = None,
 ) -> list[Job]:
     """What the worker does, in the app (embedded) or in ``motcua worker`` processes:
     the outbox's notices and pushes each round, the chores every 30 s, the sweep of
@@ -142,6 +148,7 @@ def background_jobs(
         dossiers = DossiersRuntime.from_settings(settings, attachments, signing)
     return [
         Notifier(notifications),
+        WebhookDeliveries(webhooks or WebhooksRuntime.from_settings(settings)),
         Chore("payments.reconcile", functools.partial(payments_service.reconcile, payments)),
         Chore(
             "dossiers.fee_reminders", functools.partial(dossiers_service.remind_unpaid, dossiers)
@@ -193,6 +200,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     payments = PaymentsRuntime.from_settings(settings, province_wide=stats_service.PROVINCE_WIDE)
     payments.signing = signing
     feedback = FeedbackRuntime.from_settings(settings, attachments)
+    webhooks = WebhooksRuntime.from_settings(settings)
     # Pages made of other domains' parts, and the officials' console: each domain
     # registers its own below.
     blocks = Blocks()
@@ -204,6 +212,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     register_stats(blocks, console)
     register_catalogue(console)
     register_workdays(console)
+    register_webhooks(console)
 
     @asynccontextmanager
     async def open_database(_: Litestar) -> AsyncIterator[None]:
@@ -246,6 +255,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *STATS_API,
             *VERIFICATION_API,
             *VERIFICATION_PAGES,
+            *WEBHOOK_API,
+            *WEBHOOK_PAGES,
             create_static_files_router(
                 path="/icons",
                 directories=[PUBLIC_DIR / "icons"],
@@ -270,7 +281,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # Without the worker inside, the app still sweeps the files its own crash
             # may have left, as it starts (the worker processes do it daily).
             (
-                in_process(background_jobs(notifications, payments, settings, dossiers))
+                in_process(background_jobs(notifications, payments, settings, dossiers, webhooks))
                 if settings.worker_in_process
                 else at_start([file_sweep(settings)])
             ),
@@ -284,6 +295,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "payments": payments,
                 "feedback": feedback,
                 "signing": signing,
+                "webhooks": webhooks,
                 "blocks": blocks,
                 "console": console,
             }

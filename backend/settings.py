@@ -75,6 +75,18 @@ class ChannelSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """Integrators' webhooks (issue 18): how long one delivery may take, how long a
+    worker holds the deliveries it claimed, how long a rotated key still signs, and
+    plain-http loopback targets for tests only."""
+
+    timeout_s: float = 10.0
+    lease_s: int = 60
+    key_grace_hours: int = 24
+    allow_http_loopback: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class SigningSettings:
     """The agencies' signing keys (issue 17): a folder of PKCS#12 files or a PKCS#11
     token, each key named by its agency's code; the roots a signature is trusted up to;
@@ -177,6 +189,7 @@ class Settings:
     # days after submission, once each (issue 16).
     fee_reminder_days: tuple[int, ...] = (1, 5)
     signing: SigningSettings = field(default_factory=lambda: SigningSettings())
+    webhooks: WebhookSettings = field(default_factory=lambda: WebhookSettings())
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -294,6 +307,7 @@ class Settings:
             ),
             fee_reminder_days=_fee_reminder_days(env),
             signing=_signing(env, environment, data_dir),
+            webhooks=_webhooks(env, environment),
         )
 
 
@@ -481,6 +495,26 @@ def _push_http_loopback(env: Mapping[str, str], environment: str) -> bool:
             "MOTCUA_PUSH_ALLOW_HTTP_LOOPBACK", "is for tests and benchmarks, not production"
         )
     return allowed
+
+
+def _webhooks(env: Mapping[str, str], environment: str) -> WebhookSettings:
+    loopback = _boolean(env, "MOTCUA_WEBHOOK_ALLOW_HTTP_LOOPBACK", default=False)
+    if loopback and environment == "production":
+        raise SettingsError("MOTCUA_WEBHOOK_ALLOW_HTTP_LOOPBACK", "is for tests, not production")
+    timeout_s = _integer(env, "MOTCUA_WEBHOOK_TIMEOUT_S", 10, low=1, high=30)
+    lease_s = _integer(env, "MOTCUA_WEBHOOK_LEASE_S", 60, low=5, high=3600)
+    # A lease shorter than a send would let a second worker send the same delivery
+    # while the first still waits for its answer.
+    if lease_s < 2 * timeout_s + 2:
+        raise SettingsError(
+            "MOTCUA_WEBHOOK_LEASE_S", "must be at least twice MOTCUA_WEBHOOK_TIMEOUT_S plus 2"
+        )
+    return WebhookSettings(
+        timeout_s=timeout_s,
+        lease_s=lease_s,
+        key_grace_hours=_integer(env, "MOTCUA_WEBHOOK_KEY_GRACE_HOURS", 24, low=1, high=720),
+        allow_http_loopback=loopback,
+    )
 
 
 def _all_or_none(env: Mapping[str, str], names: tuple[str, ...]) -> list[str]:

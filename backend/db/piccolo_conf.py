@@ -22,6 +22,7 @@ APP_REGISTRY = AppRegistry(
         "backend.stats.piccolo_app",
         "backend.idempotency.piccolo_app",
         "backend.signing.piccolo_app",
+        "backend.webhooks.piccolo_app",
     ]
 )
 

@@ -1,7 +1,7 @@
 """How a state change is recorded: applied only if the dossier's version is still the
 one the person saw, with its history line (append-only: database triggers refuse
-UPDATE and DELETE) and, when the citizen must be told, an outbox message, all in the
-caller's write transaction."""
+UPDATE and DELETE), a "dossier.changed" outbox message for the systems outside and,
+when the citizen must be told, a notice, all in the caller's write transaction."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from backend.dossiers.service.tracking import tracking_token
 from backend.dossiers.tables import Dossier, DossierEvent
 from backend.outbox import service as outbox
 
+# The outbox kind of every history line (``outbox.FAN_OUT`` gives each consumer a copy).
+CHANGED = "dossier.changed"
 # Outbox kinds: the events a citizen is told about (the notifications domain sends them).
 NOTICES: dict[Action, str] = {
     "receive": "dossier.received",
@@ -57,16 +59,39 @@ async def append_event(
             details=details,
         )
     ).returning(DossierEvent.id)
-    kind = NOTICES.get(action)
-    if kind is None:
-        return
     dossier = await Dossier.select(
         Dossier.code,
         Dossier.owner_id,
         Dossier.organisation_id,
         Dossier.due_date,
         Dossier.applicant_phone,
+        Dossier.procedure_code,
+        Dossier.receiving_agency,
     ).where(Dossier.id == dossier_id)
+    # Every history line, for the systems outside (webhooks; the national portal next):
+    # codes and states only, never a person's details.
+    await outbox.enqueue(
+        event_key=f"dossier:{dossier_id}:changed:{rows[0]['id']}",
+        kind=CHANGED,
+        subject=f"dossier:{dossier_id}",
+        account_ids=[],
+        payload={
+            "event_id": rows[0]["id"],
+            "dossier_id": dossier_id,
+            "code": dossier[0]["code"],
+            "action": action,
+            "from_status": from_status,
+            "to_status": to_status,
+            "at": now.isoformat(),
+            "agency_code": agency_code,
+            "procedure_code": dossier[0]["procedure_code"],
+            "receiving_agency": dossier[0]["receiving_agency"],
+        },
+        now=now,
+    )
+    kind = NOTICES.get(action)
+    if kind is None:
+        return
     due = dossier[0]["due_date"]
     told = await recipients(dossier[0]["owner_id"], dossier[0]["organisation_id"])
     await outbox.enqueue(

@@ -32,7 +32,7 @@ from backend.payments.gateways import vietqr
 from backend.payments.schemas import PaymentStatus
 from backend.payments.service import receipts
 from backend.payments.service.dues import CLOSED
-from backend.payments.service.notices import tell
+from backend.payments.service.notices import settled_event, tell
 from backend.payments.service.records import PaymentRow, applied_to, payment_row
 from backend.payments.tables import Capture, Payment, PaymentDossier, Receipt
 from backend.vietnam import in_vietnam
@@ -253,9 +253,10 @@ async def allocate(money: Money, order: PaymentRow, now: dt.datetime) -> Allocat
         for line in target.lines
         if line.dossier_id not in lost
     )
+    status: PaymentStatus = "paid" if received >= target.amount or not still else "partial"
     changes: dict[Any, Any] = {
         Payment.received_amount: received,
-        Payment.status: "paid" if received >= target.amount or not still else "partial",
+        Payment.status: status,
         Payment.duplicate_amount: target.duplicate_amount + money.amount - applied,
     }
     if target.paid_at is None:
@@ -268,10 +269,12 @@ async def allocate(money: Money, order: PaymentRow, now: dt.datetime) -> Allocat
     await Payment.update(changes).where(Payment.id == target.id)
     if applied:  # the order (or the one booked for it) has no receipt yet
         await receipts.issue(target.id, target.agency_code, applied, now)
+    if status == "paid" and target.status != "paid":
+        await settled_event(target, capture_id, now)
     for dossier_id in shares:
         kind = "payment.confirmed" if dossier_id in settled else "payment.partial"
-        status = "paid" if dossier_id in settled else "partial"
-        await tell(target.only(dossier_id), kind, status, now, capture=capture_id)
+        told = "paid" if dossier_id in settled else "partial"
+        await tell(target.only(dossier_id), kind, told, now, capture=capture_id)
     if money.amount > applied:
         await tell(order, "payment.excess", "refund", now, capture=capture_id)
     excess = money.amount - applied

@@ -1,5 +1,6 @@
 """The notices a change of a payment's state writes to the outbox, in the same
-transaction as the change: one per dossier, to its owner and its organisation."""
+transaction as the change: one per dossier, to its owner and its organisation; and the
+"payment.settled" event for the systems outside (webhooks)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,22 @@ async def tell(
             },
             now=now,
         )
+
+
+async def settled_event(payment: PaymentRow, capture_id: int, now: dt.datetime) -> None:
+    """An order became paid by this capture: codes and amounts only, no payer."""
+    await outbox.enqueue(
+        event_key=f"payment:{payment.id}:settled:{capture_id}",
+        kind="payment.settled",
+        subject=f"payment:{payment.id}",
+        account_ids=[],
+        payload={
+            "payment_id": payment.id,
+            "reference": payment.reference,
+            "amount": payment.amount,
+            "dossier_codes": [line.code for line in payment.lines],
+            "agency_code": payment.agency_code,
+            "settled_at": now.isoformat(),
+        },
+        now=now,
+    )

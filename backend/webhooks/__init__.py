@@ -1,0 +1,1 @@
+"""Integrators' webhooks (issue 18): subscriptions, signed deliveries from the outbox."""
