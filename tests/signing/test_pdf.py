@@ -209,7 +209,7 @@ class CrlServer:
                 self.wfile.write(body)
 
             def log_message(self, *args: object) -> None:
-                pass
+                """Quiet: the test reads the CRL's effect, not the server's log."""
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/test-ca.crl"
