@@ -61,6 +61,13 @@ EVENTS = frozenset(
         # it was released (issue 17).
         "result_signed",
         "signed_result_withdrawn",
+        # An official asked for a dossier to be sent to the national portal again (issue 18).
+        "portal_resend_requested",
+        # Signing in with an identity provider (issue 18): its refusals, and an identity
+        # linked to an existing account (its sign-ins and sign-ups are the events above,
+        # with method "identity").
+        "identity_failed",
+        "identity_linked",
     }
 )
 

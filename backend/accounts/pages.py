@@ -26,6 +26,7 @@ from backend.accounts.guards import (
     require_staff,
     runtime_of,
 )
+from backend.accounts.identity_pages import IDENTITY_PAGES
 from backend.accounts.schemas import OrganisationCreate, Principal, ReenrolmentIn
 from backend.accounts.validation import shown_tax_code
 from backend.errors import AppError
@@ -75,7 +76,12 @@ class AccountPages(Controller):
         target = local_path(next_path)
         if principal is not None:
             return Redirect(target, status_code=303)
-        return forms.render(request, "accounts/sign_in.html", **journey(target))
+        return forms.render(
+            request,
+            "accounts/sign_in.html",
+            identity=service.identity_name(runtime_of(request)),
+            **journey(target),
+        )
 
     @get("/khoi-phuc", name="recovery")
     async def recovery(
@@ -85,8 +91,16 @@ class AccountPages(Controller):
 
     @get("/kich-hoat/{token:str}", name="enrolment")
     async def enrolment(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
-        info = await service.enrolment_info(runtime_of(request), token)
-        return forms.render(request, "accounts/enrol.html", info=info, token=token)
+        runtime = runtime_of(request)
+        info = await service.enrolment_info(runtime, token)
+        return forms.render(
+            request,
+            "accounts/enrol.html",
+            info=info,
+            token=token,
+            identity=service.identity_name(runtime),
+            identity_only=info.kind == "staff" and runtime.staff_identity_required,
+        )
 
     @get(service.DISOWN_PATH + "/{token:str}", name="disown")
     async def counter_passkey(
@@ -245,6 +259,8 @@ async def _devices(
         if principal.kind == "citizen"
         else [],
         handles_claims=service.handles_claims(principal),
+        identity=service.identity_name(runtime),
+        identity_linked=await service.identity_of(runtime, principal.account_id),
         done=done,
         add=add,
         # After a recovery code: where the person was going, once a passkey is added.
@@ -420,4 +436,4 @@ class StaffPages(Controller):
         return forms.render(request, "accounts/reenrol.html", issued=issued, phone="")
 
 
-ACCOUNT_PAGES = [AccountPages, OrganisationPages, StaffPages, *CLAIM_PAGES]
+ACCOUNT_PAGES = [AccountPages, OrganisationPages, StaffPages, *CLAIM_PAGES, *IDENTITY_PAGES]

@@ -15,6 +15,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
+from backend.accounts.identity import IdentityProvider, provider_from_settings
 from backend.accounts.ratelimit import (
     CounterStore,
     FallbackCounters,
@@ -77,6 +78,10 @@ class AccountsRuntime:
     now: Callable[[], dt.datetime] = field(default=utc_now)
     # Whether argon2 recovery codes from before issue 15 remain (None: not asked yet).
     legacy_codes: bool | None = None
+    # The identity provider people may sign in with beside passkeys (VNeID), if any;
+    # with ``staff_identity_required`` officials may sign in only through it.
+    identity: IdentityProvider | None = None
+    staff_identity_required: bool = False
 
     @classmethod
     def from_settings(
@@ -124,6 +129,8 @@ class AccountsRuntime:
                 settings.secret_key.encode(), b"motcua recovery codes v1", hashlib.sha256
             ).digest(),
             find_agency=find_agency,
+            identity=provider_from_settings(settings.identity),
+            staff_identity_required=settings.identity.staff_required,
         )
         runtime.limiter.now = runtime.clock
         return runtime
@@ -142,3 +149,5 @@ class AccountsRuntime:
             yield
         finally:
             await self.limiter.close()
+            if self.identity is not None:
+                await self.identity.aclose()

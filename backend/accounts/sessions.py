@@ -31,8 +31,10 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def start(runtime: AccountsRuntime, account_id: int, device: str) -> str:
-    """A new session; returns the cookie's token."""
+async def start(
+    runtime: AccountsRuntime, account_id: int, device: str, *, method: str = "passkey"
+) -> str:
+    """A new session, begun by ``method``; returns the cookie's token."""
     token = secrets.token_urlsafe(32)
     now = runtime.clock()
     async with write_transaction():
@@ -44,6 +46,7 @@ async def start(runtime: AccountsRuntime, account_id: int, device: str) -> str:
                 created_at=now,
                 last_seen_at=now,
                 device=device[:120],
+                method=method,
             )
         )
     return token
@@ -51,7 +54,7 @@ async def start(runtime: AccountsRuntime, account_id: int, device: str) -> str:
 
 # Every signed-in request runs this: fixed SQL text (see backend.db.fetch).
 _RESOLVE = (
-    "SELECT s.id, s.public_id, s.created_at, s.last_seen_at, a.id AS account_id, a.kind,"
+    "SELECT s.id, s.public_id, s.created_at, s.last_seen_at, s.method, a.id AS account_id, a.kind,"
     " a.full_name AS name, a.role, a.agency_code, a.disabled_at"
     " FROM accounts_session s JOIN accounts_account a ON a.id = s.account"
     " WHERE s.token_hash = {}"
@@ -78,6 +81,7 @@ class _Resolved(msgspec.Struct, frozen=True):
     public_id: str
     created_at: dt.datetime
     last_seen_at: dt.datetime
+    method: str
     account_id: int
     kind: Kind
     name: str
@@ -95,7 +99,12 @@ async def resolve(runtime: AccountsRuntime, token: str) -> Principal | None:
     idle = now - row.last_seen_at
     limit = runtime.staff_idle if row.kind == "staff" else runtime.citizen_idle
     expired = idle > limit or (
-        row.kind == "staff" and now - row.created_at > runtime.staff_absolute
+        row.kind == "staff"
+        and (
+            now - row.created_at > runtime.staff_absolute
+            # Begun before the province required officials to use the identity provider.
+            or (runtime.staff_identity_required and row.method != "identity")
+        )
     )
     # Reading must not queue behind another writer (on SQLite, a backup or an import
     # holding the lock): these writes are skipped while the lock is taken. The session

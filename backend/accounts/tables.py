@@ -75,6 +75,26 @@ class Session(Table, tablename="accounts_session"):
     created_at = Timestamptz()
     last_seen_at = Timestamptz()
     device = Varchar(length=120, default="")
+    # How the session began: "passkey" | "recovery" | "enrolment" | "identity" (an
+    # identity provider's sign-in; officials may be required to use one).
+    method = Varchar(length=16, default="passkey")
+
+
+class Identity(Table, tablename="accounts_identity"):
+    """A person's identity at a provider (VNeID): the issuer and the subject it knows
+    them by. One row per identity and one per account and issuer; both are kept as
+    composite keys in a unique column (SQLite refuses ALTER TABLE for a constraint)."""
+
+    id: Serial
+    # sha256 of "<issuer> <subject>": an identity signs in to one account only.
+    identity_key = Varchar(length=64, unique=True, index=True)
+    # "<sha256 of the issuer, 16 hex>:<account id>": an account has one identity there.
+    account_key = Varchar(length=40, unique=True)
+    issuer = Text()
+    subject = Varchar(length=255)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
 
 
 class RecoveryCode(Table, tablename="accounts_recovery_code"):

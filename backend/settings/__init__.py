@@ -16,6 +16,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from backend.settings.channels import ChannelSettings, channel_settings
+from backend.settings.identity import IdentitySettings, identity_settings
 from backend.settings.keys import secret_key
 from backend.settings.parse import SettingsError, boolean, choice, integer, text
 from backend.settings.payments import (
@@ -41,6 +42,7 @@ __all__ = [
     "TEST_CA_FOLDER",
     "TEST_CA_MARK",
     "ChannelSettings",
+    "IdentitySettings",
     "Settings",
     "SettingsError",
     "SigningSettings",
@@ -132,6 +134,7 @@ class Settings:
     fee_reminder_days: tuple[int, ...] = (1, 5)
     signing: SigningSettings = field(default_factory=lambda: SigningSettings())
     webhooks: WebhookSettings = field(default_factory=lambda: WebhookSettings())
+    identity: IdentitySettings = field(default_factory=lambda: IdentitySettings())
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -250,6 +253,7 @@ class Settings:
             fee_reminder_days=fee_reminder_days(env),
             signing=signing_settings(env, environment, data_dir),
             webhooks=webhook_settings(env, environment),
+            identity=identity_settings(env, environment),
         )
 
 

@@ -1,5 +1,6 @@
 """Rules and queries of accounts, one module a part: sign-up (``signup``) and sign-in
-(``signin``) with passkeys, a person's passkeys (``passkeys``), recovery codes
+(``signin``) with passkeys, sign-in with an identity provider such as VNeID
+(``identity``), a person's passkeys (``passkeys``), recovery codes
 (``recovery``), enrolment links (``enrolment``), what a counter re-enrolment leaves
 behind, its notice and "this was not me" (``reenrolment``), officials (``officials``),
 organisations and invitations (``organisations``), claims to represent an organisation
@@ -33,6 +34,14 @@ from backend.accounts.service.enrolment import (
     enrolment_options,
     finish_enrolment,
     issue_reenrolment,
+)
+from backend.accounts.service.identity import (
+    CALLBACK_PATH,
+    IdentityFailed,
+    finish_identity,
+    identity_name,
+    identity_of,
+    start_identity,
 )
 from backend.accounts.service.officials import (
     create_staff,
@@ -108,6 +117,7 @@ record_audit = audit.record_at
 
 __all__ = [
     "AFTER_RECOVERY",
+    "CALLBACK_PATH",
     "CLAIM_CONFIRMED",
     "CLAIM_REJECTED",
     "DISOWN_PATH",
@@ -116,6 +126,7 @@ __all__ = [
     "SIGN_UP_ATTEMPTED",
     "Client",
     "EnrolmentInfo",
+    "IdentityFailed",
     "RateLimiter",
     "accept_invitation",
     "add_passkey_options",
@@ -133,6 +144,7 @@ __all__ = [
     "file_claim",
     "finish_add_passkey",
     "finish_enrolment",
+    "finish_identity",
     "finish_sign_in",
     "finish_sign_up",
     "get_account",
@@ -140,6 +152,8 @@ __all__ = [
     "handles_claims",
     "held_certificates",
     "home_address",
+    "identity_name",
+    "identity_of",
     "invitation_info",
     "issue_reenrolment",
     "issue_staff_enrolment",
@@ -174,5 +188,6 @@ __all__ = [
     "sign_out",
     "sign_out_everywhere",
     "sign_up_options",
+    "start_identity",
     "update_staff",
 ]

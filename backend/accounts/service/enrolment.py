@@ -23,7 +23,13 @@ from backend.accounts.schemas import (
 )
 from backend.accounts.service.links import link_token, link_used, usable
 from backend.accounts.service.passkeys import insert_passkey, refuse_known_credential
-from backend.accounts.service.people import Client, account_disabled, get_account, registering
+from backend.accounts.service.people import (
+    Client,
+    account_disabled,
+    get_account,
+    identity_required,
+    registering,
+)
 from backend.accounts.service.recovery import new_recovery_codes, store_recovery_codes
 from backend.accounts.service.reenrolment import tell_devices
 from backend.accounts.tables import Account, EnrolmentLink
@@ -99,6 +105,8 @@ async def enrolment_info(runtime: AccountsRuntime, token: str) -> EnrolmentInfo:
 async def enrolment_options(runtime: AccountsRuntime, token: str, client: Client) -> bytes:
     await runtime.limiter.check_address("enrol", client.address)
     info = await enrolment_info(runtime, token)
+    if info.kind == "staff" and runtime.staff_identity_required:
+        raise identity_required()
     account = await registering(info.account_id)
     challenge = await ceremony.issue_challenge(
         runtime, "enrol", account_id=info.account_id, data={"link_id": info.link_id}
@@ -171,7 +179,7 @@ async def finish_enrolment(
         await sessions.end_all(info.account_id)
     if old_session:
         await sessions.end_by_token(old_session)
-    token = await sessions.start(runtime, info.account_id, client.device)
+    token = await sessions.start(runtime, info.account_id, client.device, method="enrolment")
     await audit.record(
         runtime,
         "enrolment_used",

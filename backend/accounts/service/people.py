@@ -47,6 +47,18 @@ def account_disabled() -> Forbidden:
     return error
 
 
+def identity_required() -> Forbidden:
+    """An official's passkey where the province requires the identity provider."""
+    error = Forbidden(
+        N_(
+            "Cán bộ đăng nhập bằng định danh điện tử (VNeID) theo quy định của tỉnh. "
+            "Hãy chọn “Đăng nhập bằng VNeID”."
+        )
+    )
+    error.code = "identity_required"
+    return error
+
+
 def new_user_handle() -> str:
     """The WebAuthn user handle of a new account: random, tied to nothing personal."""
     return bytes_to_base64url(secrets.token_bytes(32))

@@ -160,7 +160,7 @@ async def recover(
     await sessions.end_all(account_id, since=await protected_since(runtime, account_id))
     if old_session:
         await sessions.end_by_token(old_session)
-    token = await sessions.start(runtime, account_id, client.device)
+    token = await sessions.start(runtime, account_id, client.device, method="recovery")
     left = await RecoveryCode.count().where(
         (RecoveryCode.account == account_id) & RecoveryCode.used_at.is_null()
     )

@@ -12,7 +12,12 @@ from backend.accounts import audit, sessions
 from backend.accounts import webauthn as ceremony
 from backend.accounts.runtime import AccountsRuntime
 from backend.accounts.schemas import AccountRead, CredentialIn, Principal
-from backend.accounts.service.people import Client, account_disabled, get_account
+from backend.accounts.service.people import (
+    Client,
+    account_disabled,
+    get_account,
+    identity_required,
+)
 from backend.accounts.service.reenrolment import check_session_end, session_end_since
 from backend.accounts.tables import Passkey
 from backend.accounts.webauthn import PasskeyRejected
@@ -27,6 +32,7 @@ class _Credential(msgspec.Struct, frozen=True):
     sign_count: int
     account_id: int
     user_handle: str
+    kind: str
     disabled_at: dt.datetime | None
 
 
@@ -37,6 +43,7 @@ async def _credential(raw_id: bytes) -> _Credential:
         Passkey.sign_count,
         Passkey.account.id.as_alias("account_id"),
         Passkey.account.user_handle.as_alias("user_handle"),
+        Passkey.account.kind.as_alias("kind"),
         Passkey.account.disabled_at.as_alias("disabled_at"),
     ).where(Passkey.credential_id == bytes_to_base64url(raw_id))
     if not rows:
@@ -93,15 +100,18 @@ async def finish_sign_in(
             reason=error.code,
         )
         raise
-    if stored.disabled_at is not None:
+    refusal = account_disabled() if stored.disabled_at is not None else None
+    if stored.kind == "staff" and runtime.staff_identity_required:
+        refusal = refusal or identity_required()
+    if refusal is not None:
         await audit.record(
             runtime,
             "sign_in_failed",
             subject_id=account_id,
             address=client.address,
-            reason="account_disabled",
+            reason=refusal.code,
         )
-        raise account_disabled()
+        raise refusal
     async with write_transaction():
         await Passkey.update(
             {Passkey.sign_count: counter, Passkey.last_used_at: runtime.clock()}
