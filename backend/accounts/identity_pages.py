@@ -70,6 +70,7 @@ class IdentityPages(Controller):
                 code=code,
                 error=error,
                 principal=principal,
+                old_session=request.cookies.get(runtime.cookie_name),
             )
         except service.IdentityFailed as failure:
             page: Response[Any] = forms.render(

@@ -245,6 +245,8 @@ async def test_an_id_number_that_has_an_account_is_linked_only_from_that_account
         linked = await sign_in(owner, fresh, account)
     assert linked.status_code == 303
     assert linked.headers["location"] == "/tai-khoan/thiet-bi?xong=lien-ket"
+    # The session the passkey began gave way to the new one, not kept beside it.
+    assert len((await owner.client.get("/api/account/sessions")).json()) == 1
     page = await owner.client.get("/tai-khoan/thiet-bi")
     assert 'id="identity-linked"' in page.text
     assert await audit_events(owner_id, "identity_linked")

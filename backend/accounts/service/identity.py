@@ -155,9 +155,10 @@ async def finish_identity(
     code: str,
     error: str,
     principal: Principal | None,
+    old_session: str | None = None,
 ) -> IdentityDone:
-    """The provider's callback: a session for the identity's account, or IdentityFailed
-    (audited) saying why in the person's words."""
+    """The provider's callback: a new session for the identity's account (the browser's
+    previous one ends), or IdentityFailed (audited) saying why in the person's words."""
     await runtime.limiter.check_address("identity", client.address)
     account_id: int | None = principal.account_id if principal else None
     try:
@@ -170,7 +171,7 @@ async def finish_identity(
                 "cancelled" if error == "access_denied" else f"provider_{error[:40]}",
             )
         identity = await _identify(runtime, flow, code)
-        done = await _settle(runtime, flow, identity, account_id, client)
+        done = await _settle(runtime, flow, identity, account_id, client, old_session)
     except IdentityFailed as failure:
         await audit.record(
             runtime,
@@ -234,6 +235,7 @@ async def _settle(
     identity: VerifiedIdentity,
     account_id: int | None,
     client: Client,
+    old_session: str | None,
 ) -> IdentityDone:
     citizen_id = _valid(validation.citizen_id, identity.citizen_id)
     now = runtime.clock()
@@ -280,6 +282,8 @@ async def _settle(
             raise IdentityFailed(account_disabled(), "account_disabled")
     if flow.intent == "enrol":
         await sessions.end_all(account_id)
+    if old_session:
+        await sessions.end_by_token(old_session)
     token = await sessions.start(runtime, account_id, client.device, method="identity")
     event = {"signed_in": "sign_in", "linked": "identity_linked", "created": "sign_up"}[outcome]
     await audit.record(
