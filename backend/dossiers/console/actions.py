@@ -5,6 +5,7 @@ step that releases it. A refusal shows the page again with the form as it was se
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from litestar import Controller, Request, post
@@ -120,6 +121,24 @@ async def _result_refused(
     )
 
 
+async def _result_changed(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    dossier_id: int,
+    change: Awaitable[object],
+    done: str,
+) -> Template | Redirect:
+    """A change to the dossier's results (a file added, signed, removed): back to the
+    results' form saying so, or the page with the refusal beside it."""
+    try:
+        await change
+    except NotFound:
+        raise
+    except AppError as error:
+        return await _result_refused(request, principal, dossier_id, error)
+    return Redirect(f"{_page_url(dossier_id)}?xong={done}#form-attach_result", status_code=303)
+
+
 class ActionPages(Controller):
     path = CONSOLE_HOME
     include_in_schema = False
@@ -168,20 +187,17 @@ class ActionPages(Controller):
         dossier_id: FromPath[int],
     ) -> Template | Redirect:
         runtime = service.runtime_of(request)
-        form = await request.form()
-        upload = form.get("file")
-        try:
+        upload = (await request.form()).get("file")
+
+        async def add() -> None:
             if not isinstance(upload, UploadFile) or not upload.filename:
                 raise InvalidInput(
                     N_("Hãy chọn tệp văn bản kết quả (PDF hoặc ảnh chụp)."), field="file"
                 )
             checked = await read_upload(request, UploadForm(file=upload))
             await service.add_file(runtime, principal, dossier_id, checked, component_id=None)
-        except NotFound:
-            raise
-        except AppError as error:
-            return await _result_refused(request, principal, dossier_id, error)
-        return Redirect(f"{_page_url(dossier_id)}?xong=tai-len#form-attach_result", status_code=303)
+
+        return await _result_changed(request, principal, dossier_id, add(), "tai-len")
 
     @post("/ho-so/{dossier_id:int}/ket-qua/{file_id:int}/ky-so", name="console-result-sign")
     async def sign_result(
@@ -191,13 +207,8 @@ class ActionPages(Controller):
         dossier_id: FromPath[int],
         file_id: FromPath[int],
     ) -> Template | Redirect:
-        try:
-            await service.sign_result(service.runtime_of(request), principal, dossier_id, file_id)
-        except NotFound:
-            raise
-        except AppError as error:
-            return await _result_refused(request, principal, dossier_id, error)
-        return Redirect(f"{_page_url(dossier_id)}?xong=ky-so#form-attach_result", status_code=303)
+        signing = service.sign_result(service.runtime_of(request), principal, dossier_id, file_id)
+        return await _result_changed(request, principal, dossier_id, signing, "ky-so")
 
     @post("/ho-so/{dossier_id:int}/ket-qua/{file_id:int}/xoa", name="console-result-remove")
     async def remove_result(
@@ -207,10 +218,5 @@ class ActionPages(Controller):
         dossier_id: FromPath[int],
         file_id: FromPath[int],
     ) -> Template | Redirect:
-        try:
-            await service.remove_file(service.runtime_of(request), principal, dossier_id, file_id)
-        except NotFound:
-            raise
-        except AppError as error:
-            return await _result_refused(request, principal, dossier_id, error)
-        return Redirect(f"{_page_url(dossier_id)}?xong=xoa-tep#form-attach_result", status_code=303)
+        removal = service.remove_file(service.runtime_of(request), principal, dossier_id, file_id)
+        return await _result_changed(request, principal, dossier_id, removal, "xoa-tep")

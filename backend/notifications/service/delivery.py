@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import msgspec
 
+from backend import jobs
 from backend.db import active_engine, fetch, write_transaction
 from backend.i18n import Localized
 from backend.notifications.runtime import NotificationsRuntime
@@ -252,13 +252,9 @@ async def _renew(runtime: NotificationsRuntime, jobs: Sequence[Job], stop: async
 
 
 def backoff_ms(attempt: int, retry_after_s: int | None) -> int:
-    """Exponential with full jitter (1 s, 2 s, 4 s … up to an hour); a Retry-After given
-    by the push service is honoured as the least wait."""
-    ceiling = min(3_600_000, 1000 * 2 ** max(0, attempt - 1))
-    wait = random.randint(ceiling // 2, ceiling)  # noqa: S311 - jitter, not a secret
-    if retry_after_s is not None:
-        wait = max(wait, retry_after_s * 1000)
-    return wait
+    """1 s, 2 s, 4 s … up to an hour (the shared rule); a Retry-After given by the push
+    service is honoured as the least wait."""
+    return jobs.backoff_ms(attempt, first_ms=1000, least_ms=(retry_after_s or 0) * 1000)
 
 
 def _result(job: Job, outcome: Outcome) -> str:

@@ -14,7 +14,6 @@ dedupe by it."""
 from __future__ import annotations
 
 import datetime as dt
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +23,7 @@ from backend.accounts.schemas import Principal
 from backend.db import active_engine, fetch, write_transaction
 from backend.errors import NotFound
 from backend.i18n import N_
+from backend.jobs import backoff_ms
 from backend.webhooks.runtime import WebhooksRuntime
 from backend.webhooks.schemas import DeliveryRead, DeliveryStatus
 from backend.webhooks.service import signing
@@ -31,6 +31,8 @@ from backend.webhooks.service.subscriptions import live_keys, owned_row
 from backend.webhooks.tables import Delivery, Subscription
 
 LOG_LIMIT = 100
+# The first retry's wait; each later one doubles (backend.jobs.backoff_ms).
+FIRST_RETRY_MS = 10_000
 
 _CLAIM = (
     "UPDATE webhooks_delivery SET claimed_until_ms = {}, attempts = attempts + 1"
@@ -123,11 +125,6 @@ async def claim(runtime: WebhooksRuntime, limit: int = 100) -> list[Claim]:
     return claims
 
 
-def backoff_ms(attempt: int) -> int:
-    ceiling = min(3_600_000, 10_000 * 2 ** max(0, attempt - 1))
-    return random.randint(ceiling // 2, ceiling)  # noqa: S311 - jitter, not a secret
-
-
 def result_of(claim: Claim, outcome: Outcome, now_ms: int) -> str:
     if outcome.delivered:
         return "delivered"
@@ -155,7 +152,9 @@ async def record(runtime: WebhooksRuntime, attempts: list[tuple[Claim, Outcome]]
             elif result == "failed":
                 changes[Delivery.status] = "failed"
             else:
-                changes[Delivery.available_ms] = now_ms + backoff_ms(claim.attempt)
+                changes[Delivery.available_ms] = now_ms + backoff_ms(
+                    claim.attempt, first_ms=FIRST_RETRY_MS
+                )
             # Only while the lease is still ours: a lease that ran out was taken again.
             await Delivery.update(changes).where(  # type: ignore[arg-type]
                 (Delivery.id == claim.id)
