@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 logger = logging.getLogger("motcua.worker")
 
@@ -40,6 +40,34 @@ class Chore:
 
     async def __call__(self) -> int:
         return await self.run()
+
+
+Session = TypeVar("Session", bound=contextlib.AbstractAsyncContextManager[Any])
+
+
+class SessionJob(Generic[Session]):
+    """A queue job that sends through one session (an HTTP client, a connection pool)
+    opened when the runner starts and closed when it stops, not once a round."""
+
+    every_s = 0.0
+
+    def __init__(self, open_session: Callable[[], Session]) -> None:
+        self._open = open_session
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        assert self._session is not None, "enter the job first (the runner does)"
+        return self._session
+
+    async def __aenter__(self) -> SessionJob[Session]:
+        self._session = await self._open().__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.__aexit__(None, None, None)
+            self._session = None
 
 
 class Runner:

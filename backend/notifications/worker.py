@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from backend.jobs import SessionJob
 from backend.notifications import service
 from backend.notifications.push import PushSender
 from backend.notifications.runtime import NotificationsRuntime
@@ -15,30 +16,19 @@ from backend.notifications.service import channel_jobs
 logger = logging.getLogger("motcua.worker")
 
 
-class Notifier:
+class Notifier(SessionJob[PushSender]):
     """One round: fan out, then send what is due. Entered once per run: it keeps one
     HTTP session to the push services open."""
 
     name = "notifications.delivery"
-    every_s = 0.0
 
     def __init__(self, runtime: NotificationsRuntime, batch: int = 200) -> None:
+        super().__init__(lambda: PushSender(runtime))
         self.runtime = runtime
         self.batch = batch
-        self._sender: PushSender | None = None
-
-    async def __aenter__(self) -> Notifier:
-        self._sender = await PushSender(self.runtime).__aenter__()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._sender is not None:
-            await self._sender.__aexit__(None, None, None)
-            self._sender = None
 
     async def __call__(self) -> int:
-        assert self._sender is not None, "enter the job first (the runner does)"
-        sender = self._sender
+        sender = self.session
         fanned = await service.fan_out(self.runtime, self.batch)
         jobs = await service.claim_jobs(self.runtime, self.batch)
         async with service.leases_kept(self.runtime, jobs):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from backend.jobs import SessionJob
 from backend.webhooks import service
 from backend.webhooks.runtime import WebhooksRuntime
 from backend.webhooks.sender import Sender
@@ -14,27 +15,16 @@ from backend.webhooks.sender import Sender
 logger = logging.getLogger("motcua.worker")
 
 
-class WebhookDeliveries:
+class WebhookDeliveries(SessionJob[Sender]):
     name = "webhooks.delivery"
-    every_s = 0.0
 
     def __init__(self, runtime: WebhooksRuntime, batch: int = 100) -> None:
+        super().__init__(lambda: Sender(runtime))
         self.runtime = runtime
         self.batch = batch
-        self._sender: Sender | None = None
-
-    async def __aenter__(self) -> WebhookDeliveries:
-        self._sender = await Sender(self.runtime).__aenter__()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._sender is not None:
-            await self._sender.__aexit__(None, None, None)
-            self._sender = None
 
     async def __call__(self) -> int:
-        assert self._sender is not None, "enter the job first (the runner does)"
-        sender = self._sender
+        sender = self.session
         dispatched = await service.dispatch(self.runtime)
         claims = await service.claim(self.runtime, self.batch)
         outcomes = await asyncio.gather(*(sender.send(claim) for claim in claims))
