@@ -67,6 +67,10 @@ from backend.payments.pages import register as register_payments
 from backend.payments.runtime import PaymentsRuntime
 from backend.payments.sandbox import API_PATH as SANDBOX_API_PATH
 from backend.payments.sandbox import SANDBOX_HANDLERS
+from backend.portal.pages import PORTAL_PAGES
+from backend.portal.pages import register as register_portal
+from backend.portal.runtime import PortalRuntime
+from backend.portal.worker import PortalSyncJob, nightly_resend
 from backend.settings import Settings
 from backend.signing import service as signing_service
 from backend.signing.api import API_PATH as VERIFICATION_API_PATH
@@ -137,6 +141,7 @@ def background_jobs(
     settings: Settings,
     dossiers: DossiersRuntime | None = None,
     webhooks: WebhooksRuntime | None = None,
+    portal: PortalRuntime | None = None,
 ) -> list[Job]:
     """What the worker does, in the app (embedded) or in ``motcua worker`` processes:
     the outbox's notices and pushes each round, the chores every 30 s, the sweep of
@@ -146,9 +151,12 @@ def background_jobs(
         attachments = Attachments.in_folder(settings.data_dir)
         signing = signing_service.SigningRuntime.from_settings(settings, attachments.storage)
         dossiers = DossiersRuntime.from_settings(settings, attachments, signing)
+    portal = portal or PortalRuntime.from_settings(settings)
     return [
         Notifier(notifications),
         WebhookDeliveries(webhooks or WebhooksRuntime.from_settings(settings)),
+        PortalSyncJob(portal),
+        nightly_resend(portal),
         Chore("payments.reconcile", functools.partial(payments_service.reconcile, payments)),
         Chore(
             "dossiers.fee_reminders", functools.partial(dossiers_service.remind_unpaid, dossiers)
@@ -201,6 +209,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     payments.signing = signing
     feedback = FeedbackRuntime.from_settings(settings, attachments)
     webhooks = WebhooksRuntime.from_settings(settings)
+    portal = PortalRuntime.from_settings(settings)
     # Pages made of other domains' parts, and the officials' console: each domain
     # registers its own below.
     blocks = Blocks()
@@ -213,6 +222,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     register_catalogue(console)
     register_workdays(console)
     register_webhooks(console)
+    register_portal(blocks)
 
     @asynccontextmanager
     async def open_database(_: Litestar) -> AsyncIterator[None]:
@@ -257,6 +267,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *VERIFICATION_PAGES,
             *WEBHOOK_API,
             *WEBHOOK_PAGES,
+            *PORTAL_PAGES,
             create_static_files_router(
                 path="/icons",
                 directories=[PUBLIC_DIR / "icons"],
@@ -281,7 +292,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # Without the worker inside, the app still sweeps the files its own crash
             # may have left, as it starts (the worker processes do it daily).
             (
-                in_process(background_jobs(notifications, payments, settings, dossiers, webhooks))
+                in_process(
+                    background_jobs(notifications, payments, settings, dossiers, webhooks, portal)
+                )
                 if settings.worker_in_process
                 else at_start([file_sweep(settings)])
             ),
@@ -296,6 +309,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "feedback": feedback,
                 "signing": signing,
                 "webhooks": webhooks,
+                "portal": portal,
                 "blocks": blocks,
                 "console": console,
             }

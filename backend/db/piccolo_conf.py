@@ -23,6 +23,7 @@ APP_REGISTRY = AppRegistry(
         "backend.idempotency.piccolo_app",
         "backend.signing.piccolo_app",
         "backend.webhooks.piccolo_app",
+        "backend.portal.piccolo_app",
     ]
 )
 

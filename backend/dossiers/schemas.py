@@ -331,3 +331,31 @@ class ReuseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     file_id: int
     component_id: int
+
+
+class SyncRecord(msgspec.Struct, kw_only=True):
+    """A received dossier as it stands now, for the systems it is synced with (the
+    National Public Service Portal): its facts, its applicant as declared, and its last
+    history line (``last_event_id`` is its version: a later line is a later state)."""
+
+    id: int
+    code: str
+    procedure_code: str
+    procedure_name_vi: str
+    agency_code: str
+    receiving_agency: str
+    status: Status
+    channel: Channel
+    organisation_id: int | None
+    applicant_name: str
+    applicant_phone: str
+    applicant_id_number: str
+    submitted_at: dt.datetime | None
+    received_at: dt.datetime
+    due_date: dt.date | None
+    result_ready_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    last_event_id: int
+    last_action: Action
+    last_event_at: dt.datetime
+    last_actor_name: str

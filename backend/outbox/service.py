@@ -1,7 +1,7 @@
 """Writing to the outbox. Call ``enqueue`` inside the transaction of the change that
 causes the message: both commit, or neither.
 
-An event several consumers act on (the webhooks now; the national portal's sync next)
+An event several consumers act on (the webhooks, the national portal's sync)
 is written once per consumer (``FAN_OUT``): each claims and marks done its own copy, so
 a consumer that is down never holds up another nor loses its events. Only a consumer
 that exists is listed: a copy nobody claims would wait in the table for ever."""
@@ -17,7 +17,7 @@ from backend.outbox.tables import OutboxMessage
 # kind -> the consumers that get their own copy, as kind "<consumer>:<kind>" and key
 # "<event key>@<consumer>" (kinds not here are written once, as they are).
 FAN_OUT: dict[str, tuple[str, ...]] = {
-    "dossier.changed": ("webhooks",),
+    "dossier.changed": ("webhooks", "portal"),
     "payment.settled": ("webhooks",),
 }
 # Every consumer copy's kind: what ``messages_for`` leaves out (it lists notices).

@@ -26,6 +26,7 @@ from backend.settings.payments import (
     vietqr_settings,
     vnpay_settings,
 )
+from backend.settings.portal import PortalSettings, portal_settings
 from backend.settings.push import (
     DEV_VAPID_SUBJECT,
     PUSH_HOSTS,
@@ -43,6 +44,7 @@ __all__ = [
     "TEST_CA_MARK",
     "ChannelSettings",
     "IdentitySettings",
+    "PortalSettings",
     "Settings",
     "SettingsError",
     "SigningSettings",
@@ -135,6 +137,7 @@ class Settings:
     signing: SigningSettings = field(default_factory=lambda: SigningSettings())
     webhooks: WebhookSettings = field(default_factory=lambda: WebhookSettings())
     identity: IdentitySettings = field(default_factory=lambda: IdentitySettings())
+    portal: PortalSettings = field(default_factory=lambda: PortalSettings())
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -254,6 +257,7 @@ class Settings:
             signing=signing_settings(env, environment, data_dir),
             webhooks=webhook_settings(env, environment),
             identity=identity_settings(env, environment),
+            portal=portal_settings(env, environment),
         )
 
 

@@ -75,6 +75,7 @@ from backend.dossiers.service.submission import (
     submission_problems,
     submit,
 )
+from backend.dossiers.service.sync import sync_records, sync_versions
 from backend.dossiers.service.tracking import track, track_by_token, tracking_token, tracking_url
 
 __all__ = [
@@ -144,6 +145,8 @@ __all__ = [
     "signs_results",
     "submission_problems",
     "submit",
+    "sync_records",
+    "sync_versions",
     "track",
     "track_by_token",
     "tracking_token",
