@@ -58,6 +58,16 @@ def authorize_url(op: OpenIdProvider, client_id: str, **params: str) -> str:
     return f"{op.metadata['authorization_endpoint']}?{urlencode(query)}"
 
 
+def pkce_url(op: OpenIdProvider, **params: str) -> str:
+    """An authorization request of the secret client with state, nonce and a fresh S256
+    challenge (``params`` add or override)."""
+    _, challenge = pkce()
+    defaults = {"state": "s", "nonce": "n", "code_challenge": challenge}
+    return authorize_url(
+        op, op.client_id, **{**defaults, "code_challenge_method": "S256", **params}
+    )
+
+
 async def sign_in(
     op: OpenIdProvider, browser: httpx.AsyncClient, client_id: str, account: str = "an"
 ) -> tuple[str, str, str]:
@@ -229,16 +239,7 @@ async def test_pkce_is_required_even_of_a_confidential_client(
 async def test_unregistered_redirect_uri_is_not_followed(
     op: OpenIdProvider, browser: httpx.AsyncClient
 ) -> None:
-    _, challenge = pkce()
-    url = authorize_url(
-        op,
-        op.client_id,
-        redirect_uri="https://attacker.example/callback",
-        state="s",
-        nonce="n",
-        code_challenge=challenge,
-        code_challenge_method="S256",
-    )
+    url = pkce_url(op, redirect_uri="https://attacker.example/callback")
     with pytest.raises(ProviderError, match="redirect_uri"):
         await log_in(browser, url, "an")
 
@@ -246,15 +247,7 @@ async def test_unregistered_redirect_uri_is_not_followed(
 async def test_an_unknown_account_cannot_sign_in(
     op: OpenIdProvider, browser: httpx.AsyncClient
 ) -> None:
-    _, challenge = pkce()
-    url = authorize_url(
-        op,
-        op.client_id,
-        state="s",
-        nonce="n",
-        code_challenge=challenge,
-        code_challenge_method="S256",
-    )
+    url = pkce_url(op)
     with pytest.raises(ProviderError, match="unknown account"):
         await log_in(browser, url, "nobody")
 

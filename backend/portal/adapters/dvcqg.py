@@ -198,7 +198,7 @@ class _Failed(Exception):
 
 
 class _SessionEnded(Exception):
-    pass
+    """The portal no longer knows our session token: sign in again, then resend once."""
 
 
 _ANSWER = msgspec.json.Decoder(Answer)
