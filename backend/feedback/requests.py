@@ -16,9 +16,8 @@ from backend.attachments import MAX_FILE_BYTES, file_response
 from backend.feedback import service
 from backend.feedback.runtime import FeedbackRuntime, runtime_of
 from backend.feedback.schemas import CounterRatingIn, FeedbackIn, RatingRead
+from backend.web.device import keep_device, request_device
 
-DEVICE_COOKIE = "motcua_device"
-DEVICE_MAX_AGE = 365 * 24 * 3600
 # The rate-limit bucket of feedback (per client address, in Redis when there is one).
 # Counter ratings have none: a proven visit is never limited by an address that every
 # phone on a centre's Wi-Fi shares (the service limits wrong visit codes instead).
@@ -31,28 +30,12 @@ _YES = {"1", "true", "on", "yes", "co"}
 
 
 def device_of(request: Request[Any, Any, Any]) -> tuple[str, str | None]:
-    """The device id from its signed cookie, or a new one: (device, cookie value to
-    set, or None when the browser already holds a good one)."""
-    secret = runtime_of(request).secret_key
-    known = service.device_of(secret, request.cookies.get(DEVICE_COOKIE))
-    if known is not None:
-        return known, None
-    cookie = service.new_device(secret)
-    device = service.device_of(secret, cookie)
-    assert device is not None
-    return device, cookie
+    """The device id from its signed cookie, or a new one (``backend.web.device``)."""
+    return request_device(request, runtime_of(request).secret_key)
 
 
 def set_device_cookie(response: Response[Any], runtime: FeedbackRuntime, value: str) -> None:
-    response.set_cookie(
-        DEVICE_COOKIE,
-        value,
-        max_age=DEVICE_MAX_AGE,
-        path="/",
-        secure=runtime.public_url.startswith("https://"),
-        httponly=True,
-        samesite="lax",
-    )
+    keep_device(response, value, secure=runtime.public_url.startswith("https://"))
 
 
 async def check_rate(request: Request[Any, Any, Any], bucket: str) -> None:

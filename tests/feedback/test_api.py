@@ -21,6 +21,7 @@ from backend.feedback.runtime import FeedbackRuntime
 from backend.feedback.service import visits
 from backend.feedback.tables import Feedback, Rating
 from backend.settings import Settings
+from backend.web import device as devices
 from tests.accounts.conftest import fast_settings
 from tests.accounts.helpers import Browser, Clock
 from tests.dossiers.conftest import AGENCY, MONDAY, OTHER_AGENCY, PersonFactory, jpeg
@@ -66,7 +67,7 @@ def limited_clock(limited_app: Litestar) -> Any:
 
 
 def device_in(browser: Browser, feedback: FeedbackRuntime) -> str:
-    device = service.device_of(feedback.secret_key, browser.client.cookies.get("motcua_device"))
+    device = devices.device_of(feedback.secret_key, browser.client.cookies.get("motcua_device"))
     assert device
     return device
 

@@ -24,6 +24,7 @@ from backend.feedback.runtime import FeedbackRuntime
 from backend.feedback.service.labels import CATEGORIES, CRITERIA, SCALE
 from backend.feedback.tables import Feedback, Rating
 from backend.vietnam import VIETNAM
+from backend.web import device as devices
 from backend.web.blocks import Blocks
 from backend.web.console import Console
 from tests.accounts.helpers import Browser, Clock
@@ -242,7 +243,7 @@ async def test_the_counter_page_leads_to_its_survey_and_a_rating_is_stored(
     assert cookie.startswith("motcua_device=")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
     assert "Max-Age=31536000" in cookie and "Secure" not in cookie
-    device = service.device_of(feedback.secret_key, phone.client.cookies["motcua_device"])
+    device = devices.device_of(feedback.secret_key, phone.client.cookies["motcua_device"])
     assert device
     assert 'name="stated_code"' in form.text
     assert_no_inline_code(form.text)

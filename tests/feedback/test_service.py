@@ -17,6 +17,7 @@ from backend.feedback.runtime import FeedbackRuntime
 from backend.feedback.schemas import AnswerIn, CounterRatingIn, FeedbackIn, ForwardIn, RatingIn
 from backend.feedback.tables import Feedback, Rating
 from backend.outbox import service as outbox
+from backend.web import device as devices
 from tests.accounts.helpers import Clock
 from tests.dossiers.conftest import AGENCY, OTHER_AGENCY, PersonFactory, jpeg, submitted
 from tests.feedback.conftest import COUNTER_AGENCY, counter_token, returned, visit_code
@@ -88,7 +89,7 @@ async def test_one_device_rates_a_counter_once_a_day(
     feedback: FeedbackRuntime, limiter: RateLimiter, clock: Clock
 ) -> None:
     token = counter_token(feedback)
-    device = service.device_of(feedback.secret_key, service.new_device(feedback.secret_key))
+    device = devices.device_of(feedback.secret_key, devices.new_device(feedback.secret_key))
     assert device
 
     def rating(overall: int) -> CounterRatingIn:
@@ -134,13 +135,13 @@ async def test_forged_and_revoked_counter_tokens_store_nothing(
 
 
 def test_device_cookies_are_ours_only(feedback: FeedbackRuntime) -> None:
-    cookie = service.new_device(feedback.secret_key)
-    device = service.device_of(feedback.secret_key, cookie)
+    cookie = devices.new_device(feedback.secret_key)
+    device = devices.device_of(feedback.secret_key, cookie)
     assert device and cookie.startswith(device + ".")
-    assert service.device_of(feedback.secret_key, device + ".forged") is None
-    assert service.device_of("another secret key of 32 characters", cookie) is None
-    assert service.device_of(feedback.secret_key, None) is None
-    assert service.device_of(feedback.secret_key, "x" * 100) is None
+    assert devices.device_of(feedback.secret_key, device + ".forged") is None
+    assert devices.device_of("another secret key of 32 characters", cookie) is None
+    assert devices.device_of(feedback.secret_key, None) is None
+    assert devices.device_of(feedback.secret_key, "x" * 100) is None
 
 
 # ---------------------------------------------------------------------- feedback

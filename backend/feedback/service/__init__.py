@@ -68,7 +68,7 @@ from backend.feedback.service.review import (
     review_feedback,
     review_rating,
 )
-from backend.feedback.service.signing import device_of, new_device, tracking_token
+from backend.feedback.service.signing import tracking_token
 from backend.feedback.service.stored import held_photos
 from backend.feedback.service.visits import visit_code
 
@@ -91,7 +91,6 @@ __all__ = [
     "checked_photos",
     "counter_rated_today",
     "detail",
-    "device_of",
     "feedback_answered_counts",
     "feedback_changed_since",
     "feedback_received_counts",
@@ -105,7 +104,6 @@ __all__ = [
     "kept_token",
     "mine",
     "my_rating",
-    "new_device",
     "official_ratings",
     "overdue_feedback_counts",
     "photo",
