@@ -28,6 +28,13 @@ from backend.accounts.guards import (
 )
 from backend.accounts.pages import ACCOUNT_PAGES
 from backend.accounts.runtime import AccountsRuntime
+from backend.appointments import service as appointments_service
+from backend.appointments.api import APPOINTMENT_API
+from backend.appointments.pages import APPOINTMENT_PAGES
+from backend.appointments.pages import register as register_appointments
+from backend.appointments.runtime import AppointmentsRuntime
+from backend.assistant.api import ASSISTANT_API
+from backend.assistant.pages import ASSISTANT_PAGES
 from backend.attachments import Attachments, sweep
 from backend.catalogue.admin import CatalogueAdminApi
 from backend.catalogue.admin_pages import CatalogueAdminPages
@@ -80,6 +87,10 @@ from backend.stats import service as stats_service
 from backend.stats.api import STATS_API
 from backend.stats.pages import STATS_PAGES
 from backend.stats.pages import register as register_stats
+from backend.tickets.api import TICKET_API
+from backend.tickets.pages import TICKET_PAGES
+from backend.tickets.pages import register as register_tickets
+from backend.tickets.runtime import TicketsRuntime
 from backend.web.assets import PUBLIC_DIR, Assets
 from backend.web.blocks import Blocks
 from backend.web.bounds import bounded_integers
@@ -162,6 +173,7 @@ def background_jobs(
             "dossiers.fee_reminders", functools.partial(dossiers_service.remind_unpaid, dossiers)
         ),
         Chore("stats.refresh", lambda: stats_service.refresh(utc_now())),
+        Chore("appointments.reminders", lambda: appointments_service.chore(utc_now())),
         file_sweep(settings),
         Chore("idempotency.prune", lambda: prune_idempotency(epoch_ms(utc_now)), every_s=3600),
     ]
@@ -210,6 +222,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     feedback = FeedbackRuntime.from_settings(settings, attachments)
     webhooks = WebhooksRuntime.from_settings(settings)
     portal = PortalRuntime.from_settings(settings)
+    tickets = TicketsRuntime.from_settings(settings)
+    appointments = AppointmentsRuntime.from_settings(settings)
     # Pages made of other domains' parts, and the officials' console: each domain
     # registers its own below.
     blocks = Blocks()
@@ -223,6 +237,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     register_workdays(console)
     register_webhooks(console)
     register_portal(blocks)
+    register_tickets(blocks, console)
+    register_appointments(blocks, console)
 
     @asynccontextmanager
     async def open_database(_: Litestar) -> AsyncIterator[None]:
@@ -268,6 +284,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *WEBHOOK_API,
             *WEBHOOK_PAGES,
             *PORTAL_PAGES,
+            *TICKET_API,
+            *TICKET_PAGES,
+            *APPOINTMENT_API,
+            *APPOINTMENT_PAGES,
+            *ASSISTANT_API,
+            *ASSISTANT_PAGES,
             create_static_files_router(
                 path="/icons",
                 directories=[PUBLIC_DIR / "icons"],
@@ -310,6 +332,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "signing": signing,
                 "webhooks": webhooks,
                 "portal": portal,
+                "tickets": tickets,
+                "appointments": appointments,
                 "blocks": blocks,
                 "console": console,
             }

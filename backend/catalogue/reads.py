@@ -13,6 +13,7 @@ from backend.catalogue import search
 from backend.catalogue.schemas import (
     AgencyRead,
     CounterBrief,
+    CounterPlace,
     CounterRead,
     FieldOption,
     ProcedurePage,
@@ -339,6 +340,23 @@ async def counters_of(agency_code: str) -> list[CounterRead]:
         .order_by(Counter.number)
     )
     return [await get_counter(agency_code, row["number"]) for row in rows]
+
+
+async def counter_places() -> list[CounterPlace]:
+    """Every counter of the province with what it receives, in one read."""
+    rows = (
+        await Counter.select(
+            Counter.agency.code.as_alias("agency_code"),
+            Counter.number,
+            Counter.name_vi,
+            Counter.name_en,
+            Counter.procedure_codes,
+        )
+        .order_by(Counter.agency.code)
+        .order_by(Counter.number)
+        .output(load_json=True)
+    )
+    return msgspec.convert(rows, list[CounterPlace])
 
 
 # ---- Figures for the leaders' dashboard ---------------------------------------------

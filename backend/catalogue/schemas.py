@@ -252,6 +252,17 @@ class CounterRead(msgspec.Struct, kw_only=True):
     own_codes: list[str] = msgspec.field(default_factory=list)
 
 
+class CounterPlace(msgspec.Struct, frozen=True, kw_only=True):
+    """A counter and the national codes of the procedures it receives (all counters of
+    the province in one read: where each procedure is received)."""
+
+    agency_code: str
+    number: int
+    name_vi: str
+    name_en: str
+    procedure_codes: list[str]
+
+
 # The demo catalogue file (backend/catalogue/demo_catalogue.json): validated on load.
 
 

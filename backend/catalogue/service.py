@@ -62,6 +62,7 @@ from backend.catalogue.reads import (
     agency_for,
     carries_out,
     count_procedures,
+    counter_places,
     counters_of,
     find_unit,
     get_agency,
@@ -122,7 +123,7 @@ from backend.catalogue.transfer import (
     to_csv,
     to_json,
 )
-from backend.db import write_transaction
+from backend.db import fetch, write_transaction
 from backend.documents import qr_svg
 
 DEMO_CATALOGUE = Path(__file__).with_name("demo_catalogue.json")
@@ -243,6 +244,13 @@ async def write_agency_posters(
     return written
 
 
+async def catalogue_version() -> int:
+    """A number that changes whenever the catalogue does (procedures, agencies, units,
+    provisions, fee rules, synonyms: database triggers raise it): a cache's key."""
+    rows = await fetch("SELECT version FROM catalogue_version WHERE id = 1")
+    return int(rows[0]["version"])
+
+
 __all__ = [
     "APPLICANT_GROUPS",
     "DEMO_CATALOGUE",
@@ -291,9 +299,11 @@ __all__ = [
     "agency_procedure",
     "agency_procedures",
     "carries_out",
+    "catalogue_version",
     "check_procedure",
     "count_procedures",
     "counter_for_token",
+    "counter_places",
     "counter_token",
     "counters_of",
     "delete_procedure",

@@ -24,6 +24,8 @@ APP_REGISTRY = AppRegistry(
         "backend.signing.piccolo_app",
         "backend.webhooks.piccolo_app",
         "backend.portal.piccolo_app",
+        "backend.tickets.piccolo_app",
+        "backend.appointments.piccolo_app",
     ]
 )
 

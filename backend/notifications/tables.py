@@ -97,6 +97,8 @@ class ChannelJob(Table, tablename="notifications_channel_job"):
     code = Varchar(length=48, null=True, default=None)
     due_date = Varchar(length=10, null=True, default=None)
     agency_code = Varchar(length=32, default="")
+    # What the event adds to its code, as its notice's ``status`` (a visit's time).
+    note = Varchar(length=40, default="")
     lang = Varchar(length=2, default="vi")
     url = Varchar(length=300, default="")  # the path the message links to
     address = Varchar(length=254)  # a phone number or an e-mail address: never logged

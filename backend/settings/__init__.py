@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from backend.settings.assistant import AssistantSettings, assistant_settings
 from backend.settings.channels import ChannelSettings, channel_settings
 from backend.settings.identity import IdentitySettings, identity_settings
 from backend.settings.keys import secret_key
@@ -36,12 +37,14 @@ from backend.settings.push import (
     vapid_subject,
 )
 from backend.settings.signing import TEST_CA_FOLDER, TEST_CA_MARK, SigningSettings, signing_settings
+from backend.settings.tickets import TicketSettings, ticket_settings
 from backend.settings.webhooks import WebhookSettings, webhook_settings
 
 __all__ = [
     "SQLITE_FILE",
     "TEST_CA_FOLDER",
     "TEST_CA_MARK",
+    "AssistantSettings",
     "ChannelSettings",
     "IdentitySettings",
     "PortalSettings",
@@ -138,6 +141,8 @@ class Settings:
     webhooks: WebhookSettings = field(default_factory=lambda: WebhookSettings())
     identity: IdentitySettings = field(default_factory=lambda: IdentitySettings())
     portal: PortalSettings = field(default_factory=lambda: PortalSettings())
+    assistant: AssistantSettings = field(default_factory=lambda: AssistantSettings())
+    tickets: TicketSettings = field(default_factory=lambda: TicketSettings())
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -258,6 +263,8 @@ class Settings:
             webhooks=webhook_settings(env, environment),
             identity=identity_settings(env, environment),
             portal=portal_settings(env, environment),
+            assistant=assistant_settings(env),
+            tickets=ticket_settings(env),
         )
 
 

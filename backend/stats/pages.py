@@ -38,7 +38,7 @@ from backend.stats.views import (
     received_chart,
     subject_name,
 )
-from backend.web.blocks import Blocks
+from backend.web.blocks import Blocks, blocks_of
 from backend.web.console import Console, Section
 from backend.web.forms import FormErrors, render, status_of
 from backend.web.templates import language, page
@@ -47,6 +47,11 @@ LEADERS_PATH = "/lanh-dao/thong-ke"
 PUBLIC_PATH = "/thong-ke"
 PUBLIC_MAX_AGE = 300
 PRIVATE = "private, no-store"
+
+
+# Where other domains draw their figures on the leaders' dashboard: the block gets (the
+# subject, its first day, its last day).
+DASHBOARD_SLOT = "stats.leaders"
 
 
 def register(blocks: Blocks, console: Console) -> None:
@@ -160,6 +165,10 @@ class LeaderPages(Controller):
                 "total": Line.of_figures(figures),
                 "href": _linker(choice, province),
                 "csv_href": _csv_linker(choice, subject),
+                # Other domains' figures of the same agencies and days (the counters').
+                "blocks": await blocks_of(request).draw(
+                    DASHBOARD_SLOT, request, (subject, choice.start, choice.end)
+                ),
             }
         template = render(
             request,

@@ -93,8 +93,11 @@ class MotcuaServer:
                 return
         raise RuntimeError(f"{self.name} could not bind a port:\n{self.log_tail()}")
 
+    def next_port(self) -> int:
+        return free_port()
+
     def _start_once(self) -> bool:
-        self.port = free_port()
+        self.port = self.next_port()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command(),

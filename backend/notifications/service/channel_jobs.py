@@ -79,6 +79,7 @@ class Event:
     due_date: str | None
     agency_code: str
     contact: Contact | None
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,7 @@ class _Claimed(msgspec.Struct, frozen=True):
     code: str | None
     due_date: str | None
     agency_code: str
+    note: str
     lang: str
     url: str
     address: str
@@ -245,7 +247,15 @@ def _job(
     lang: str,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    row = _row(0, event.kind, event.dossier_id, event.code, event.due_date, event.agency_code)
+    row = _row(
+        0,
+        event.kind,
+        event.dossier_id,
+        event.code,
+        event.due_date,
+        event.agency_code,
+        note=event.note,
+    )
     return {
         "job_key": f"{event.event_key}:{recipient}:{channel}"[:200],
         "channel": channel,
@@ -255,6 +265,7 @@ def _job(
         "code": event.code,
         "due_date": event.due_date,
         "agency_code": event.agency_code,
+        "note": event.note,
         "lang": lang,
         "url": notice_url(row),
         "address": address,
@@ -310,6 +321,8 @@ def _row(
     due_date: str | None,
     agency_code: str,
     created_at: dt.datetime | None = None,
+    *,
+    note: str = "",
 ) -> NoticeRow:
     return NoticeRow(
         id=id_,
@@ -317,7 +330,7 @@ def _row(
         kind=kind,
         dossier_id=dossier_id,
         code=code,
-        status="",
+        status=note,
         due_date=due_date,
         agency_code=agency_code,
         created_at=created_at or dt.datetime.now(dt.UTC),
@@ -333,7 +346,7 @@ _CLAIM = (
     " WHERE id IN (SELECT id FROM notifications_channel_job WHERE status = 'pending'"
     " AND available_ms <= {} ORDER BY available_ms, id LIMIT {}%s)"
     " RETURNING id, channel, notice_id, kind, dossier_id, code, due_date, agency_code,"
-    " lang, url, address, attempts, claimed_until_ms, created_at"
+    " note, lang, url, address, attempts, claimed_until_ms, created_at"
 )
 _CLAIM_POSTGRES = _CLAIM % " FOR UPDATE SKIP LOCKED"
 _CLAIM_SQLITE = _CLAIM % ""
@@ -356,7 +369,9 @@ async def claim(runtime: NotificationsRuntime, limit: int = 100) -> list[Claim]:
         return []
     claimed = sorted(msgspec.convert(rows, list[_Claimed], strict=False), key=lambda c: c.id)
     rows_of = {
-        c.id: _row(c.id, c.kind, c.dossier_id, c.code, c.due_date, c.agency_code, c.created_at)
+        c.id: _row(
+            c.id, c.kind, c.dossier_id, c.code, c.due_date, c.agency_code, c.created_at, note=c.note
+        )
         for c in claimed
     }
     agencies = await agency_names(rows_of.values())
@@ -394,7 +409,14 @@ def _message(
     runtime: NotificationsRuntime, job: _Claimed, agencies: dict[str, Localized]
 ) -> Message:
     row = _row(
-        job.id, job.kind, job.dossier_id, job.code, job.due_date, job.agency_code, job.created_at
+        job.id,
+        job.kind,
+        job.dossier_id,
+        job.code,
+        job.due_date,
+        job.agency_code,
+        job.created_at,
+        note=job.note,
     )
     title, body = notice_text(row, job.lang, agencies)
     url = runtime.public_url.rstrip("/") + (job.url or notice_url(row))

@@ -77,6 +77,7 @@ def _event(message: _Message) -> channel_jobs.Event:
         due_date=payload.due_date,
         agency_code=payload.agency_code,
         contact=payload.contact,
+        note=payload.status or "",
     )
 
 

@@ -37,6 +37,11 @@ KINDS: dict[str, Text] = {
     "payment.partial": N_("Đã nhận một phần phí, lệ phí"),
     "payment.excess": N_("Có tiền nộp thừa sẽ được hoàn lại"),
     "feedback.answered": N_("Phản ánh đã được trả lời"),
+    # A visit booked (issue 19): the evening before; a queue ticket: near the front, called.
+    "appointment.reminder": N_("Nhắc lịch hẹn"),
+    "appointment.cancelled": N_("Lịch hẹn bị hủy vì cơ quan nghỉ"),
+    "ticket.near": N_("Sắp đến lượt bạn"),
+    "ticket.called": N_("Đến lượt bạn"),
 }
 # Told whatever the person muted, and not offered in the settings: someone else may be
 # taking the account over. The notice keeps the "this was not me" token as its code
@@ -56,8 +61,19 @@ SECURITY: dict[str, Text] = {
 TOLD = frozenset(KINDS) | frozenset(SECURITY)
 # What the person must act on goes out at once even on a phone saving its battery.
 URGENT = frozenset(
-    {"dossier.supplement_requested", "dossier.late", "dossier.refused", accounts.NOTICE_KIND}
+    {
+        "dossier.supplement_requested",
+        "dossier.late",
+        "dossier.refused",
+        accounts.NOTICE_KIND,
+        "ticket.near",
+        "ticket.called",
+    }
 )
+# The visit's reminder names the agency; its notice's status is the time, its code the
+# booking's. A ticket's code is its number, its status the ticket page's id.
+REMINDER = "appointment.reminder"
+CANCELLED = "appointment.cancelled"
 _NOTICE = N_("Thông báo")
 _ANOTHER_AGENCY = N_("một cơ quan khác")
 
@@ -120,6 +136,30 @@ def _transfer_body(notice: NoticeRow, agencies: Mapping[str, Localized]) -> Text
     )
 
 
+def _reminder_body(notice: NoticeRow, agencies: Mapping[str, Localized]) -> Text:
+    agency = agencies.get(notice.agency_code) if notice.agency_code else None
+    return N_(
+        "Bạn có lịch hẹn lúc %(time)s ngày %(date)s tại %(agency)s (mã %(code)s). Mang đủ "
+        "giấy tờ; đến nơi, quét mã QR ở cửa vào để lấy số ưu tiên.",
+        time=notice.status,
+        date=Moment(dt.date.fromisoformat(notice.due_date)) if notice.due_date else "",
+        agency=agency or _ANOTHER_AGENCY,
+        code=notice.code or "",
+    )
+
+
+def _cancelled_body(notice: NoticeRow, agencies: Mapping[str, Localized]) -> Text:
+    agency = agencies.get(notice.agency_code) if notice.agency_code else None
+    return N_(
+        "%(agency)s nghỉ ngày %(date)s nên lịch hẹn %(code)s lúc %(time)s đã bị hủy. Bấm "
+        "để chọn ngày khác.",
+        agency=agency or _ANOTHER_AGENCY,
+        date=Moment(dt.date.fromisoformat(notice.due_date)) if notice.due_date else "",
+        code=notice.code or "",
+        time=notice.status,
+    )
+
+
 def notice_body(kind: str, code: str, due: str | None) -> Translatable:
     date: Moment | str = Moment(dt.date.fromisoformat(due)) if due else ""
     match kind:
@@ -174,6 +214,10 @@ def notice_body(kind: str, code: str, due: str | None) -> Translatable:
             )
         case "feedback.answered":
             return N_("Phản ánh %(code)s của bạn đã được trả lời.", code=code)
+        case "ticket.near":
+            return N_("Sắp đến lượt số %(code)s. Hãy đến gần quầy để không bị lỡ lượt.", code=code)
+        case "ticket.called":
+            return N_("Mời số %(code)s đến quầy. Bấm để xem quầy nào.", code=code)
         case accounts.CLAIM_CONFIRMED:
             return N_(
                 "Cơ quan đã xác nhận bạn là người đại diện của tổ chức; bạn có quyền như chủ "
@@ -203,6 +247,10 @@ def notice_text(
         body: Translatable = _counter_body(notice, agencies or {})
     elif notice.kind == TRANSFERRED:
         body = _transfer_body(notice, agencies or {})
+    elif notice.kind == REMINDER:
+        body = _reminder_body(notice, agencies or {})
+    elif notice.kind == CANCELLED:
+        body = _cancelled_body(notice, agencies or {})
     else:
         body = notice_body(notice.kind, notice.code or "", notice.due_date)
     return notice_title(notice.kind).render(lang), body.render(lang)
@@ -219,6 +267,10 @@ def notice_url(notice: NoticeRow) -> str:
         return f"/to-chuc/yeu-cau/{notice.code}"
     if notice.kind == "feedback.answered" and notice.code:
         return f"/phan-anh/{notice.code}"
+    if notice.kind in {REMINDER, CANCELLED} and notice.code:
+        return f"/lich-hen/{notice.code}"
+    if notice.kind in {"ticket.near", "ticket.called"} and notice.status:
+        return f"/so-thu-tu/{notice.status}"
     if notice.kind == "dossier.returned" and notice.dossier_id:
         return f"/ho-so/{notice.dossier_id}/danh-gia"
     if notice.kind in {"payment.due", "payment.reminder"} and notice.dossier_id:

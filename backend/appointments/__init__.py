@@ -1,0 +1,2 @@
+"""Appointments at an agency's counters: opening hours, slots, bookings, reminders,
+arrivals (issue 19)."""

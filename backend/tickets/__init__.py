@@ -1,0 +1,1 @@
+"""Queue tickets taken from the phone at a centre's entrance (issue 19)."""
