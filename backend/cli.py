@@ -9,9 +9,11 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from backend.accounts.schemas import ROLES
+from backend.backup import commands as backup_commands
 from backend.settings import SQLITE_FILE, Settings, SettingsError, data_dir_of
 
 # Where the data is (issue 16). A data dir is begun only where one is asked for:
@@ -20,7 +22,9 @@ from backend.settings import SQLITE_FILE, Settings, SettingsError, data_dir_of
 # begin a new SQLite one in it; the others (check, create-staff, qr-posters,
 # catalogue-export, worker) need one with data and say so when there is none, instead
 # of leaving an empty ``./var`` behind and failing on missing tables.
-STARTS_DATA = frozenset({"serve", "migrate", "seed-demo", "catalogue-import", "units-import"})
+STARTS_DATA = frozenset(
+    {"serve", "migrate", "seed-demo", "catalogue-import", "units-import", "restore"}
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,7 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     work.add_argument(
         "--once", action="store_true", help="one pass until nothing is due, then exit"
     )
+    commands.add_parser(
+        "audit-verify",
+        help="check the audit log's hash chain; print its last hash, or the first broken link",
+    )
     commands.add_parser("vapid-keys", help="print a new VAPID key pair for Web Push")
+    backup_commands.add_commands(commands)
     test_ca = commands.add_parser(
         "signing-test-ca",
         help="make a local test CA and every agency's signing certificate (not for production)",
@@ -105,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "signing-test-ca":
             return _signing_test_ca(args, os.environ)
         where_data_is(args.command, os.environ)
+        if args.command == "restore":
+            return backup_commands.run_restore(args, os.environ, _files_root(os.environ))
         settings = Settings.from_env()
         handler: Callable[[Settings, argparse.Namespace], int] = {
             "serve": _serve,
@@ -117,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "units-import": _catalogue_import,
             "catalogue-export": _catalogue_export,
             "worker": _worker,
+            "backup": lambda settings, args: backup_commands.run_backup(
+                settings, args, _files_root(os.environ)
+            ),
+            "audit-verify": _audit_verify,
         }[args.command]
         return handler(settings, args)
     except SettingsError as error:
@@ -354,6 +369,28 @@ def _check(settings: Settings, _: argparse.Namespace) -> int:
     return _with_database(settings, work)
 
 
+def _audit_verify(settings: Settings, _: argparse.Namespace) -> int:
+    async def work(database: Any) -> int:
+        from backend.accounts import service
+
+        if not await _no_pending_migrations(database):
+            return 1
+        report = await service.verify_audit_chain()
+        broken = report.broken
+        if broken is None:
+            print(f"audit log: {report.checked} entries checked, ok")
+            print(f"last entry: seq {report.last_seq}, hash {report.last_hash}")
+            return 0
+        print(f"audit log: {report.checked} entries checked, then a broken link")
+        print(
+            f"broken at entry id {broken.id} (seq {broken.seq}, at {broken.at.isoformat()}):"
+            f" {broken.explanation}"
+        )
+        return 1
+
+    return _with_database(settings, work)
+
+
 def _qr_posters(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -480,6 +517,16 @@ def _catalogue_export(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return _with_database(settings, work)
+
+
+def _files_root(env: Mapping[str, str]) -> Path:
+    from backend.attachments import Attachments, LocalStorage
+
+    """The folder of the kept files, which backup and restore copy file by file."""
+    storage = Attachments.in_folder(data_dir_of(env)).storage
+    if not isinstance(storage, LocalStorage):
+        raise SettingsError("MOTCUA_STORAGE_URL", "backup and restore copy a local files folder")
+    return storage.root
 
 
 def _signing_test_ca(args: argparse.Namespace, env: Mapping[str, str]) -> int:

@@ -1,5 +1,6 @@
 """The security audit log: append-only, no secrets, no personal data beyond ids and
-the client address. A line also goes to the application log, with ids only."""
+the client address, each entry chained to the one before it by its hash (``chain``).
+A line also goes to the application log, with ids only."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Any
 
 import msgspec
 
+from backend.accounts import chain
 from backend.accounts.runtime import AccountsRuntime
 from backend.accounts.schemas import AuditRead
 from backend.accounts.tables import AuditEvent
-from backend.db import write_transaction
+from backend.db import fetch, write_transaction
 
 logger = logging.getLogger("motcua.audit")
 
@@ -71,6 +73,12 @@ EVENTS = frozenset(
     }
 )
 
+# Each entry carries the hash of the one before it (``backend.accounts.chain``).
+_INSERT = (
+    "INSERT INTO accounts_audit (at, event, actor_id, subject_id, client_address, details,"
+    " seq, prev_hash, hash) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})"
+)
+
 
 async def record(
     runtime: AccountsRuntime,
@@ -102,17 +110,23 @@ async def record_at(
 ) -> None:
     """``record`` with the time given: for other domains, which keep their own clock."""
     assert event in EVENTS, event
+    at = chain.utc(at)
+    text = chain.canonical_details(details)
     async with write_transaction():
-        await AuditEvent.insert(
-            AuditEvent(
-                at=at,
-                event=event,
-                actor_id=actor_id,
-                subject_id=subject_id,
-                client_address=address,
-                details=details,
-            )
+        # Inside another domain's transaction, the chain's lock is held until it commits.
+        seq, prev_hash = await chain.last_link()
+        seq += 1
+        digest = chain.entry_hash(
+            prev_hash,
+            seq=seq,
+            at=at,
+            event=event,
+            actor_id=actor_id,
+            subject_id=subject_id,
+            client_address=address,
+            details=text,
         )
+        await fetch(_INSERT, at, event, actor_id, subject_id, address, text, seq, prev_hash, digest)
     logger.info(
         event,
         extra={"fields": {"actor_id": actor_id, "subject_id": subject_id, **_safe(details)}},

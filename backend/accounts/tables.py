@@ -152,7 +152,8 @@ class Invitation(Table, tablename="accounts_invitation"):
 
 
 class AuditEvent(Table, tablename="accounts_audit"):
-    """Append-only (database triggers refuse UPDATE and DELETE). No secrets in details."""
+    """Append-only (database triggers refuse UPDATE and DELETE), each entry chained to
+    the one before by its hash. No secrets in details."""
 
     id: Serial
     at = Timestamptz()
@@ -161,6 +162,11 @@ class AuditEvent(Table, tablename="accounts_audit"):
     subject_id = Integer(null=True, default=None, index=True)
     client_address = Varchar(length=45, null=True, default=None)
     details = JSON(default={})
+    # The hash chain (backend.accounts.chain): 1, 2, 3... in the order entries
+    # committed (unique), the previous entry's hash, and this one's (hex SHA-256).
+    seq = Integer(default=0)
+    prev_hash = Varchar(length=64, default="")
+    hash = Varchar(length=64, default="")
 
 
 class OrganisationClaim(Table, tablename="accounts_claim"):

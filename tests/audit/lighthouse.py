@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import subprocess
@@ -30,12 +31,16 @@ from typing import Any
 
 from playwright.async_api import Browser, async_playwright
 
+from backend.settings import Settings
+from backend.tickets import service as tickets
+from backend.vietnam import VIETNAM
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, MOBILE_USER_AGENT
 from tests.e2e.test_accounts import NO_AUTOFILL, LocalhostServer, virtual_authenticator
 
 NODE_DIR = Path(os.environ.get("MOTCUA_AUDIT_NODE_DIR", "/tmp/motcua-audit"))
 PACKAGES = ["lighthouse", "axe-core"]
 PROCEDURE = "1.001193"  # birth registration: legal basis, a form template, fees
+WARD = "000.01.40.H56"  # its counters receive it: bookings and a queue
 DRAFT_PROCEDURE = "2.001680"  # legal aid: a draft a citizen can start online
 PUBLIC_PAGES = [
     "/",
@@ -52,6 +57,12 @@ PUBLIC_PAGES = [
     "/dang-nhap",
     "/dang-ky",
     "/offline.html",
+    # Coming to the centre (issue 19): the assistant, the queue's entrance (today's QR
+    # code), the hall's screen.
+    "/tro-ly",
+    "/tro-ly?q=con+toi+moi+sinh+thi+lam+giay+gi",
+    "/lay-so/{entrance}",
+    "/man-hinh/{display}",
 ]
 CITIZEN_PAGES = [
     "/ho-so",
@@ -60,6 +71,8 @@ CITIZEN_PAGES = [
     "/thong-bao",
     "/tai-khoan/thong-bao",
     "/tai-khoan/thiet-bi",
+    f"/dat-lich/{PROCEDURE}?co_quan={WARD}",
+    "/lich-hen",
 ]
 GOALS = {"performance": 0.98, "accessibility": 1.0, "cls": 0.02}
 
@@ -170,6 +183,18 @@ async def signed_in_citizen(browser: Browser, base_url: str) -> tuple[list[Any],
     return cookies, draft_id
 
 
+def queue_tokens(server: LocalhostServer) -> dict[str, str]:
+    """Today's entrance QR code of the ward and its hall screen's link, signed with the
+    server's own key."""
+    settings = Settings.from_env(server.environment())
+    secret, version = settings.secret_key, settings.tickets.key_version
+    today = dt.datetime.now(VIETNAM).date()
+    return {
+        "entrance": tickets.entrance_token(secret, version, WARD, today),
+        "display": tickets.display_token(secret, version, WARD),
+    }
+
+
 async def audit(out: Path, only: list[str]) -> list[Row]:
     node_packages()
     server = LocalhostServer(Path(tempfile.mkdtemp(prefix="motcua-audit-")))
@@ -182,10 +207,11 @@ async def audit(out: Path, only: list[str]) -> list[Row]:
             )
             cookies, draft = await signed_in_citizen(browser, server.url)
             session = "; ".join(f"{c['name']}={c['value']}" for c in cookies)
-            pages = [(p, False) for p in PUBLIC_PAGES]
-            pages += [(p.format(draft=draft), True) for p in CITIZEN_PAGES]
-            for path, signed_in in pages:
-                if only and path not in only:
+            tokens = queue_tokens(server)
+            pages = [(p, p.format(**tokens), False) for p in PUBLIC_PAGES]
+            pages += [(p, p.format(draft=draft), True) for p in CITIZEN_PAGES]
+            for template, path, signed_in in pages:
+                if only and path not in only and template not in only:
                     continue
                 url = f"{server.url}{path}"
                 name = "".join(c if c.isalnum() else "_" for c in path.strip("/")) or "home"

@@ -12,7 +12,8 @@ reads or changes an object of a person checks it is theirs and answers "not foun
 otherwise.
 """
 
-from backend.accounts import audit, validation
+from backend.accounts import audit, chain, validation
+from backend.accounts.chain import ChainBreak, ChainReport
 from backend.accounts.ratelimit import RateLimiter
 from backend.accounts.service.claims import (
     CLAIM_CONFIRMED,
@@ -114,6 +115,8 @@ normalise_phone = validation.phone
 # For the domains whose security events belong in the audit log (a dossier's claim):
 # ``record_audit(at, event, actor_id=, subject_id=, address=, **ids)``.
 record_audit = audit.record_at
+# ``motcua audit-verify``: the audit log's hash chain checked, entry by entry.
+verify_audit_chain = chain.verify
 
 __all__ = [
     "AFTER_RECOVERY",
@@ -124,6 +127,8 @@ __all__ = [
     "NOTICE_KIND",
     "ORGANISATION_CLAIMED",
     "SIGN_UP_ATTEMPTED",
+    "ChainBreak",
+    "ChainReport",
     "Client",
     "EnrolmentInfo",
     "IdentityFailed",
@@ -190,4 +195,5 @@ __all__ = [
     "sign_up_options",
     "start_identity",
     "update_staff",
+    "verify_audit_chain",
 ]
