@@ -53,7 +53,13 @@ class FakeTimeServer(LocalhostServer):
         self.fixed_port = 0
 
     def environment(self) -> dict[str, str]:
-        return {**super().environment(), "LD_PRELOAD": str(LIBFAKETIME), "FAKETIME": self.fake}
+        return {
+            **super().environment(),
+            "LD_PRELOAD": str(LIBFAKETIME),
+            "FAKETIME": self.fake,
+            # The reminders' chore and the notices' worker in the server, on PostgreSQL too.
+            "MOTCUA_WORKER_IN_PROCESS": "true",
+        }
 
     def next_port(self) -> int:
         return self.fixed_port or super().next_port()
