@@ -14,6 +14,8 @@ from typing import Any
 from litestar import Request, Response
 
 COOKIE = "motcua_device"
+# On https: Secure, Path=/, no Domain, so that no sibling subdomain can plant one.
+SECURE_COOKIE = "__Host-motcua_device"
 MAX_AGE = 365 * 24 * 3600
 
 
@@ -39,7 +41,7 @@ def device_of(secret_key: str, cookie: str | None) -> str | None:
 def request_device(request: Request[Any, Any, Any], secret_key: str) -> tuple[str, str | None]:
     """The request's device id, or a new one: (device, the cookie value to set, or None
     when the browser already holds a good one)."""
-    known = device_of(secret_key, request.cookies.get(COOKIE))
+    known = device_of(secret_key, request.cookies.get(SECURE_COOKIE) or request.cookies.get(COOKIE))
     if known is not None:
         return known, None
     cookie = new_device(secret_key)
@@ -50,5 +52,11 @@ def request_device(request: Request[Any, Any, Any], secret_key: str) -> tuple[st
 
 def keep_device(response: Response[Any], cookie: str, *, secure: bool) -> None:
     response.set_cookie(
-        COOKIE, cookie, max_age=MAX_AGE, path="/", secure=secure, httponly=True, samesite="lax"
+        SECURE_COOKIE if secure else COOKIE,
+        cookie,
+        max_age=MAX_AGE,
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="lax",
     )
