@@ -131,7 +131,7 @@ def file_sweep(settings: Settings) -> Chore:
     removed once past the grace period, daily. Every domain that keeps files through
     ``backend.attachments`` says which keys its rows hold: a kind left out here would
     have its files removed."""
-    storage = Attachments.in_folder(settings.data_dir).storage
+    storage = Attachments.from_settings(settings).storage
     holders = [
         dossiers_service.held_files,
         feedback_service.held_photos,
@@ -159,7 +159,7 @@ def background_jobs(
     files daily (and at the start of each). ``dossiers``: the app's runtime (a worker
     process makes its own)."""
     if dossiers is None:
-        attachments = Attachments.in_folder(settings.data_dir)
+        attachments = Attachments.from_settings(settings)
         signing = signing_service.SigningRuntime.from_settings(settings, attachments.storage)
         dossiers = DossiersRuntime.from_settings(settings, attachments, signing)
     portal = portal or PortalRuntime.from_settings(settings)
@@ -210,7 +210,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_level)
     database = Database(settings)
     assets = Assets()
-    attachments = Attachments.in_folder(settings.data_dir)
+    attachments = Attachments.from_settings(settings)
     accounts = AccountsRuntime.from_settings(
         settings, find_agency=get_agency, attachments=attachments
     )

@@ -82,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "audit-verify",
         help="check the audit log's hash chain; print its last hash, or the first broken link",
     )
+    commands.add_parser(
+        "storage-migrate",
+        help="copy the data dir's kept files into MOTCUA_STORAGE_URL's bucket (resumable)",
+    )
     commands.add_parser("vapid-keys", help="print a new VAPID key pair for Web Push")
     backup_commands.add_commands(commands)
     test_ca = commands.add_parser(
@@ -132,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 settings, args, _files_root(os.environ)
             ),
             "audit-verify": _audit_verify,
+            "storage-migrate": _storage_migrate,
         }[args.command]
         return handler(settings, args)
     except SettingsError as error:
@@ -389,6 +394,32 @@ def _audit_verify(settings: Settings, _: argparse.Namespace) -> int:
         return 1
 
     return _with_database(settings, work)
+
+
+def _storage_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    """Every file of the data dir's folder into the bucket, each read back and compared
+    by SHA-256; what the bucket already holds alike is skipped (issue 20)."""
+    from backend.attachments.migrate import migrate
+    from backend.attachments.s3 import S3Storage
+    from backend.errors import Unavailable
+
+    if not settings.storage.on_s3:
+        raise SettingsError("MOTCUA_STORAGE_URL", "storage-migrate copies into s3://bucket/prefix")
+    folder = settings.data_dir / "files"
+    try:
+        counts = asyncio.run(migrate(folder, S3Storage(settings.storage)))
+    except Unavailable as error:
+        print(f"motcua: the bucket does not answer ({error.__cause__}); run again", file=sys.stderr)
+        return 1
+    print(
+        f"storage-migrate: {counts.copied} copied ({counts.bytes_copied} bytes), "
+        f"{counts.already} already there, {counts.mismatched} mismatched, "
+        f"{counts.vanished} removed meanwhile"
+    )
+    if counts.mismatched:
+        print("motcua: some copies read back differently; run again", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _qr_posters(settings: Settings, args: argparse.Namespace) -> int:

@@ -121,7 +121,7 @@ class AccountsRuntime:
                 per_account=settings.auth_rate_per_account,
             ),
             reenrol_ttl=dt.timedelta(minutes=settings.reenrol_minutes),
-            attachments=attachments or Attachments.in_folder(settings.data_dir),
+            attachments=attachments or Attachments.from_settings(settings),
             link_key=hmac.new(
                 settings.secret_key.encode(), b"motcua accounts links v1", hashlib.sha256
             ).digest(),

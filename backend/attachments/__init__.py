@@ -14,6 +14,7 @@ from backend.attachments.checks import MAX_FILE_BYTES, CheckedFile, inspect_uplo
 from backend.attachments.serving import FILE_HEADERS, attachment, file_response
 from backend.attachments.storage import LocalStorage, Storage
 from backend.attachments.sweep import Holder, Swept, sweep
+from backend.settings import Settings
 
 __all__ = [
     "FILE_HEADERS",
@@ -40,6 +41,15 @@ class Attachments:
     @classmethod
     def in_folder(cls, data_dir: Path) -> Attachments:
         return cls(LocalStorage(data_dir / "files"))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Attachments:
+        """The bucket ``MOTCUA_STORAGE_URL`` names, else the data dir's folder."""
+        if settings.storage.on_s3:
+            from backend.attachments.s3 import S3Storage
+
+            return cls(S3Storage(settings.storage))
+        return cls.in_folder(settings.data_dir)
 
     async def check(self, data: bytes, filename: str) -> CheckedFile:
         """The safe form of an upload (in a thread), or ``InvalidInput`` (field "file")."""

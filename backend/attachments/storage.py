@@ -53,7 +53,7 @@ class Storage(Protocol):
         ...
 
 
-def _missing() -> NotFound:
+def missing() -> NotFound:
     return NotFound(N_("Không tìm thấy tệp này. Có thể tệp đã bị xóa."), field="file")
 
 
@@ -120,7 +120,7 @@ class LocalStorage(Storage):
         # A key that could not have come from put() names nothing we keep: refuse it
         # rather than let it become a path.
         if not isinstance(key, str) or _KEY.fullmatch(key) is None:
-            raise _missing()
+            raise missing()
         return self.root / key[:2] / key
 
     def _put(self, data: bytes) -> str:
@@ -154,7 +154,7 @@ class LocalStorage(Storage):
             # O_NOFOLLOW: a link planted in the store must not lead elsewhere.
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except (FileNotFoundError, NotADirectoryError):
-            raise _missing() from None
+            raise missing() from None
         with os.fdopen(fd, "rb") as handle:
             return handle.read()
 

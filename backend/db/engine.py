@@ -258,6 +258,8 @@ class _BoundedTransaction(PostgresTransaction):
         try:
             self.transaction = self.connection.transaction()
             await self.begin()  # type: ignore[no-untyped-call]
+            if self.engine.per_transaction_settings:
+                await self.connection.execute(self.engine.per_transaction_settings)
         except BaseException as error:
             await self.engine.release(self.connection, cut=True)
             if isinstance(error, _AWAY):
@@ -307,21 +309,32 @@ class BoundedPostgresEngine(PostgresEngine):
         connect_timeout_ms: int,
         acquire_timeout_ms: int,
         statement_timeout_ms: int,
+        pgbouncer: bool = False,
     ) -> None:
-        super().__init__(
-            config={
-                "dsn": dsn,
-                "timeout": connect_timeout_ms / 1000,
-                "command_timeout": statement_timeout_ms / 1000 + 1,
-                "server_settings": {
-                    "statement_timeout": str(statement_timeout_ms),
-                    # A transaction whose client vanished in a partition would keep its
-                    # row locks until TCP keepalive notices (two hours by default).
-                    "idle_in_transaction_session_timeout": str(
-                        max(10_000, 2 * statement_timeout_ms)
-                    ),
-                },
-            }
+        timeouts = {
+            "statement_timeout": str(statement_timeout_ms),
+            # A transaction whose client vanished in a partition would keep its
+            # row locks until TCP keepalive notices (two hours by default).
+            "idle_in_transaction_session_timeout": str(max(10_000, 2 * statement_timeout_ms)),
+        }
+        config: dict[str, Any] = {
+            "dsn": dsn,
+            "timeout": connect_timeout_ms / 1000,
+            "command_timeout": statement_timeout_ms / 1000 + 1,
+            **pooler_safe(pgbouncer),
+        }
+        if not pgbouncer:
+            config["server_settings"] = timeouts
+        super().__init__(config=config)
+        # Behind a transaction pooler a session setting would stay on the server
+        # connection of whichever client sent it (and PgBouncer refuses them at start-up):
+        # each transaction sets its own with SET LOCAL, in one more round trip. A
+        # statement outside a transaction has the server's own (set it on the role:
+        # infra/RUNBOOK.md) and asyncpg's ``command_timeout``, which cancels it.
+        self.per_transaction_settings = (
+            "; ".join(f"SET LOCAL {name} = {value}" for name, value in timeouts.items())
+            if pgbouncer
+            else ""
         )
         self.acquire_timeout = acquire_timeout_ms / 1000
 
@@ -366,6 +379,15 @@ class BoundedPostgresEngine(PostgresEngine):
         return _BoundedTransaction(engine=self, allow_nested=allow_nested)
 
 
+def pooler_safe(pgbouncer: bool) -> dict[str, Any]:
+    """asyncpg's connection options behind PgBouncer in transaction mode: no cache of
+    named prepared statements. A statement prepared on one server connection is gone
+    (or already there) when the next transaction runs on another, failing with
+    "prepared statement does not exist"; unnamed ones are parsed and run together.
+    Off by default: the cache saves a parse and a plan on every query."""
+    return {"statement_cache_size": 0} if pgbouncer else {}
+
+
 def build_engine(settings: Settings) -> Engine[Any]:
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -377,6 +399,7 @@ def build_engine(settings: Settings) -> Engine[Any]:
         connect_timeout_ms=settings.db_connect_timeout_ms,
         acquire_timeout_ms=settings.db_acquire_timeout_ms,
         statement_timeout_ms=settings.db_statement_timeout_ms,
+        pgbouncer=settings.db_pgbouncer,
     )
 
 
@@ -475,7 +498,11 @@ class Database:
             yield
             return
         engine = PostgresEngine(
-            config={"dsn": self.settings.database_url, "timeout": self.engine.config["timeout"]}
+            config={
+                "dsn": self.settings.database_url,
+                "timeout": self.engine.config["timeout"],
+                **pooler_safe(self.settings.db_pgbouncer),
+            }
         )
         _open_engines.append(engine)
         _bind_tables(engine)

@@ -37,6 +37,7 @@ from backend.settings.push import (
     vapid_subject,
 )
 from backend.settings.signing import TEST_CA_FOLDER, TEST_CA_MARK, SigningSettings, signing_settings
+from backend.settings.storage import StorageSettings, storage_settings
 from backend.settings.tickets import TicketSettings, ticket_settings
 from backend.settings.webhooks import WebhookSettings, webhook_settings
 
@@ -51,6 +52,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "SigningSettings",
+    "StorageSettings",
     "WebhookSettings",
     "data_dir_of",
 ]
@@ -77,6 +79,9 @@ class Settings:
     db_connect_timeout_ms: int = 3000
     db_acquire_timeout_ms: int = 3000
     db_statement_timeout_ms: int = 5000
+    # Behind PgBouncer in transaction mode (issue 20): no prepared-statement cache and
+    # no session settings; the timeouts are set per transaction instead.
+    db_pgbouncer: bool = False
     # Accounts (issue 3): sessions, rate limits, proxies, recovery-code hashing.
     session_citizen_days: int = 30
     session_staff_idle_minutes: int = 30
@@ -143,6 +148,8 @@ class Settings:
     portal: PortalSettings = field(default_factory=lambda: PortalSettings())
     assistant: AssistantSettings = field(default_factory=lambda: AssistantSettings())
     tickets: TicketSettings = field(default_factory=lambda: TicketSettings())
+    # Kept files (issue 20): the data dir's folder, or an S3-compatible bucket.
+    storage: StorageSettings = field(default_factory=lambda: StorageSettings())
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -199,6 +206,7 @@ class Settings:
             db_statement_timeout_ms=integer(
                 env, "MOTCUA_DB_STATEMENT_TIMEOUT_MS", 5000, low=100, high=3_600_000
             ),
+            db_pgbouncer=boolean(env, "MOTCUA_DB_PGBOUNCER", default=False),
             log_level=choice(
                 env, "MOTCUA_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
             ),
@@ -265,6 +273,7 @@ class Settings:
             portal=portal_settings(env, environment),
             assistant=assistant_settings(env),
             tickets=ticket_settings(env),
+            storage=storage_settings(env, environment),
         )
 
 
