@@ -12,10 +12,9 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from backend.accounts.guards import Principal, client_of, require_citizen
-from backend.accounts.guards import runtime_of as accounts_of
+from backend.accounts.guards import Principal, require_citizen
 from backend.appointments import service
-from backend.appointments.pages.citizen import BUCKET
+from backend.appointments.pages.citizen import limit_address
 from backend.appointments.runtime import runtime_of
 from backend.appointments.schemas import AvailabilityRead, BookingIn, BookingRead, ChangeIn
 from backend.errors import InvalidInput, NotFound
@@ -69,7 +68,7 @@ class AppointmentApi(Controller):
         data: JSONBody[BookingIn],
     ) -> Response[BookingRead]:
         runtime = runtime_of(request)
-        await accounts_of(request).limiter.check_address(BUCKET, client_of(request).address)
+        await limit_address(request)
         device, cookie = request_device(request, runtime.secret_key)
         booking = await service.book(principal.account_id, device, data, now=runtime.now())
         response = Response(booking, status_code=HTTP_201_CREATED)
@@ -89,7 +88,7 @@ class AppointmentApi(Controller):
         code: CodeParam,
         data: JSONBody[ChangeIn],
     ) -> BookingRead:
-        await accounts_of(request).limiter.check_address(BUCKET, client_of(request).address)
+        await limit_address(request)
         return await service.change(principal.account_id, code, data, now=runtime_of(request).now())
 
     @post("/{code:str}/cancel", operation_id="cancelAppointment", summary="Cancel; frees the place")
@@ -99,7 +98,7 @@ class AppointmentApi(Controller):
         principal: NamedDependency[Principal],
         code: CodeParam,
     ) -> BookingRead:
-        await accounts_of(request).limiter.check_address(BUCKET, client_of(request).address)
+        await limit_address(request)
         return await service.cancel(principal.account_id, code, now=runtime_of(request).now())
 
 

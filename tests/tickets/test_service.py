@@ -328,7 +328,7 @@ async def test_issue_joins_the_callers_transaction(clock: Clock) -> None:
     from backend.db import write_transaction
 
     class Undone(Exception):
-        pass
+        """The caller's own step after the ticket, failing."""
 
     taken: list[service.TicketRead] = []
 

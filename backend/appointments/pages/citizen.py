@@ -47,6 +47,12 @@ LABELS = {
 }
 
 
+async def limit_address(request: Request[Any, Any, Any]) -> None:
+    """One booking, change or cancellation from the client's address (the accounts'
+    per-address limit, shared by every app process through Redis when there is one)."""
+    await accounts_of(request).limiter.check_address(BUCKET, client_of(request).address)
+
+
 def day_of(value: str) -> dt.date | None:
     """A chosen day from the address (a bad one is no choice)."""
     try:
@@ -177,7 +183,7 @@ class BookingPages(Controller):
         values = _form(await request.form(), "agency_code", "day", "time")
         device, cookie = request_device(request, runtime.secret_key)
         try:
-            await accounts_of(request).limiter.check_address(BUCKET, client_of(request).address)
+            await limit_address(request)
             data = _struct({**values, "procedure_code": procedure_code}, BookingIn)
             booking = await service.book(principal.account_id, device, data, now=runtime.now())
         except AppError as error:
@@ -241,7 +247,7 @@ class BookingPages(Controller):
     ) -> Template | Redirect:
         runtime = runtime_of(request)
         try:
-            await accounts_of(request).limiter.check_address(BUCKET, client_of(request).address)
+            await limit_address(request)
             await service.cancel(principal.account_id, code, now=runtime.now())
         except AppError as error:
             return await _refused(request, principal, code, error)
@@ -257,7 +263,7 @@ class BookingPages(Controller):
         runtime = runtime_of(request)
         values = _form(await request.form(), "day", "time")
         try:
-            await accounts_of(request).limiter.check_address(BUCKET, client_of(request).address)
+            await limit_address(request)
             data = _struct(values, ChangeIn)
             await service.change(principal.account_id, code, data, now=runtime.now())
         except AppError as error:
