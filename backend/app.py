@@ -42,7 +42,7 @@ from backend.catalogue.agency_api import AGENCY_ADMIN_HANDLERS
 from backend.catalogue.agency_pages import register as register_catalogue
 from backend.catalogue.api import ProcedureApi
 from backend.catalogue.pages import CataloguePages, VendorFiles
-from backend.catalogue.service import get_agency
+from backend.catalogue.service import catalogue_version, get_agency
 from backend.catalogue.synonym_pages import SynonymAdminPages
 from backend.clock import epoch_ms, utc_now
 from backend.db import Database
@@ -78,6 +78,9 @@ from backend.portal.pages import PORTAL_PAGES
 from backend.portal.pages import register as register_portal
 from backend.portal.runtime import PortalRuntime
 from backend.portal.worker import PortalSyncJob, nightly_resend
+from backend.privacy.api import PRIVACY_API
+from backend.privacy.pages import PRIVACY_PAGES
+from backend.privacy.runtime import PrivacyRuntime
 from backend.settings import Settings
 from backend.signing import service as signing_service
 from backend.signing.api import API_PATH as VERIFICATION_API_PATH
@@ -100,6 +103,7 @@ from backend.web.csrf import CsrfMiddleware, CsrfSettings, origin_of
 from backend.web.errors import EXCEPTION_HANDLERS
 from backend.web.head import HeadAsGet
 from backend.web.middleware import EdgeMiddleware, configure_logging
+from backend.web.public_pages import PageCache, PublicPages
 from backend.web.templates import template_config
 from backend.webhooks.api import WEBHOOK_API
 from backend.webhooks.pages import WEBHOOK_PAGES
@@ -176,7 +180,18 @@ def background_jobs(
         Chore("appointments.reminders", lambda: appointments_service.chore(utc_now())),
         file_sweep(settings),
         Chore("idempotency.prune", lambda: prune_idempotency(epoch_ms(utc_now)), every_s=3600),
+        audit_anchor(settings),
     ]
+
+
+def audit_anchor(settings: Settings) -> Chore:
+    """The audit chain's head written outside the database (issue 20), hourly by
+    default: several workers each write theirs, which only adds anchors."""
+
+    async def run() -> int:
+        return 0 if await accounts_service.anchor_audit_chain(settings, utc_now()) is None else 1
+
+    return Chore("audit.anchor", run, every_s=settings.audit_anchor_every_s)
 
 
 async def who_asks(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -224,6 +239,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     portal = PortalRuntime.from_settings(settings)
     tickets = TicketsRuntime.from_settings(settings)
     appointments = AppointmentsRuntime.from_settings(settings)
+    privacy = PrivacyRuntime(
+        accounts, payments, attachments.storage, scratch=settings.data_dir / "archives"
+    )
     # Pages made of other domains' parts, and the officials' console: each domain
     # registers its own below.
     blocks = Blocks()
@@ -290,6 +308,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *APPOINTMENT_PAGES,
             *ASSISTANT_API,
             *ASSISTANT_PAGES,
+            *PRIVACY_API,
+            *PRIVACY_PAGES,
             create_static_files_router(
                 path="/icons",
                 directories=[PUBLIC_DIR / "icons"],
@@ -309,6 +329,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         lifespan=[
             open_database,
+            attachments.lifespan,
             accounts.lifespan,
             payments.lifespan,
             # Without the worker inside, the app still sweeps the files its own crash
@@ -334,6 +355,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "portal": portal,
                 "tickets": tickets,
                 "appointments": appointments,
+                "privacy": privacy,
                 "blocks": blocks,
                 "console": console,
             }
@@ -360,7 +382,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=512, gzip_compress_level=6
         ),
-        template_config=template_config(assets, settings.public_url),
+        template_config=template_config(
+            assets, settings.public_url, auto_reload=settings.environment == "development"
+        ),
         openapi_config=OpenAPIConfig(
             title="Một Cửa API",
             version=version("motcua"),
@@ -377,8 +401,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Our JSON logging (backend.web.middleware) is the only configuration.
         logging_config=None,
     )
+    handler = app.asgi_handler
+    if settings.page_cache_mb:
+        # Anonymous public pages from memory, once per catalogue version (issue 21).
+        handler = PublicPages(
+            handler,
+            cache=PageCache(settings.page_cache_mb * 1024 * 1024),
+            route_opt=lambda path: app.asgi_router.handle_routing(path=path, method="GET")[1].opt,
+            version=catalogue_version,
+            session_cookie=accounts.cookie_name,
+            csrf_cookies=("csrftoken", "__Host-csrftoken"),
+        )
     # HEAD inside the edge: the answer gets the same headers as GET's, the log says HEAD.
     app.asgi_handler = EdgeMiddleware(
-        HeadAsGet(app.asgi_handler), settings, session_cookie=accounts.cookie_name
+        HeadAsGet(handler), settings, session_cookie=accounts.cookie_name
     )
     return app

@@ -83,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="check the audit log's hash chain; print its last hash, or the first broken link",
     )
     commands.add_parser(
+        "audit-anchor",
+        help="write the audit chain's head outside the database (the bucket or anchors/)",
+    )
+    commands.add_parser(
         "storage-migrate",
         help="copy the data dir's kept files into MOTCUA_STORAGE_URL's bucket (resumable)",
     )
@@ -136,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 settings, args, _files_root(os.environ)
             ),
             "audit-verify": _audit_verify,
+            "audit-anchor": _audit_anchor,
             "storage-migrate": _storage_migrate,
         }[args.command]
         return handler(settings, args)
@@ -369,6 +374,18 @@ def _check(settings: Settings, _: argparse.Namespace) -> int:
             finally:
                 await client.aclose()
             print("redis: reachable")
+        if settings.storage.on_s3:
+            from backend.attachments.s3 import ProbeFailed, S3Storage
+
+            where = f"s3://{settings.storage.bucket}/{settings.storage.prefix}"
+            try:
+                await S3Storage(settings.storage).probe()
+            except ProbeFailed as error:
+                print(f"motcua: MOTCUA_STORAGE_URL {where}: {error}", file=sys.stderr)
+                return 3
+            print(f"storage: {where} writable (a probe object put, read back, deleted)")
+        else:
+            print(f"storage: local folder {settings.data_dir / 'files'}")
         return 1 if pending else 0
 
     return _with_database(settings, work)
@@ -385,13 +402,63 @@ def _audit_verify(settings: Settings, _: argparse.Namespace) -> int:
         if broken is None:
             print(f"audit log: {report.checked} entries checked, ok")
             print(f"last entry: seq {report.last_seq}, hash {report.last_hash}")
-            return 0
-        print(f"audit log: {report.checked} entries checked, then a broken link")
+        else:
+            print(f"audit log: {report.checked} entries checked, then a broken link")
+            print(
+                f"broken at entry id {broken.id} (seq {broken.seq}, at {broken.at.isoformat()}):"
+                f" {broken.explanation}"
+            )
+        anchors = await _audit_anchors(service, settings)
+        return 0 if broken is None and anchors else 1
+
+    return _with_database(settings, work)
+
+
+async def _audit_anchors(service: Any, settings: Settings) -> bool:
+    """The chain's anchors outside the database, each still in the chain."""
+    from backend.errors import Unavailable
+
+    try:
+        report = await service.verify_audit_anchors(settings)
+    except Unavailable as error:
+        print(f"motcua: the anchors' bucket does not answer ({error.__cause__})", file=sys.stderr)
+        return False
+    if not report.checked and not report.forged_count:
+        print(f"anchors: none yet in {report.where} (motcua audit-anchor writes one)")
+        return True
+    state = "ok" if report.ok else "PROBLEMS"
+    print(f"anchors: {report.checked} checked in {report.where}, {state}")
+    for forged in report.forged:
+        print(f"forged or damaged anchor at {forged.where}: {forged.explanation}")
+    if report.forged_count > len(report.forged):
+        print(f"... {report.forged_count} forged or damaged anchors in all")
+    if report.mismatch is not None:
         print(
-            f"broken at entry id {broken.id} (seq {broken.seq}, at {broken.at.isoformat()}):"
-            f" {broken.explanation}"
+            f"first anchor that no longer matches: {report.mismatch.where}:"
+            f" {report.mismatch.explanation}"
         )
-        return 1
+    return bool(report.ok)
+
+
+def _audit_anchor(settings: Settings, _: argparse.Namespace) -> int:
+    async def work(database: Any) -> int:
+        from backend.accounts import service
+        from backend.clock import utc_now
+        from backend.errors import Unavailable
+
+        if not await _no_pending_migrations(database):
+            return 1
+        try:
+            anchor = await service.anchor_audit_chain(settings, utc_now())
+        except Unavailable as error:
+            print(f"motcua: the bucket does not answer ({error.__cause__})", file=sys.stderr)
+            return 1
+        if anchor is None:
+            print("audit log: empty, nothing to anchor")
+            return 0
+        print(f"audit anchor: entry id {anchor.id}, seq {anchor.seq}, hash {anchor.hash}")
+        print(f"at {anchor.at}, written to {service.anchors_where(settings)}")
+        return 0
 
     return _with_database(settings, work)
 

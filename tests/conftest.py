@@ -30,6 +30,11 @@ async def make_settings(data_dir: Path, suffix: str, **extra: str) -> Settings:
         # Tests run the notifications worker themselves, against a fake push service.
         "MOTCUA_WORKER_IN_PROCESS": "false",
         "MOTCUA_PUSH_ALLOW_HTTP_LOOPBACK": "true",
+        # Uploads are checked in threads of the test's own process: a pool of spawned
+        # workers per app would cost every test a second of imports. The pool itself is
+        # tested in tests/attachments/test_workers.py, and every `motcua serve` of the
+        # browser and cluster tests runs one.
+        "MOTCUA_IMAGE_WORKERS": "0",
         **extra,
     }
     if POSTGRES_URL:

@@ -70,6 +70,10 @@ EVENTS = frozenset(
         # with method "identity").
         "identity_failed",
         "identity_linked",
+        # A person's data rights (issue 20): their archive downloaded, their account
+        # deleted (counts only: the entry outlives the person's details).
+        "data_exported",
+        "account_deleted",
     }
 )
 

@@ -4,8 +4,8 @@ Everything uploaded is hostile until proven otherwise. The type comes from the b
 never from the name or the browser's Content-Type. Images are decoded and re-encoded
 (``images``); PDFs are parsed and kept as sent when clean (``pdfs``).
 
-``inspect_upload`` and ``pdf_page_png`` are synchronous and CPU-bound: run them in a
-worker thread (``Attachments`` does).
+``inspect_upload`` and ``pdf_page_png`` are synchronous and CPU-bound: ``Attachments``
+runs the first in a worker process (``workers``), the second in a thread.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ from typing import Final
 from urllib.parse import quote
 
 from litestar import Response
+from litestar.response import Stream
+
+from backend.attachments.storage import Opened
 
 # Files are never rendered by the browser as a page of ours: downloaded, sniffing off,
 # and sandboxed should anything still open them.
@@ -24,9 +27,23 @@ def attachment(name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
-def file_response(data: bytes, media_type: str, name: str | None) -> Response[bytes]:
-    """A kept file (``name`` None: shown inline, such as a preview image)."""
+def _headers(name: str | None) -> dict[str, str]:
     headers = dict(FILE_HEADERS)
     if name is not None:
         headers["Content-Disposition"] = attachment(name)
-    return Response(data, media_type=media_type, headers=headers)
+    return headers
+
+
+def file_response(data: bytes, media_type: str, name: str | None) -> Response[bytes]:
+    """A kept file (``name`` None: shown inline, such as a preview image)."""
+    return Response(data, media_type=media_type, headers=_headers(name))
+
+
+def file_stream(opened: Opened, media_type: str, name: str) -> Stream:
+    """A kept file as a download, streamed from the store a chunk at a time, with the
+    same headers as ``file_response``. Content-Length is the stored size: a store that
+    fails mid-way cuts the connection short of it, which the browser reports as a
+    failed download rather than keeping a truncated file as whole."""
+    headers = _headers(name)
+    headers["Content-Length"] = str(opened.size)
+    return Stream(opened.chunks, media_type=media_type, headers=headers)

@@ -19,14 +19,26 @@ import secrets
 import stat
 import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Protocol
+from typing import BinaryIO, Final, Protocol
 
 from backend.errors import NotFound
 from backend.i18n import N_
 
 _KEY: Final = re.compile(r"[0-9a-f]{32}")
 _TEMPORARY: Final = re.compile(r"\.upload-.+\.tmp")
+# What a download reads at a time: a file is served chunk by chunk, never whole.
+CHUNK_BYTES: Final = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A kept file opened for reading: its size (for Content-Length) and its bytes, a
+    chunk at a time. Iterate ``chunks`` once, to the end or not."""
+
+    size: int
+    chunks: AsyncIterator[bytes]
 
 
 class Storage(Protocol):
@@ -36,6 +48,10 @@ class Storage(Protocol):
 
     async def get(self, key: str) -> bytes:
         """The bytes kept under ``key``; ``NotFound`` if there are none."""
+        ...
+
+    async def open(self, key: str) -> Opened:
+        """The bytes kept under ``key`` as a stream (a download); ``NotFound`` if none."""
         ...
 
     async def delete(self, key: str) -> None:
@@ -60,14 +76,27 @@ def missing() -> NotFound:
 class LocalStorage(Storage):
     """Files at ``root/<key[:2]>/<key>``, readable by the service's user only."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, chunk_bytes: int = CHUNK_BYTES) -> None:
         self.root = root
+        self.chunk_bytes = chunk_bytes
 
     async def put(self, data: bytes) -> str:
         return await asyncio.to_thread(self._put, data)
 
     async def get(self, key: str) -> bytes:
         return await asyncio.to_thread(self._get, self._path(key))
+
+    async def open(self, key: str) -> Opened:
+        handle = await asyncio.to_thread(self._open, self._path(key))
+        size = os.fstat(handle.fileno()).st_size
+        return Opened(size, self._chunks(handle))
+
+    async def _chunks(self, handle: BinaryIO) -> AsyncIterator[bytes]:
+        try:
+            while chunk := await asyncio.to_thread(handle.read, self.chunk_bytes):
+                yield chunk
+        finally:
+            handle.close()
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._delete, self._path(key))
@@ -148,15 +177,19 @@ class LocalStorage(Storage):
         _fsync_folder(folder)
         return key
 
+    @classmethod
+    def _get(cls, path: Path) -> bytes:
+        with cls._open(path) as handle:
+            return handle.read()
+
     @staticmethod
-    def _get(path: Path) -> bytes:
+    def _open(path: Path) -> BinaryIO:
         try:
             # O_NOFOLLOW: a link planted in the store must not lead elsewhere.
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except (FileNotFoundError, NotADirectoryError):
             raise missing() from None
-        with os.fdopen(fd, "rb") as handle:
-            return handle.read()
+        return os.fdopen(fd, "rb")
 
     @staticmethod
     def _delete(path: Path) -> None:

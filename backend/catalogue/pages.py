@@ -22,6 +22,7 @@ from backend.i18n.formats import locale_of
 from backend.settings import Settings
 from backend.web.assets import PUBLIC_DIR
 from backend.web.middleware import content_security_policy
+from backend.web.public_pages import PUBLIC_PAGE
 from backend.web.templates import page
 
 VENDOR_DIR = PUBLIC_DIR / "vendor"
@@ -98,7 +99,11 @@ def unconfirmed_sentence(fields: list[str]) -> Translatable | None:
 class CataloguePages(Controller):
     include_in_schema = False
 
-    @get("/thu-tuc", name="procedure-search")
+    @get(
+        "/thu-tuc",
+        name="procedure-search",
+        opt={PUBLIC_PAGE: ("q", "field", "agency", "level", "online", "page")},
+    )
     async def search(
         self,
         request: Request[Any, Any, Any],
@@ -130,7 +135,7 @@ class CataloguePages(Controller):
             agencies=await service.list_agencies(),
         )
 
-    @get("/p/{code:str}", name="procedure")
+    @get("/p/{code:str}", name="procedure", opt={PUBLIC_PAGE: ("co-quan", "xa")})
     async def procedure(
         self,
         request: Request[Any, Any, Any],

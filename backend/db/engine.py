@@ -60,27 +60,72 @@ def _busy(error: BaseException) -> bool:
 
 
 class _SQLiteTransaction(SQLiteTransaction):
-    async def begin(self) -> None:
+    """A write transaction (IMMEDIATE or EXCLUSIVE) runs on the engine's one writer
+    connection, with its write lock held from BEGIN to the end; a DEFERRED one (a
+    migration) on a connection of its own, as Piccolo does."""
+
+    engine: EmbeddedSQLiteEngine
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self._on_writer = self.transaction_type is not TransactionType.deferred
+        if self._on_writer:
+            self.connection = await self.engine.begin_on_writer(self.transaction_type)
+        else:
+            self.connection = await self.engine.get_connection()
+            try:
+                await self.begin()  # type: ignore[no-untyped-call]
+            except BaseException as error:
+                # Piccolo would leave the connection (and its thread) open.
+                await self.connection.close()
+                if _busy(error):
+                    raise DatabaseUnavailable("the SQLite write lock is held elsewhere") from error
+                raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def commit(self) -> None:
         try:
-            await super().begin()  # type: ignore[no-untyped-call]
-        except BaseException as error:
-            # Piccolo would leave the connection (and its thread) open.
-            await self.connection.close()
+            await super().commit()  # type: ignore[no-untyped-call]
+        except sqlite3.OperationalError as error:
             if _busy(error):
-                raise DatabaseUnavailable("the SQLite write lock is held elsewhere") from error
+                raise DatabaseUnavailable("SQLite did not commit in time") from error
             raise
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception is None:
+                if not self._committed and not self._rolled_back:
+                    await self.commit()
+            elif not self._on_writer and not self._rolled_back:
+                await self.rollback()  # type: ignore[no-untyped-call]
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            if self._on_writer:
+                # Rolls back whatever is left open (a failure, a cancellation).
+                await self.engine.release_writer(self.connection, ended=self._committed)
+            else:
+                await self.connection.close()
+        return exception is None
 
 
 class EmbeddedSQLiteEngine(SQLiteEngine):
     """SQLite for the embedded default.
 
-    Piccolo opens a new connection (and thread) for every query outside a
+    Piccolo opens a new connection (and thread) for every query and every
     transaction and sets no durability pragmas. Here every connection gets
     ``synchronous=FULL`` (an acknowledged write survives a power cut), a busy
-    timeout and foreign keys, and autocommit queries share a pool of
-    ``pool_size`` connections: under a burst they wait a fraction of a
-    millisecond for one rather than each open a connection (a thread, a file,
-    three pragmas) and close it again.
+    timeout and foreign keys. Write transactions all run on one connection kept
+    open for the engine's life, one after another behind ``write_lock`` (SQLite
+    lets one writer in at a time anyway: queueing in the process is fairer and
+    cheaper than each writer polling the file lock, and a transaction no longer
+    pays a thread, three pragmas and a parse of the schema). Autocommit queries
+    (the reads) share a pool of ``pool_size`` connections beside it, which WAL
+    lets read while the writer writes. Other processes (a worker, a CLI command, a
+    backup) still take the file's lock, and the busy timeout bounds the wait for it.
     """
 
     def __init__(self, path: str, busy_timeout_ms: int, pool_size: int = 4) -> None:
@@ -89,11 +134,14 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
         self.pool_size = pool_size
         self._idle: list[aiosqlite.Connection] = []
         self._slots = asyncio.Semaphore(pool_size)
-        # Only an open engine keeps idle connections: a query that comes after
-        # close (a late task at shutdown) must not leave a connection thread behind.
+        # Only an open engine keeps connections: a query that comes after close
+        # (a late task at shutdown) must not leave a connection thread behind.
         self._pooling = False
-        # Writers queue here instead of spinning on SQLite's busy handler.
+        # Writers queue here, in order, instead of spinning on SQLite's busy handler.
         self.write_lock = asyncio.Lock()
+        # The connection of every write transaction, opened when first needed
+        # (again after it broke), only ever used with ``write_lock`` held.
+        self._writer: aiosqlite.Connection | None = None
         # The connection of ``write_unless_busy``: it never waits for the lock.
         self._impatient: aiosqlite.Connection | None = None
 
@@ -155,8 +203,7 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
             engine=self, transaction_type=transaction_type, allow_nested=allow_nested
         )
 
-    @contextlib.asynccontextmanager
-    async def writing(self) -> AsyncIterator[None]:
+    async def _wait_for_write_lock(self) -> None:
         """The in-process write lock, waited for no longer than the busy timeout: behind
         a writer stuck on another process's lock (a backup), the queue answers 503 in
         seconds instead of each writer waiting out the timeout in turn."""
@@ -165,10 +212,81 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
                 await self.write_lock.acquire()
         except TimeoutError:
             raise DatabaseUnavailable("the queue of writers did not move") from None
+
+    async def begin_on_writer(self, transaction_type: TransactionType) -> aiosqlite.Connection:
+        """The writer connection inside a new transaction, the write lock held until
+        ``release_writer``. A connection that broke (closed, an I/O error) is replaced
+        once: nothing has been done in the transaction yet."""
+        await self._wait_for_write_lock()
         try:
-            yield
+            for attempt in range(2):
+                if self._writer is None:
+                    self._writer = await self.get_connection()
+                try:
+                    await self._writer.execute_fetchall(f"BEGIN {transaction_type.value}")
+                    return self._writer
+                except Exception as error:
+                    if _busy(error):
+                        raise DatabaseUnavailable(
+                            "the SQLite write lock is held elsewhere"
+                        ) from error
+                    if attempt:
+                        raise
+                    await self._drop_writer()
+            raise AssertionError("unreachable")
+        except BaseException:
+            # Even a cancelled BEGIN may still run on the connection's thread.
+            await self.release_writer(self._writer)
+            raise
+
+    async def release_writer(
+        self, connection: aiosqlite.Connection | None, *, ended: bool = False
+    ) -> None:
+        """End whatever transaction is left open on the writer (none if ``ended``: it
+        committed) and let the next one in.
+        aiosqlite runs a connection's calls in order on its thread, so the rollback
+        comes after a statement still running there for a cancelled task, and before
+        anything the next writer sends: the lock may be let go at once even if this
+        task is cancelled again while it waits."""
+        try:
+            if connection is not None:
+                try:
+                    if not ended:
+                        # sqlite3's rollback() does nothing outside a transaction.
+                        await connection.rollback()
+                except Exception:
+                    await self._drop_writer()
+                if not self._pooling:
+                    await self._drop_writer()
         finally:
             self.write_lock.release()
+
+    async def _drop_writer(self) -> None:
+        connection, self._writer = self._writer, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def _run_in_existing_connection(
+        self,
+        connection: aiosqlite.Connection,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> list[dict[str, Any]]:
+        """A statement inside a transaction, in one hop to the connection's thread.
+        Piccolo's sends ``PRAGMA foreign_keys`` first each time (a no-op in a
+        transaction; every connection here has it on) and opens, fetches and closes
+        a cursor: four hops, with the write lock held."""
+        if query_type == "insert" and self.get_version_sync() < 3.35:
+            rows = await super()._run_in_existing_connection(
+                connection, query, args, query_type, table
+            )
+            return cast(list[dict[str, Any]], rows)
+        return cast(
+            list[dict[str, Any]], list(await connection.execute_fetchall(query, args or []))
+        )
 
     async def write_unless_busy(self, querystring: QueryString) -> bool:
         """Run one autocommit write only if the lock is free at once; False if not."""
@@ -213,7 +331,15 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()
-        await self._drop_impatient()
+        # After the transaction under way, if it ends within the busy timeout (the
+        # transaction's own release closes the writer then, as the pool is off).
+        with contextlib.suppress(DatabaseUnavailable):
+            await self._wait_for_write_lock()
+            try:
+                await self._drop_writer()
+                await self._drop_impatient()
+            finally:
+                self.write_lock.release()
 
 
 # Errors that mean the PostgreSQL server is away or overwhelmed, not that the query
@@ -434,7 +560,8 @@ async def write_transaction() -> AsyncIterator[None]:
         yield
         return
     if isinstance(engine, EmbeddedSQLiteEngine):
-        async with engine.writing(), engine.transaction(TransactionType.immediate):
+        # On the writer connection, behind the engine's write lock.
+        async with engine.transaction(TransactionType.immediate):
             yield
     else:
         async with engine.transaction():

@@ -11,6 +11,7 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.guards import (
@@ -21,7 +22,7 @@ from backend.accounts.guards import (
 from backend.accounts.guards import (
     runtime_of as accounts_of,
 )
-from backend.attachments import MAX_FILE_BYTES, CheckedFile
+from backend.attachments import MAX_FILE_BYTES, CheckedFile, file_stream
 from backend.attachments import file_response as stored_file
 from backend.dossiers import service
 from backend.dossiers.forms import FormKind
@@ -73,10 +74,6 @@ async def read_upload(request: Request[Any, Any, Any], form: UploadForm) -> Chec
     data = await form.file.read(MAX_FILE_BYTES + 1)
     await form.file.close()
     return await runtime_of(request).attachments.check(data, form.file.filename or "")
-
-
-def file_response(file: FileRead, data: bytes) -> Response[bytes]:
-    return stored_file(data, file.media_type, file.display_name)
 
 
 def pdf_response(name: str, pdf: bytes) -> Response[bytes]:
@@ -239,9 +236,11 @@ class DossierApi(Controller):
         principal: NamedDependency[Principal],
         dossier_id: FromPath[int],
         file_id: FromPath[int],
-    ) -> Response[bytes]:
-        file, data = await service.open_file(runtime_of(request), principal, dossier_id, file_id)
-        return file_response(file, data)
+    ) -> Stream:
+        file, opened = await service.stream_file(
+            runtime_of(request), principal, dossier_id, file_id
+        )
+        return file_stream(opened, file.media_type, file.display_name)
 
     @get(
         "/{dossier_id:int}/files/{file_id:int}/pages/{page:int}",

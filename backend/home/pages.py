@@ -14,6 +14,7 @@ from backend.catalogue import service as catalogue
 from backend.i18n import LANGUAGES
 from backend.web.assets import PUBLIC_DIR, Assets
 from backend.web.paths import local_path
+from backend.web.public_pages import PUBLIC_PAGE
 from backend.web.templates import LANGUAGE_COOKIE, page
 
 ICON_URLS = ["/icons/icon-192.png", "/icons/icon-512.png", "/icons/maskable-512.png"]
@@ -24,7 +25,7 @@ ONE_YEAR = 365 * 24 * 3600
 class HomePages(Controller):
     include_in_schema = False
 
-    @get("/", name="home")
+    @get("/", name="home", opt={PUBLIC_PAGE: ()})
     async def home(self, request: Request[Any, Any, Any]) -> Template:
         common = await catalogue.list_procedures(page_size=6)
         return page(request, "home.html", procedures=common.items)

@@ -139,6 +139,13 @@ class Settings:
     # Kept files no row holds (a crash between the bytes and the row) are removed once
     # this old: longer than any upload can take between the two (issue 15).
     orphan_grace_s: int = 3600
+    # The audit chain's head written outside the database this often (issue 20), each
+    # anchor signed with this key ("": one derived from the secret key).
+    audit_anchor_every_s: int = 3600
+    audit_anchor_key: str = ""
+    # Anonymous public pages kept rendered and compressed in each process (issue 21);
+    # 0 turns the cache off.
+    page_cache_mb: int = 32
     # A dossier waiting for its fees before reception is reminded this many working
     # days after submission, once each (issue 16).
     fee_reminder_days: tuple[int, ...] = (1, 5)
@@ -150,6 +157,8 @@ class Settings:
     tickets: TicketSettings = field(default_factory=lambda: TicketSettings())
     # Kept files (issue 20): the data dir's folder, or an S3-compatible bucket.
     storage: StorageSettings = field(default_factory=lambda: StorageSettings())
+    # Processes that decode and re-encode uploads (issue 21); 0: threads of the app's.
+    image_workers: int = 0
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -266,7 +275,12 @@ class Settings:
                 low=300 if environment == "production" else 1,
                 high=7 * 86400,
             ),
+            page_cache_mb=integer(env, "MOTCUA_PAGE_CACHE_MB", 32, low=0, high=4096),
             fee_reminder_days=fee_reminder_days(env),
+            audit_anchor_every_s=integer(
+                env, "MOTCUA_AUDIT_ANCHOR_EVERY_S", 3600, low=60, high=7 * 86400
+            ),
+            audit_anchor_key=_anchor_key(env),
             signing=signing_settings(env, environment, data_dir),
             webhooks=webhook_settings(env, environment),
             identity=identity_settings(env, environment),
@@ -274,7 +288,17 @@ class Settings:
             assistant=assistant_settings(env),
             tickets=ticket_settings(env),
             storage=storage_settings(env, environment),
+            image_workers=integer(
+                env, "MOTCUA_IMAGE_WORKERS", os.cpu_count() or 1, low=0, high=256
+            ),
         )
+
+
+def _anchor_key(env: Mapping[str, str]) -> str:
+    raw = env.get("MOTCUA_AUDIT_ANCHOR_KEY", "").strip()
+    if raw and len(raw) < 32:
+        raise SettingsError("MOTCUA_AUDIT_ANCHOR_KEY", "must be at least 32 characters long")
+    return raw
 
 
 def _database_url(env: Mapping[str, str]) -> str | None:

@@ -20,7 +20,9 @@ class StorageSettings:
     """A bucket, when ``MOTCUA_STORAGE_URL`` names one ("" : the local folder, the
     default); its endpoint ("" : AWS's own for the region), its keys (none: the
     client's usual sources, AWS_* variables or the machine's role) and how long one
-    call to it may take before the request answers 503."""
+    call to it may take before the request answers 503 (and how long a download may
+    wait for the store's next chunk before it is cut). ``chunk_bytes``: what a download
+    reads from the store or the folder at a time."""
 
     bucket: str = ""
     prefix: str = ""
@@ -29,6 +31,7 @@ class StorageSettings:
     access_key: str = ""
     secret_key: str = ""
     timeout_s: int = 10
+    chunk_bytes: int = 256 * 1024
 
     @property
     def on_s3(self) -> bool:
@@ -37,9 +40,10 @@ class StorageSettings:
 
 def storage_settings(env: Mapping[str, str], environment: str) -> StorageSettings:
     timeout_s = integer(env, "MOTCUA_S3_TIMEOUT_S", 10, low=1, high=120)
+    chunk_bytes = 1024 * integer(env, "MOTCUA_STORAGE_CHUNK_KIB", 256, low=4, high=16 * 1024)
     raw = env.get("MOTCUA_STORAGE_URL", "").strip()
     if not raw:
-        return StorageSettings(timeout_s=timeout_s)
+        return StorageSettings(timeout_s=timeout_s, chunk_bytes=chunk_bytes)
     parts = urlsplit(raw)
     if parts.scheme != "s3" or not parts.netloc:
         raise SettingsError(
@@ -77,4 +81,5 @@ def storage_settings(env: Mapping[str, str], environment: str) -> StorageSetting
         access_key=access_key,
         secret_key=secret_key,
         timeout_s=timeout_s,
+        chunk_bytes=chunk_bytes,
     )

@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.runtime import Context
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template import TemplateConfig
+from markupsafe import Markup
 
 from backend import i18n
 from backend.web.assets import FRONTEND_DIR, Assets
@@ -28,29 +31,32 @@ LANGUAGE_COOKIE = "lang"
 
 
 def template_config(
-    assets: Assets, public_url: str, templates_dir: Path = TEMPLATES_DIR
+    assets: Assets,
+    public_url: str,
+    templates_dir: Path = TEMPLATES_DIR,
+    *,
+    auto_reload: bool = True,
 ) -> TemplateConfig[JinjaTemplateEngine]:
+    """``auto_reload``: look at each template file's time on every render (edits show
+    without a restart; off in production, where it is a stat call per template used)."""
     environment = Environment(
         loader=FileSystemLoader(templates_dir),
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=auto_reload,
+        bytecode_cache=_COMPILED,
     )
-
-    @pass_context
-    def gettext(context: Context, message: str) -> str:
-        return i18n.translate(_lang(context), message)
-
-    @pass_context
-    def ngettext(context: Context, singular: str, plural: str, num: int) -> str:
-        return i18n.translate_plural(_lang(context), singular, plural, num)
-
-    # New style: Jinja formats the variables after translating.
-    environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # New style: Jinja formats the variables after translating. Installed for the
+    # ``{% trans %}`` tags' sake, then replaced by the one-call forms below.
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: message, lambda singular, plural, num: singular, newstyle=True
+    )
     # Read the catalogues at start-up, not at the first request: they are then among
     # the objects frozen out of the collector's reach (app.freeze_start_up_objects).
     i18n.catalogues()
+    environment.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
     environment.globals.update(
         asset=assets.url,
         public_url=public_url,
@@ -64,7 +70,69 @@ def template_config(
         file_size=_in_language(i18n.format_size),
         tr=_in_language(i18n.text_of),
     )
+    # Every template compiled now (or taken from the process's cache of compiled ones):
+    # no first visitor waits for it, and the templates are frozen with the rest.
+    for name in environment.list_templates():
+        environment.get_template(name)
     return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment))
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept for the process, keyed by name and source checksum: an
+    app made again (each test's, a worker's) compiles nothing it compiled before."""
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str | None], CodeType] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get((bucket.key, bucket.checksum))
+        if code is not None:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self._code[(bucket.key, bucket.checksum)] = bucket.code
+
+
+_COMPILED = _CompiledTemplates()
+
+# ``_()`` is a third of a page's time when Jinja's i18n calls go through three layers
+# (the ``_`` alias, the new-style wrapper, our lookup), each a ``Context.call``. These
+# do the same in one: translate, mark safe when autoescaping, always ``%``-format (so
+# "%%" is "%" with or without variables), exactly as jinja2.ext's new style. The
+# result of a message without variables is kept per language (the catalogues never
+# change while the process runs); a bounded number, should a template translate data.
+_PLAIN_LIMIT = 8192
+_plain: dict[str, dict[str, str]] = {lang: {} for lang in i18n.LANGUAGES}
+
+
+@pass_context
+def _gettext(context: Context, message: str, /, **variables: Any) -> str:
+    lang = _lang(context)
+    autoescape = context.eval_ctx.autoescape
+    if not variables and autoescape:
+        kept = _plain.get(lang)
+        if kept is not None:
+            done = kept.get(message)
+            if done is None:
+                done = _marked(i18n.translate(lang, message), autoescape=True) % {}
+                if len(kept) < _PLAIN_LIMIT:
+                    kept[message] = done
+            return done
+    return _marked(i18n.translate(lang, message), autoescape) % variables
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    text = i18n.translate_plural(_lang(context), singular, plural, num)
+    return _marked(text, context.eval_ctx.autoescape) % variables
+
+
+def _marked(text: str, autoescape: bool) -> str:
+    # Our own catalogue's words, trusted as Jinja's gettext trusts them; the variables
+    # are escaped by Markup's ``%``.
+    return Markup(text) if autoescape else text  # noqa: S704
 
 
 def _lang(context: Context) -> str:

@@ -80,7 +80,7 @@ def kept_files(data_dir: Path) -> tuple[list[int], list[Path]]:
 
 
 async def signed_up(client: httpx.AsyncClient, server: MotcuaServer) -> None:
-    await client.get("/")
+    await client.get("/dang-nhap")
     options = await client.post(
         "/api/auth/passkeys/register/options",
         json={"phone": unique_phone(), "full_name": "Lê Thị Tải"},

@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,20 @@ def photo_jpeg(width: int = 1600, height: int = 1200, quality: int = 80) -> byte
 # ------------------------------------------------------------ the bench's database
 
 
+class BenchServer(MotcuaServer):
+    """``motcua serve``, with ``MOTCUA_IMAGE_WORKERS`` when the run names it."""
+
+    def __init__(self, data_dir: Path, database_url: str | None, image_workers: int | None) -> None:
+        super().__init__(data_dir, database_url)
+        self.image_workers = image_workers
+
+    def environment(self) -> dict[str, str]:
+        env = super().environment()
+        if self.image_workers is not None:
+            env["MOTCUA_IMAGE_WORKERS"] = str(self.image_workers)
+        return env
+
+
 async def with_database(server: MotcuaServer, work: Callable[[Any], Awaitable[Any]]) -> Any:
     """Open the server's database from this process (as search.py grows the catalogue)."""
     from backend.db import Database
@@ -128,6 +142,7 @@ async def with_database(server: MotcuaServer, work: Callable[[Any], Awaitable[An
 class Citizen:
     account_id: int
     token: str  # the session cookie's value
+    csrf: str = ""  # a CSRF token bound to that session (issue 15)
 
 
 async def sign_in_citizens(server: MotcuaServer, count: int) -> list[Citizen]:
@@ -229,14 +244,17 @@ class Cpu:
 
 
 class CpuMeter:
-    """CPU seconds from /proc: the server's (user+system, all its threads), PostgreSQL's
-    processes' and the whole machine's, so what others ran meanwhile shows. Linux only."""
+    """CPU seconds from /proc: the server's (user+system, all its threads, and its child
+    processes': the upload checks' workers, issue 21), PostgreSQL's processes' and the
+    whole machine's, so what others ran meanwhile shows. Linux only."""
 
     def __init__(self, pid: int, postgres: bool) -> None:
+        self.pid = pid
         self.path = Path(f"/proc/{pid}/stat")
         self.postgres = postgres
         self.tick = os.sysconf("SC_CLK_TCK")
-        self.start_cpu = self.start_machine = self.start_wall = 0.0
+        self.start_machine = self.start_wall = 0.0
+        self.start_server: dict[int, float] = {}
         self.start_database: dict[int, float] = {}
 
     def _seconds(self, stat: Path) -> tuple[str, float]:
@@ -246,11 +264,20 @@ class CpuMeter:
         fields = text.rsplit(")", 1)[1].split()
         return name, (int(fields[11]) + int(fields[12])) / self.tick
 
-    def _cpu(self) -> float:
+    def _server(self) -> dict[int, float]:
+        """The server's CPU seconds, and each of its child processes' (by pid)."""
         try:
-            return self._seconds(self.path)[1]
+            seconds = {self.pid: self._seconds(self.path)[1]}
         except OSError:
-            return float("nan")
+            return {self.pid: float("nan")}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+                if int(text.rsplit(")", 1)[1].split()[1]) == self.pid:
+                    seconds[int(stat.parent.name)] = self._seconds(stat)[1]
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+        return seconds
 
     def _database(self) -> dict[int, float]:
         """Each PostgreSQL process's CPU seconds (the server's own, on loopback)."""
@@ -275,7 +302,7 @@ class CpuMeter:
         return (sum(values[:8]) - values[3] - values[4]) / self.tick
 
     def start(self) -> None:
-        self.start_cpu, self.start_machine = self._cpu(), self._machine()
+        self.start_server, self.start_machine = self._server(), self._machine()
         self.start_database = self._database()
         self.start_wall = time.perf_counter()
 
@@ -288,7 +315,8 @@ class CpuMeter:
             spent = sum(cpu - self.start_database.get(pid, 0.0) for pid, cpu in now.items())
             database = spent / wall
         return Cpu(
-            server=(self._cpu() - self.start_cpu) / wall,
+            server=sum(cpu - self.start_server.get(pid, 0.0) for pid, cpu in self._server().items())
+            / wall,
             database=database,
             machine=(self._machine() - self.start_machine) / wall,
         )
@@ -361,26 +389,36 @@ def no_cookie_jar() -> CookieJar:
     return CookieJar(DefaultCookiePolicy(allowed_domains=[]))
 
 
-async def csrf_token(url: str) -> str:
-    async with httpx.AsyncClient(base_url=url, trust_env=False, timeout=30) as client:
-        response = await client.get("/")
-        response.raise_for_status()
-        token = response.cookies.get(CSRF_COOKIE)
-    if not token:
-        raise RuntimeError(f"GET / set no {CSRF_COOKIE} cookie")
-    return token
+async def with_csrf_tokens(url: str, citizens: list[Citizen]) -> list[Citizen]:
+    """Each citizen with a CSRF token of their own: a token is bound to the session it
+    was made for (issue 15), so one GET / per session, as the citizen's browser does."""
+    found = []
+    async with httpx.AsyncClient(
+        base_url=url, trust_env=False, timeout=30, cookies=no_cookie_jar()
+    ) as client:
+        for citizen in citizens:
+            response = await client.get(
+                "/",
+                headers={"Cookie": f"{SESSION_COOKIE}={citizen.token}", "Accept": "text/html"},
+            )
+            response.raise_for_status()
+            token = response.cookies.get(CSRF_COOKIE)
+            if not token:
+                raise RuntimeError(f"GET / with a session set no {CSRF_COOKIE} cookie")
+            found.append(replace(citizen, csrf=token))
+    return found
 
 
 async def journey(
     client: httpx.AsyncClient,
     run: SubmitRun | None,
     citizen: Citizen,
-    csrf: str,
     photo: bytes,
     key: str,
 ) -> tuple[int, str]:
     """One citizen's submission, start to end: (dossier id, code). ``run`` None: not
     measured (the warm-up)."""
+    csrf = citizen.csrf
     headers = {
         "Cookie": f"{SESSION_COOKIE}={citizen.token}; {CSRF_COOKIE}={csrf}",
         "x-csrftoken": csrf,
@@ -440,7 +478,6 @@ async def journey(
 async def submit_phase(
     url: str,
     citizens: list[Citizen],
-    csrf: str,
     photo: bytes,
     clients: int,
     duration: float,
@@ -449,7 +486,7 @@ async def submit_phase(
     run = SubmitRun()
     # One unmeasured journey first: caches filled, the code sequence's row made.
     async with httpx.AsyncClient(base_url=url, trust_env=False, cookies=no_cookie_jar()) as warm:
-        dossier_id, code = await journey(warm, None, citizens[0], csrf, photo, "bench-warm-up-000")
+        dossier_id, code = await journey(warm, None, citizens[0], photo, "bench-warm-up-000")
         run.submitted.append((dossier_id, 0, code))
 
     async def worker(number: int) -> None:
@@ -466,7 +503,7 @@ async def submit_phase(
                 round_ += 1
                 started = time.perf_counter()
                 try:
-                    dossier_id, code = await journey(client, run, citizens[owner], csrf, photo, key)
+                    dossier_id, code = await journey(client, run, citizens[owner], photo, key)
                 except Failed:
                     continue
                 run.journeys.append(time.perf_counter() - started)
@@ -671,6 +708,12 @@ def main(argv: list[str] | None = None) -> int:
         help="before each phase, wait up to this long for other processes to go quiet",
     )
     parser.add_argument(
+        "--image-workers",
+        type=int,
+        metavar="N",
+        help="the server's MOTCUA_IMAGE_WORKERS (default: its own, one per core; 0: threads)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -698,13 +741,13 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(temp)
         (work / "app").mkdir()
         database_url = asyncio.run(fresh_postgres(DATABASE_SUFFIX)) if POSTGRES_URL else None
-        app = MotcuaServer(work / "app", database_url)
+        app = BenchServer(work / "app", database_url, image_workers=args.image_workers)
         try:
             app.start()
             assert app.process is not None
             cpu = CpuMeter(app.process.pid, postgres=database_url is not None)
             citizens = asyncio.run(sign_in_citizens(app, args.citizens))
-            csrf = asyncio.run(csrf_token(app.url))
+            citizens = asyncio.run(with_csrf_tokens(app.url, citizens))
             print(
                 f"  {len(citizens)} citizens signed in; photo {len(photo) / 1024:.0f} KB; "
                 f"submitting for {args.duration} s ...",
@@ -713,7 +756,7 @@ def main(argv: list[str] | None = None) -> int:
             waited = wait_until_quiet(cpu, args.wait_quiet)
             with profiled(app.process.pid, args.profile, "submit"):
                 run = asyncio.run(
-                    submit_phase(app.url, citizens, csrf, photo, args.clients, args.duration, cpu)
+                    submit_phase(app.url, citizens, photo, args.clients, args.duration, cpu)
                 )
             rows.extend(submit_rows(run))
             for error, count in sorted(run.errors.items()):
@@ -725,7 +768,13 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(
                 f"{len(run.journeys)} submissions in {run.wall:.1f} s "
                 f"= {len(run.journeys) / run.wall:.1f}/s (plus 1 warm-up); "
-                f"{coded} codes in the database, "
+                + (
+                    f"server CPU {run.cpu.server * run.wall / len(run.journeys) * 1000:.0f} ms "
+                    "a submission (its upload workers included); "
+                    if run.cpu and run.journeys
+                    else ""
+                )
+                + f"{coded} codes in the database, "
                 + ("distinct and consecutive per day" if not code_problems else "WRONG")
             )
             for prefix, label, name in (

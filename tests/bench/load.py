@@ -36,6 +36,13 @@ from tests.support.databases import POSTGRES_URL, fresh_postgres  # noqa: E402
 WARM_UP_REQUESTS = 50
 
 
+class UncachedServer(MotcuaServer):
+    """The app without its public page cache (issue 21): the figure from before it."""
+
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), "MOTCUA_PAGE_CACHE_MB": "0"}
+
+
 class CeilingServer(MotcuaServer):
     """tests/bench/ceiling.py under uvicorn, with the options ``motcua serve`` uses."""
 
@@ -182,6 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per target")
     parser.add_argument("--users", type=int, default=32, help="concurrent locust users")
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="serve with MOTCUA_PAGE_CACHE_MB=0: the home page rendered for each request",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= 600:
         parser.error("--duration must be between 1 and 600 seconds")
@@ -199,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         (work / "app").mkdir()
         (work / "ceiling").mkdir()
         database_url = asyncio.run(fresh_postgres("bench")) if POSTGRES_URL else None
-        app = MotcuaServer(work / "app", database_url)
+        app = (UncachedServer if args.no_page_cache else MotcuaServer)(work / "app", database_url)
         ceiling = CeilingServer(work / "ceiling")
         try:
             app.start()

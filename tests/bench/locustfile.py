@@ -10,6 +10,9 @@ from locust import FastHttpUser, constant, task
 PATH = os.environ.get("BENCH_PATH", "/")
 # What a phone's browser sends: compressed responses, the Vietnamese page.
 HEADERS = {"Accept-Encoding": "gzip", "Accept-Language": "vi-VN,vi;q=0.9"}
+# A signed-in visitor's page (nodes.py: a dossier's page with its owner's session).
+if os.environ.get("BENCH_COOKIE"):
+    HEADERS["Cookie"] = os.environ["BENCH_COOKIE"]
 
 
 class Visitor(FastHttpUser):

@@ -91,7 +91,7 @@ async def silent_redis(settings: Settings, n: int) -> None:
         configured = dataclasses.replace(settings, redis_url=f"redis://127.0.0.1:{port}/0")
         async with client_for(create_app(configured)) as client:
             # Sign-in options: a rate-limited flow that needs no account.
-            await client.get("/")  # the CSRF cookie
+            await client.get("/dang-nhap")  # the CSRF cookie
             token = client.cookies.get("csrftoken", "")
             times = []
             for _ in range(n):

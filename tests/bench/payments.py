@@ -176,8 +176,10 @@ class Preparer:
     async def order(self) -> Order:
         from backend.dossiers import service as dossiers
         from backend.dossiers.schemas import DraftCreate, DraftUpdate
-        from backend.payments import records, service, vnpay
+        from backend.payments import service
+        from backend.payments.gateways import vnpay
         from backend.payments.schemas import PaymentStart
+        from backend.payments.service import records
 
         number = self.made
         self.made += 1

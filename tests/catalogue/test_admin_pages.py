@@ -64,7 +64,7 @@ async def sign_in_as(client: httpx.AsyncClient, app: Litestar, kind: str, role: 
 
 
 async def csrf(client: httpx.AsyncClient) -> str:
-    await client.get("/")
+    await client.get("/dang-nhap")
     return client.cookies["csrftoken"]
 
 

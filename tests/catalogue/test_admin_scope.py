@@ -121,7 +121,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                 ids[role] = await _account(*who[role], f"Thử {role}")
                 token = await sessions.start(runtime, ids[role], "test")
                 client.cookies.set(runtime.cookie_name, token)
-            await client.get("/")  # the CSRF cookie
+            await client.get("/dang-nhap")  # the CSRF cookie
             client.headers["x-csrftoken"] = client.cookies["csrftoken"]
             people[role] = client
         targets = {

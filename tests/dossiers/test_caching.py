@@ -58,12 +58,16 @@ async def test_public_responses_carry_no_cookie(dossiers_app: Litestar) -> None:
             assert response.status_code == 200, path
             assert "public" in response.headers["cache-control"], path
             assert "set-cookie" not in response.headers, path
-        # An anonymous page stays cacheable by the service worker (offline), with its
-        # CSRF cookie.
+        # The anonymous home page is the same for all (issue 21): public, asked again
+        # before each use, no cookie; the service worker still keeps it (offline). A
+        # page with a form (the sign-in page, kept by no one) gives the CSRF cookie.
         client.cookies.clear()
         home = await client.get("/")
-        assert "cache-control" not in home.headers
-        assert "csrftoken=" in home.headers["set-cookie"]
+        assert home.headers["cache-control"] == "public, no-cache"
+        assert "set-cookie" not in home.headers
+        sign_in = await client.get("/dang-nhap")
+        assert "public" not in sign_in.headers["cache-control"]
+        assert "csrftoken=" in sign_in.headers["set-cookie"]
 
 
 async def test_hsts_asks_for_preloading(settings: Settings, database: object) -> None:

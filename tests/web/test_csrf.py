@@ -36,7 +36,7 @@ async def test_unsafe_requests_need_the_token_from_the_cookie(
         assert refused.json()["error"]["message_vi"].startswith("Trang này đã cũ")
         assert refused.json()["error"]["message_en"].startswith("This page is out of date")
 
-        await client.get("/")
+        await client.get("/dang-nhap")
         token = client.cookies["csrftoken"]
         forged = await client.post(
             "/api/test-only/echo", json={"a": "b"}, headers={"x-csrftoken": "0" * len(token)}
@@ -52,7 +52,7 @@ async def test_unsafe_requests_need_the_token_from_the_cookie(
 
 async def test_the_csrf_cookie_is_lax_and_not_secure_on_http(client: httpx.AsyncClient) -> None:
     client.cookies.clear()
-    response = await client.get("/")
+    response = await client.get("/dang-nhap")
     cookie = response.headers["set-cookie"].lower()
     assert "csrftoken=" in cookie and "samesite=lax" in cookie
     assert "secure" not in cookie
@@ -172,7 +172,7 @@ async def test_on_https_the_token_cookie_has_the_host_prefix(
 ) -> None:
     https = dataclasses.replace(settings, public_url="https://motcua.example.vn")
     async with client_for(create_app(https), base_url="https://motcua.example.vn") as client:
-        response = await client.get("/")
+        response = await client.get("/dang-nhap")
         cookie = next(v for v in response.headers.get_list("set-cookie") if "csrftoken=" in v)
         assert cookie.startswith("__Host-csrftoken=")
         assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie

@@ -76,7 +76,7 @@ async def test_a_body_litestar_refuses_names_its_field(
     app = create_app(settings)
     app.register(named)
     async with client_for(app) as client:
-        await client.get("/")
+        await client.get("/dang-nhap")
         token = client.cookies["csrftoken"]
         response = await client.post(
             "/api/test-only/named", json={"name": "too long"}, headers={"x-csrftoken": token}

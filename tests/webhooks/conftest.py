@@ -109,7 +109,7 @@ async def staff(webhooks_app: Litestar) -> AsyncIterator[Staff]:
             ).returning(Account.id)
             token = await sessions.start(webhooks_app.state["accounts"], rows[0]["id"], "test")
             client.cookies.set(webhooks_app.state["accounts"].cookie_name, token)
-        await client.get("/")
+        await client.get("/dang-nhap")  # a form's page: it gives the CSRF cookie
         client.headers["x-csrftoken"] = client.cookies["csrftoken"]
         return client
 

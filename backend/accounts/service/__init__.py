@@ -12,9 +12,11 @@ reads or changes an object of a person checks it is theirs and answers "not foun
 otherwise.
 """
 
-from backend.accounts import audit, chain, validation
+from backend.accounts import anchors, audit, chain, validation
+from backend.accounts.anchors import AnchorReport
 from backend.accounts.chain import ChainBreak, ChainReport
 from backend.accounts.ratelimit import RateLimiter
+from backend.accounts.runtime import AccountsRuntime
 from backend.accounts.service.claims import (
     CLAIM_CONFIRMED,
     CLAIM_REJECTED,
@@ -78,6 +80,12 @@ from backend.accounts.service.people import (
     names_of,
     officials_of,
 )
+from backend.accounts.service.personal import (
+    check_deletable,
+    deleted_name,
+    forget_account,
+    personal_data,
+)
 from backend.accounts.service.recovery import (
     AFTER_RECOVERY,
     recover,
@@ -117,6 +125,11 @@ normalise_phone = validation.phone
 record_audit = audit.record_at
 # ``motcua audit-verify``: the audit log's hash chain checked, entry by entry.
 verify_audit_chain = chain.verify
+# ``motcua audit-anchor`` and the worker's chore: the chain's head written outside the
+# database; ``audit-verify`` then checks every anchor is still in the chain.
+anchor_audit_chain = anchors.write
+verify_audit_anchors = anchors.verify
+anchors_where = anchors.where
 
 __all__ = [
     "AFTER_RECOVERY",
@@ -127,6 +140,8 @@ __all__ = [
     "NOTICE_KIND",
     "ORGANISATION_CLAIMED",
     "SIGN_UP_ATTEMPTED",
+    "AccountsRuntime",
+    "AnchorReport",
     "ChainBreak",
     "ChainReport",
     "Client",
@@ -135,6 +150,9 @@ __all__ = [
     "RateLimiter",
     "accept_invitation",
     "add_passkey_options",
+    "anchor_audit_chain",
+    "anchors_where",
+    "check_deletable",
     "check_full_name",
     "claim_certificate",
     "claim_for_review",
@@ -142,6 +160,7 @@ __all__ = [
     "create_invitation",
     "create_staff",
     "decide_claim",
+    "deleted_name",
     "disown",
     "end_session",
     "enrolment_info",
@@ -152,6 +171,7 @@ __all__ = [
     "finish_identity",
     "finish_sign_in",
     "finish_sign_up",
+    "forget_account",
     "get_account",
     "get_organisation",
     "handles_claims",
@@ -178,6 +198,7 @@ __all__ = [
     "organisation_card",
     "organisation_ids_of",
     "pending_claims",
+    "personal_data",
     "protected_since",
     "record_audit",
     "recover",
@@ -195,5 +216,6 @@ __all__ = [
     "sign_up_options",
     "start_identity",
     "update_staff",
+    "verify_audit_anchors",
     "verify_audit_chain",
 ]

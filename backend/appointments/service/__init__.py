@@ -37,6 +37,7 @@ from backend.appointments.service.hours import (
     set_week,
     week_of,
 )
+from backend.appointments.service.personal import bookings_of_person, forget_booker
 from backend.appointments.service.reminders import REMINDER, chore
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "booked_today",
     "booking_of",
     "bookings_of",
+    "bookings_of_person",
     "cancel",
     "change",
     "check_in",
@@ -61,6 +63,7 @@ __all__ = [
     "counter_days",
     "day_of",
     "desk_booking",
+    "forget_booker",
     "list_closures",
     "mark_arrived",
     "mark_no_show",

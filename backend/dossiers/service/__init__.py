@@ -43,6 +43,7 @@ from backend.dossiers.service.files import (
     held_files,
     open_file,
     remove_file,
+    stream_file,
 )
 from backend.dossiers.service.groups import (
     EVIDENCE_FIELD,
@@ -52,6 +53,7 @@ from backend.dossiers.service.groups import (
     groups_offered,
 )
 from backend.dossiers.service.history import NOTICES, handlers_of, recipients
+from backend.dossiers.service.personal import dossiers_of_person, forget_owner
 from backend.dossiers.service.reads import (
     get_dossier,
     my_dossiers,
@@ -109,9 +111,11 @@ __all__ = [
     "delete_draft",
     "dossier_days",
     "dossiers_changed_since",
+    "dossiers_of_person",
     "drafts_for",
     "fee_states",
     "first_dossier_day",
+    "forget_owner",
     "get_dossier",
     "group_of",
     "group_problems",
@@ -143,6 +147,7 @@ __all__ = [
     "settle_fees",
     "sign_result",
     "signs_results",
+    "stream_file",
     "submission_problems",
     "submit",
     "sync_records",

@@ -13,7 +13,7 @@ import msgspec
 
 from backend.accounts import service as accounts
 from backend.accounts.schemas import Principal
-from backend.attachments import CheckedFile
+from backend.attachments import CheckedFile, Opened
 from backend.db import fetch, write_transaction
 from backend.db.dialect import Sql, list_param
 from backend.dossiers import lifecycle
@@ -201,9 +201,7 @@ async def remove_file(
         await runtime.attachments.storage.delete(file_row["storage_key"])
 
 
-async def open_file(
-    runtime: DossiersRuntime, principal: Principal, dossier_id: int, file_id: int
-) -> tuple[FileRead, bytes]:
+async def _readable_file(principal: Principal, dossier_id: int, file_id: int) -> dict[str, Any]:
     row, access = await readable(principal, dossier_id)
     files = await DossierFile.select().where(
         (DossierFile.id == file_id) & (DossierFile.dossier == dossier_id)
@@ -212,4 +210,20 @@ async def open_file(
         raise _no_file()
     if access.actor == "citizen" and files[0]["purpose"] == "result" and row.status not in RELEASED:
         raise _no_file()
-    return file_read(files[0]), await runtime.attachments.storage.get(files[0]["storage_key"])
+    return files[0]
+
+
+async def open_file(
+    runtime: DossiersRuntime, principal: Principal, dossier_id: int, file_id: int
+) -> tuple[FileRead, bytes]:
+    """A file whole, for what needs all of it at once (a PDF page's preview)."""
+    found = await _readable_file(principal, dossier_id, file_id)
+    return file_read(found), await runtime.attachments.storage.get(found["storage_key"])
+
+
+async def stream_file(
+    runtime: DossiersRuntime, principal: Principal, dossier_id: int, file_id: int
+) -> tuple[FileRead, Opened]:
+    """A file for download, read from the store as it is sent (never whole)."""
+    found = await _readable_file(principal, dossier_id, file_id)
+    return file_read(found), await runtime.attachments.storage.open(found["storage_key"])

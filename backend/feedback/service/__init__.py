@@ -55,6 +55,7 @@ from backend.feedback.service.kept import (
     kept_token,
     read_kept,
 )
+from backend.feedback.service.personal import feedback_of_person, forget_rater
 from backend.feedback.service.ratings import (
     EDIT_DAYS,
     counter_rated_today,
@@ -93,8 +94,10 @@ __all__ = [
     "detail",
     "feedback_answered_counts",
     "feedback_changed_since",
+    "feedback_of_person",
     "feedback_received_counts",
     "first_feedback_day",
+    "forget_rater",
     "forward",
     "held_photos",
     "held_ratings",

@@ -32,6 +32,7 @@ from backend.notifications.service.inbox import (
     unread_count,
 )
 from backend.notifications.service.notices import KINDS
+from backend.notifications.service.personal import forget_recipient, notifications_of_person
 from backend.notifications.service.preferences import (
     CHANNEL_NAMES,
     choose_channels,
@@ -58,12 +59,14 @@ __all__ = [
     "claim_channel_jobs",
     "claim_jobs",
     "fan_out",
+    "forget_recipient",
     "get_preferences",
     "kinds_offered",
     "leases_kept",
     "list_notices",
     "mark_all_read",
     "mark_read",
+    "notifications_of_person",
     "opt_out",
     "record",
     "set_preferences",

@@ -17,12 +17,14 @@ same transaction.
 from __future__ import annotations
 
 from backend.payments.figures import PaidDossier, first_paid_day, paid_dossiers
+from backend.payments.runtime import PaymentsRuntime
 from backend.payments.service.capture import left_to_pay
 from backend.payments.service.counter import CASHIERS, record_cash, refund
 from backend.payments.service.dues import CLOSED, PROVIDERS, agency_named, offered, quote
 from backend.payments.service.inbox import settle, vietqr_webhook, vnpay_ipn, vnpay_return
 from backend.payments.service.ledger import dossier_payments
 from backend.payments.service.orders import IDEMPOTENCY_HEADER, get_payment, start
+from backend.payments.service.personal import payments_of_person
 from backend.payments.service.receipts import (
     export_receipt,
     receipt_file,
@@ -48,6 +50,7 @@ __all__ = [
     "IDEMPOTENCY_HEADER",
     "PROVIDERS",
     "PaidDossier",
+    "PaymentsRuntime",
     "Reconciliation",
     "agency_named",
     "dossier_payments",
@@ -57,6 +60,7 @@ __all__ = [
     "left_to_pay",
     "offered",
     "paid_dossiers",
+    "payments_of_person",
     "quote",
     "reason_text",
     "receipt_file",

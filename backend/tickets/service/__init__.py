@@ -36,6 +36,7 @@ from backend.tickets.service.issuing import (
     counter_for_procedure,
     issue,
 )
+from backend.tickets.service.personal import forget_holder, tickets_of_person
 from backend.tickets.service.reads import counter_tickets, display, held_by, lines, status
 from backend.tickets.service.rows import by_id, by_public_id, vietnam_day
 from backend.tickets.tokens import InvalidEntrance, OtherDayEntrance
@@ -107,6 +108,7 @@ __all__ = [
     "entrance_path",
     "entrance_token",
     "finish",
+    "forget_holder",
     "held_by",
     "issue",
     "lines",
@@ -115,6 +117,7 @@ __all__ = [
     "recall",
     "status",
     "ticket_path",
+    "tickets_of_person",
     "transfer",
     "vietnam_day",
 ]

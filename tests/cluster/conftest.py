@@ -1,0 +1,3 @@
+from tests.support.seaweed import seaweed
+
+__all__ = ["seaweed"]
