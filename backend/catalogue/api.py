@@ -22,6 +22,7 @@ from backend.catalogue.schemas import (
 )
 from backend.documents import qr_png, qr_svg
 from backend.settings import Settings
+from backend.web.public_pages import PUBLIC_PAGE
 
 CACHE_CONTROL = "public, max-age=60"
 # The agency a QR code or poster is for (it must carry the procedure out).
@@ -66,6 +67,7 @@ class ProcedureApi(Controller):
         response_description="One page of procedures",
         # The body is encoded once for its ETag: say what it holds.
         responses={200: ResponseSpec(ProcedurePage, description="One page of procedures")},
+        opt={PUBLIC_PAGE: ("q", "field", "agency", "level", "online", "page")},
     )
     async def list_procedures(
         self,
@@ -88,6 +90,7 @@ class ProcedureApi(Controller):
         summary="One procedure, in full",
         response_description="The procedure (with an ETag)",
         responses={200: ResponseSpec(ProcedureRead, description="The procedure (with an ETag)")},
+        opt={PUBLIC_PAGE: ()},
     )
     async def get_procedure(
         self, request: Request[Any, Any, Any], code: ProcedureCodeParam

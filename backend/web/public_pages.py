@@ -19,10 +19,11 @@ bytes, and a browser holding them gets ``304 Not Modified``.
 - Nothing personal is stored: the CSRF middleware's fresh token cookie is dropped from
   the page (none of these pages posts a form), the request id and the security headers
   are added outside (``EdgeMiddleware``), and a page that sets any other cookie, or
-  answers other than 200 HTML, is passed on and not kept.
+  answers other than 200 HTML or JSON (the catalogue's API), is passed on and not kept.
 - ``Cache-Control: public, no-cache``: any cache may keep the page, but must ask again
   before each use. A fee or a document list corrected in the catalogue must not be
   shown old for a minute; the question costs one round trip and a bodyless 304.
+  A route that gives its own public policy keeps it (the catalogue API's minute).
 - The entries' bytes (the three bodies) are bounded; the least recently used go first.
 """
 
@@ -82,6 +83,7 @@ class StoredPage:
     gzip: bytes
     br: bytes
     etag: bytes
+    cache_control: bytes
     # Seconds since the epoch; the header's text alongside.
     modified: int
     last_modified: bytes
@@ -102,6 +104,7 @@ def store(
     version: Hashable, headers: list[tuple[bytes, bytes]], body: bytes, modified: int
 ) -> StoredPage:
     digest = hashlib.blake2b(body, digest_size=16).hexdigest()
+    given = dict(headers).get(b"cache-control", b"")
     return StoredPage(
         version=version,
         headers=tuple((name, value) for name, value in headers if name not in _NOT_KEPT),
@@ -109,6 +112,8 @@ def store(
         gzip=gzip.compress(body, compresslevel=9, mtime=0),
         br=brotli.compress(body, mode=brotli.MODE_TEXT, quality=_BROTLI_QUALITY),
         etag=f'"{digest}"'.encode(),
+        # A route's own public policy stands (the API's searches may be kept a minute).
+        cache_control=given if given.startswith(b"public") else CACHE_CONTROL,
         modified=modified,
         last_modified=formatdate(modified, usegmt=True).encode(),
     )
@@ -272,7 +277,7 @@ class PublicPages:
                 continue
             kept.append((name, value))
         content_type = dict(kept).get(b"content-type", b"")
-        return kept if content_type.startswith(b"text/html") else None
+        return kept if content_type.startswith((b"text/html", b"application/json")) else None
 
     async def _answer(self, page: StoredPage, headers: dict[bytes, bytes], send: Send) -> None:
         encoding = _encoding(headers.get(b"accept-encoding", b""))
@@ -280,7 +285,7 @@ class PublicPages:
         common = [
             (b"etag", etag),
             (b"last-modified", page.last_modified),
-            (b"cache-control", CACHE_CONTROL),
+            (b"cache-control", page.cache_control),
             (b"vary", VARY),
         ]
         if _not_modified(page, headers):

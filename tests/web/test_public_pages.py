@@ -161,6 +161,40 @@ async def test_a_catalogue_edit_shows_at_once(client: httpx.AsyncClient) -> None
     assert gone.status_code == 404
 
 
+async def test_the_catalogue_api_is_served_from_memory_and_follows_edits(
+    client: httpx.AsyncClient, uncached: httpx.AsyncClient
+) -> None:
+    """The search the PWA types into, and a procedure's JSON: the same bytes as rendered,
+    the API's own minute of caching, a 304 for the copy held, an edit at once."""
+    item = _own_procedure()
+    await catalogue.save_procedure(item, new=True)
+    try:
+        search = {"q": "thu bo nho dem", "junk": "x"}
+        first = await client.get("/api/procedures", params=search, headers=RAW)
+        assert first.status_code == 200
+        assert first.headers["content-type"].startswith("application/json")
+        assert first.headers["cache-control"] == "public, max-age=60"
+        assert [p["code"] for p in first.json()["items"]] == [CODE]
+        fresh = await uncached.get("/api/procedures", params=search, headers=RAW)
+        assert first.content == fresh.content
+        held = {**RAW, "If-None-Match": first.headers["etag"]}
+        assert (await client.get("/api/procedures", params=search, headers=held)).status_code == 304
+        one = await client.get(f"/api/procedures/{CODE}", headers={"Accept-Encoding": "br"})
+        assert one.headers["content-encoding"] == "br"
+        assert one.json()["name_vi"] == "Thủ tục thử bộ nhớ đệm"
+        item.name_vi = "Thủ tục thử đã sửa"
+        await catalogue.save_procedure(item)
+        again = await client.get("/api/procedures", params=search, headers=held)
+        assert again.status_code == 200
+        assert CODE not in [p["code"] for p in again.json()["items"]]
+        assert (await client.get(f"/api/procedures/{CODE}")).json()["name_vi"] == item.name_vi
+        bad = await client.get("/api/procedures", params={"page": "many"})
+        assert bad.status_code == 400
+    finally:
+        await catalogue.delete_procedure(CODE)
+    assert (await client.get(f"/api/procedures/{CODE}")).status_code == 404
+
+
 async def test_a_counter_edit_raises_the_version(database: Database) -> None:
     """Procedure pages list the counters that receive them."""
     before = await catalogue.catalogue_version()
@@ -256,7 +290,9 @@ async def test_head_gets_the_headers_of_get(client: httpx.AsyncClient) -> None:
     assert conditional.status_code == 304
 
 
-@pytest.mark.parametrize("path", ["/", "/thu-tuc", "/p/1.000001"])
+@pytest.mark.parametrize(
+    "path", ["/", "/thu-tuc", "/p/1.000001", "/api/procedures", "/api/procedures/1.000001"]
+)
 def test_a_cached_page_declares_every_query_parameter_it_reads(app: Litestar, path: str) -> None:
     """A parameter left out would be dropped from the query: the page would ignore it."""
     from litestar.params import QueryParameter
