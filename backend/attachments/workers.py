@@ -20,8 +20,12 @@ core; 0: in a thread of this process, as before) does it instead.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -68,6 +72,19 @@ def _ready() -> None:
     """Nothing: a new worker has imported this module (and Pillow) once it ran."""
 
 
+_PR_SET_PDEATHSIG: Final = 1
+
+
+def _die_with(parent: int) -> None:
+    """A worker's initializer: it ends when the app's process does, even by SIGKILL
+    (which runs no clean-up). Otherwise it would wait on its queue forever, an orphan
+    holding its memory, one per kill."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the app was gone before the line above
+        os._exit(0)
+
+
 class CheckWorkers:
     """The processes that run the CPU-bound checks; ``workers`` 0: a thread here."""
 
@@ -111,7 +128,10 @@ class CheckWorkers:
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_die_with,
+                initargs=(os.getpid(),),
             )
             # All the workers at once (the executor would spawn one a busy moment,
             # ~1 s of importing each, in the middle of the uploads that need it).

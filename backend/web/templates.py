@@ -70,10 +70,8 @@ def template_config(
         file_size=_in_language(i18n.format_size),
         tr=_in_language(i18n.text_of),
     )
-    # Every template compiled now (or taken from the process's cache of compiled ones):
-    # no first visitor waits for it, and the templates are frozen with the rest.
-    for name in environment.list_templates():
-        environment.get_template(name)
+    # Templates compile at their first use, not here: compiling all ~100 cost every
+    # process (each worker, each command) 1.3 s at start for pages it may never show.
     return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment))
 
 

@@ -8,6 +8,7 @@ import asyncio
 import io
 import os
 import signal
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -187,6 +188,56 @@ def _state(pid: int) -> str:
     except OSError:
         return "gone"
     return "gone" if "\nState:\tZ" in status else "running"
+
+
+REPO = str(Path(__file__).resolve().parents[2])
+APP_KILLED = """
+import asyncio, os, sys
+sys.path.insert(0, sys.argv[1])
+from backend.attachments.workers import CheckWorkers, _ready
+
+async def main():
+    workers = CheckWorkers(2)
+    await workers.run(_ready)
+    with open(sys.argv[2] + ".tmp", "w") as out:
+        out.write(" ".join(str(pid) for pid in workers._pool._processes))
+    os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+    await asyncio.sleep(3600)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+async def test_workers_end_with_an_app_killed_by_sigkill(tmp_path: Path) -> None:
+    """A SIGKILL runs no clean-up: the workers must not live on as orphans."""
+    script, found = tmp_path / "app.py", tmp_path / "pids"
+    script.write_text(APP_KILLED, encoding="utf-8")
+    # No pipe to the app: orphans holding one would keep the test waiting, not failing.
+    app = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), REPO, str(found), stdout=asyncio.subprocess.DEVNULL
+    )
+    for _ in range(600):
+        if found.exists():
+            break
+        await asyncio.sleep(0.1)
+    pids = [int(pid) for pid in found.read_text().split()]
+    assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+    app.kill()
+    await app.wait()
+    for _ in range(100):
+        if not any(_alive(pid) for pid in pids):
+            break
+        await asyncio.sleep(0.05)
+    assert [pid for pid in pids if _alive(pid)] == []
 
 
 async def test_without_workers_the_check_runs_here(workers: CheckWorkers) -> None:
