@@ -119,7 +119,9 @@ class BenchServer(MotcuaServer):
 
     def environment(self) -> dict[str, str]:
         env = super().environment()
-        if self.image_workers is not None:
+        if self.image_workers is None:
+            del env["MOTCUA_IMAGE_WORKERS"]  # the server's own default: one per core
+        else:
             env["MOTCUA_IMAGE_WORKERS"] = str(self.image_workers)
         return env
 

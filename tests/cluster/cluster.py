@@ -308,6 +308,8 @@ def shared_settings(
         "MOTCUA_VAPID_PRIVATE_KEY": vapid.new_key_pair()[0],
         # The proxy is trusted: the client's address is the one it forwards.
         "MOTCUA_TRUSTED_PROXIES": "127.0.0.1/32",
+        # The production path (uploads checked in a worker process), one a node.
+        "MOTCUA_IMAGE_WORKERS": "1",
         # Only the worker processes send: a node's own loop would hide a worker's fault.
         "MOTCUA_WORKER_IN_PROCESS": "false",
         "MOTCUA_PUSH_ALLOW_HTTP_LOOPBACK": "true",

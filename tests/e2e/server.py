@@ -67,6 +67,11 @@ class MotcuaServer:
             MOTCUA_DEMO="true",
             MOTCUA_LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
+            # Uploads checked in the server's threads: a pool of spawned workers costs
+            # each server seconds of imports at its first upload, dozens of servers a
+            # run. The pool is tested in tests/attachments/test_workers.py and runs in
+            # the cluster's nodes and the benches' servers.
+            MOTCUA_IMAGE_WORKERS="0",
             # Every agency signs its results with the session's test CA (issue 17).
             **signing_env(),
         )
