@@ -26,6 +26,7 @@ MANIFEST = "manifest.sha256"
 def _encode_default(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         return None  # never key material: the reads leave it out, this is a backstop
+    # msgspec's enc_hook contract: an unsupported type is told by NotImplementedError.
     raise NotImplementedError(type(value))
 
 
